@@ -1,0 +1,35 @@
+/**
+ * Adds a named toxic through `toxiproxy-node-client` and returns its idempotent Undo.
+ * Shared by every network fault.
+ * @module
+ */
+import type { ToxicAttributeTypes, ToxicType } from "toxiproxy-node-client";
+import { HarnessError } from "../harness/errors.js";
+import { once, type FaultContext, type Undo } from "./types.js";
+
+export interface ToxicSpec<T> {
+  type: ToxicType;
+  stream: "upstream" | "downstream";
+  toxicity: number;
+  attributes: T;
+}
+
+export async function addToxic<T extends ToxicAttributeTypes>(ctx: FaultContext, provider: string, spec: ToxicSpec<T>): Promise<Undo> {
+  const proxyName = ctx.proxyName(provider);
+  let toxic;
+  try {
+    const proxy = await ctx.toxiproxy.get(proxyName);
+    toxic = await proxy.addToxic<T>({ name: ctx.faultName, ...spec });
+  } catch (err) {
+    throw new HarnessError("FAULT_INJECT_FAILED", { message: `could not add ${spec.type} toxic "${ctx.faultName}" to proxy "${proxyName}"`, cause: err });
+  }
+  return once(async () => {
+    try {
+      await toxic.remove();
+    } catch (err) {
+      // A toxic that is already gone (404) is what we wanted; anything else is a failed rollback.
+      if (err instanceof Error && /status code 404/.test(err.message)) return;
+      throw new HarnessError("FAULT_UNDO_FAILED", { message: `could not remove toxic "${ctx.faultName}" from proxy "${proxyName}"`, cause: err });
+    }
+  });
+}

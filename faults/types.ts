@@ -1,0 +1,37 @@
+/**
+ * What every fault is: a params schema, a description for `aire plan`, and `inject → Undo`.
+ * @module
+ */
+import type { Toxiproxy } from "toxiproxy-node-client";
+import type { z } from "zod";
+
+/** Reverts one injected fault. Idempotent: calling it twice is safe and the second call does nothing. */
+export type Undo = () => Promise<void>;
+
+/** What a fault may touch, handed in by the orchestrator. */
+export interface FaultContext {
+  /** The run's id; every toxic is named `aire-<runId>-<fault>`. */
+  readonly runId: string;
+  /** This fault's unique name, `aire-<runId>-<phase>-<index>-<kind>`. */
+  readonly faultName: string;
+  /** The Toxiproxy in front of the providers (embedded, container or url backend). */
+  readonly toxiproxy: Toxiproxy;
+  /** Name of the Toxiproxy proxy that sits in front of a provider. */
+  proxyName(provider: string): string;
+}
+
+/** One entry of the fault registry. */
+export interface FaultDefinition<S extends z.ZodType<{ kind: string }>> {
+  readonly kind: z.output<S>["kind"];
+  readonly params: S;
+  /** One human line for `aire plan` and the event log. */
+  describe(params: z.output<S>): string;
+  /** Applies the fault and returns how to revert it. Must not leave anything behind when it throws. */
+  inject(ctx: FaultContext, params: z.output<S>): Promise<Undo>;
+}
+
+/** Wraps an undo so that only the first call acts and later calls return the same promise. */
+export function once(undo: Undo): Undo {
+  let done: Promise<void> | undefined;
+  return () => (done ??= undo());
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * The `aire` command line: argv → run/validate/plan/serve → exit code (DESIGN.md):
+ * 0 all pass · 1 a hypothesis did not pass · 2 invalid scenario or usage · 3 infrastructure ·
+ * 4 aborted · 130 interrupted.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { describeError, HarnessError, isHarnessError } from "./errors.js";
+import { planText } from "./plan.js";
+import { formatIssue, loadScenarioFile, loadScenarioOrThrow, type LoadOptions } from "./scenario/load.js";
+import { runScenario } from "./orchestrator/run-scenario.js";
+import { serve, type ServeKind } from "./serve.js";
+import { renderTerminal } from "../reports/terminal.js";
+
+const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const positiveNumber = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number above 0");
+  return n;
+};
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
+  return n;
+};
+
+interface ScenarioFlags {
+  set: string[];
+  timeScale?: number;
+  seed?: number;
+}
+
+function loadOptions(flags: ScenarioFlags): LoadOptions {
+  const set = [...flags.set, ...(flags.seed !== undefined ? [`seed=${flags.seed}`] : [])];
+  return { set, ...(flags.timeScale !== undefined ? { timeScale: flags.timeScale } : {}) };
+}
+
+function withScenarioFlags(command: Command): Command {
+  return command
+    .option("--set <path=value>", "override a scenario value (repeatable), e.g. --set traffic.arrival.rate=50/s", collect, [])
+    .option("--time-scale <factor>", "multiply every phase duration, e.g. 0.2 for a quick pass", positiveNumber);
+}
+
+/** Turns SIGINT/SIGTERM into an abort of the run (rollback and teardown happen before exit). */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`aire: ${signal} again — still rolling back; wait, or send SIGKILL to abandon cleanup\n`);
+      return;
+    }
+    process.stderr.write(`aire: ${signal} received — rolling back faults and stopping the stack\n`);
+    controller.abort(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return controller.signal;
+}
+
+export function buildProgram(): Command {
+  const program = new Command("aire")
+    .description("Chaos engineering and load testing for LLM systems")
+    .version(version, "-v, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  withScenarioFlags(
+    program
+      .command("run")
+      .description("run scenarios end to end against the bundled stack and score their hypotheses")
+      .argument("<scenario...>", "scenario YAML files")
+      .option("--out <dir>", "parent directory for results", "results")
+      .option("--seed <n>", "override the scenario seed", (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
+        return n;
+      }),
+  ).action(async (files: string[], flags: ScenarioFlags & { out: string }) => {
+    const signal = interruptSignal();
+    let exitCode = 0;
+    for (const file of files) {
+      if (signal.aborted) break;
+      const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
+      const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) });
+      process.stdout.write(`\n${renderTerminal(report)}\nresults: ${dir}\n\n`);
+      exitCode = worst(exitCode, report.exitCode);
+    }
+    process.exitCode = exitCode;
+  });
+
+  program
+    .command("validate")
+    .description("check scenario files and print every problem with its line (sends no traffic)")
+    .argument("<file...>", "scenario YAML files")
+    .action(async (files: string[]) => {
+      let bad = 0;
+      for (const file of files) {
+        const result = await loadScenarioFile(file);
+        if (result.ok) process.stdout.write(`${file}: ok (${result.value.scenario.name}, ${result.value.scenario.phases.length} phases, ${result.value.scenario.hypotheses.length} hypotheses)\n`);
+        else {
+          bad++;
+          process.stderr.write(`${file}: ${result.issues.length} problem${result.issues.length === 1 ? "" : "s"}\n${result.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}\n`);
+        }
+      }
+      process.exitCode = bad > 0 ? 2 : 0;
+    });
+
+  withScenarioFlags(
+    program.command("plan").description("print the resolved scenario and its phase/fault timeline (sends no traffic)").argument("<file>", "scenario YAML file"),
+  ).action(async (file: string, flags: ScenarioFlags) => {
+    const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
+    process.stdout.write(`${planText(loaded)}\n`);
+  });
+
+  program
+    .command("serve")
+    .description("run one component alone: a synthetic provider, the reference gateway, or the embedded Toxiproxy")
+    .addArgument(new Command().createArgument("<component>", "provider | gateway | toxiproxy").choices(["provider", "gateway", "toxiproxy"]))
+    .option("--host <host>", "loopback address to bind", "127.0.0.1")
+    .addOption(new Option("--port <port>", "port (0 picks a free one; toxiproxy defaults to 8474, the others to 0)").argParser(port))
+    .option("--config <file>", "component config (YAML or JSON; for toxiproxy, a /populate JSON array)")
+    .action(async (component: ServeKind, flags: { host: string; port?: number; config?: string }) => {
+      await serve(component, flags);
+    });
+
+  return program;
+}
+
+const precedence = [0, 1, 2, 3, 4, 130];
+function worst(a: number, b: number): number {
+  return precedence.indexOf(b) > precedence.indexOf(a) ? b : a;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (isHarnessError(err)) {
+      process.stderr.write(`aire: ${err.message}\n${err.details.map((d) => `  ${d}\n`).join("")}`);
+      if (err.cause && err.code !== "SCENARIO_INVALID") process.stderr.write(`  cause: ${describeError(err.cause)}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`aire: internal error: ${describeError(err)}\n`);
+    if (process.env.AIRE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return 3;
+  }
+}
+
+process.exitCode = await main(process.argv);
+export { HarnessError };

@@ -1,0 +1,33 @@
+/** One logical request as the traffic engine measured it: a line of `samples.jsonl`. @module */
+import type { ErrorClass } from "../slo/expression.js";
+
+export interface Sample {
+  id: number;
+  phase: string;
+  workload: string;
+  /** Intended send time, ms since the run's traffic started. */
+  scheduledAt: number;
+  /** Actual send time, ms since the run's traffic started (≥ scheduledAt). */
+  sentAt: number;
+  status: number | null;
+  /** A complete success: 2xx, a stream that ended with finish_reason and [DONE], a body that parses. */
+  ok: boolean;
+  errorClass?: ErrorClass;
+  error?: string;
+  /** Latencies in ms from the intended send time (coordinated-omission safe). */
+  ttfb?: number;
+  ttft?: number;
+  e2e: number;
+  /** The same from the actual send time. */
+  ttftService?: number;
+  e2eService: number;
+  /** (e2e − ttft) / (output tokens − 1), for answers of 2 or more tokens. */
+  tpot?: number;
+  /** Largest gap between content chunks. */
+  maxStall?: number;
+  outputTokens: number;
+  tokenSource: "usage" | "counted";
+  finishReason?: string;
+  provider?: string;
+  attempts?: number;
+}

@@ -1,0 +1,203 @@
+/**
+ * One run, end to end: results directory → stack up → traffic over the phase timeline, each
+ * phase's faults applied at its start and rolled back at its end → scoring → summary → teardown.
+ * On interruption or error the order is fixed: faults are rolled back first, then traffic stops,
+ * then the stack goes down (LIFO), and the results written so far stay readable.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { faultDefinition } from "../../faults/index.js";
+import type { FaultContext } from "../../faults/types.js";
+import { reportFormats, summarizeWindow, type RunReport, type RunStatus } from "../../reports/index.js";
+import { describeError, isHarnessError } from "../errors.js";
+import { sleep } from "../lifecycle/deferred.js";
+import { Teardown } from "../lifecycle/teardown.js";
+import type { LoadedScenario } from "../scenario/load.js";
+import { scoreHypotheses } from "../slo/evaluate.js";
+import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stack/reference-stack.js";
+import { runTraffic, type TrafficResult } from "../traffic/generator.js";
+import { EventLog } from "./event-log.js";
+import { Recorder } from "./recorder.js";
+import { newRunId } from "./run-id.js";
+
+export interface RunOptions {
+  /** Parent directory of the run's results directory. */
+  outDir: string;
+  /** Aborting it interrupts the run (SIGINT, SIGTERM): rollback, teardown, exit 130. */
+  signal?: AbortSignal;
+  /** Progress lines (phase changes, faults); the final summary is printed by the caller. */
+  log?: (line: string) => void;
+  /** The schedule lag beyond which measurements are untrustworthy and the run is INVALID. */
+  maxScheduleLagMs?: number;
+}
+
+export interface RunOutcome {
+  report: RunReport;
+  dir: string;
+}
+
+/** Runs a loaded scenario. Never throws for a failing hypothesis or a broken stack: see `report.exitCode`. */
+export async function runScenario(loaded: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
+  const { scenario } = loaded;
+  const log = options.log ?? (() => {});
+  const runId = newRunId(scenario.name);
+  const dir = join(options.outDir, runId);
+  await mkdir(dir, { recursive: true });
+  const startedAt = new Date();
+  const sha256 = createHash("sha256").update(loaded.source).digest("hex");
+  const header = `# aire resolved scenario: run ${runId}, file ${loaded.file}, seed ${scenario.seed}, time scale ${loaded.options.timeScale ?? 1}\n${(loaded.options.set ?? []).map((s) => `# --set ${s}\n`).join("")}`;
+  await writeFile(join(dir, "scenario.resolved.yaml"), header + loaded.source);
+
+  const events = new EventLog(join(dir, "events.jsonl"));
+  const recorder = new Recorder(join(dir, "samples.jsonl"), scenario.phases.map((p) => p.name));
+  const stackTeardown = new Teardown();
+  const faultTeardown = new Teardown();
+  const trafficStop = new AbortController();
+  const interrupted = () => options.signal?.aborted === true;
+  const runSignal = AbortSignal.any([trafficStop.signal, ...(options.signal ? [options.signal] : [])]);
+  let status: RunStatus = "completed";
+  let error: unknown;
+  let stack: ReferenceStack | undefined;
+  let traffic: Promise<TrafficResult> | undefined;
+  const phaseStarts: number[] = [];
+
+  events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1 });
+  const onInterrupt = () => {
+    events.append("interrupt", { reason: String(options.signal?.reason ?? "signal") }, true);
+    log("interrupted: rolling back faults, stopping traffic, stopping the stack");
+  };
+  options.signal?.addEventListener("abort", onInterrupt, { once: true });
+
+  try {
+    events.append("stack_start", {});
+    stack = await startReferenceStack(scenario, runId, dir, stackTeardown, events);
+    if (interrupted()) throw options.signal!.reason;
+    log(`stack ready: gateway ${stack.gatewayUrl}, toxiproxy ${stack.toxiproxyUrl}`);
+
+    const start = performance.now() + 50;
+    events.append("traffic_start", { ratePerSec: scenario.traffic.arrival.rate });
+    traffic = runTraffic({
+      baseUrl: stack.gatewayUrl,
+      traffic: scenario.traffic,
+      seed: scenario.seed,
+      phases: scenario.phases,
+      maxRequests: scenario.limits.maxRequests,
+      start,
+      signal: runSignal,
+      onSample: (s) => recorder.record(s),
+      drainMs: Math.min(scenario.traffic.client.timeout, 30_000),
+    });
+
+    let offset = 0;
+    for (const phase of scenario.phases) {
+      await sleep(Math.max(0, start + offset - performance.now()), options.signal);
+      phaseStarts.push(offset);
+      events.append("phase_start", { phase: phase.name, durationMs: phase.duration });
+      log(`phase ${phase.name} (${Math.round(phase.duration / 100) / 10}s)${phase.faults.length ? `: ${phase.faults.length} fault(s)` : ""}`);
+      const reverts: (() => Promise<void>)[] = [];
+      for (const [i, fault] of phase.faults.entries()) {
+        const definition = faultDefinition(fault);
+        const faultName = `aire-${runId}-${phase.name}-${i}-${fault.kind}`;
+        const ctx: FaultContext = { runId, faultName, toxiproxy: stack.toxiproxy, proxyName: stack.proxyName };
+        const description = definition.describe(fault);
+        // The ledger records the intent before the action: a crash in between still leaves a trace to sweep.
+        events.append("fault_apply", { phase: phase.name, fault: faultName, kind: fault.kind, description, params: fault }, true);
+        let undo;
+        try {
+          undo = await definition.inject(ctx, fault);
+        } catch (err) {
+          events.append("fault_apply_failed", { fault: faultName, error: describeError(err) }, true);
+          throw err;
+        }
+        events.append("fault_applied", { fault: faultName }, true);
+        log(`  fault on: ${description}`);
+        let reverted: Promise<void> | undefined;
+        const revert = () =>
+          (reverted ??= (async () => {
+            events.append("fault_revert", { fault: faultName }, true);
+            try {
+              await undo();
+              events.append("fault_reverted", { fault: faultName }, true);
+              log(`  fault off: ${description}`);
+            } catch (err) {
+              events.append("fault_revert_failed", { fault: faultName, error: describeError(err) }, true);
+              throw err;
+            }
+          })());
+        faultTeardown.defer(faultName, revert);
+        reverts.push(revert);
+      }
+      offset += phase.duration;
+      await sleep(Math.max(0, start + offset - performance.now()), options.signal);
+      for (const revert of reverts.reverse()) await revert();
+      events.append("phase_end", { phase: phase.name });
+    }
+  } catch (err) {
+    if (interrupted()) status = "interrupted";
+    else {
+      status = "error";
+      error = err;
+      events.append("error", { error: describeError(err) }, true);
+      log(`error: ${describeError(err)}`);
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onInterrupt);
+    // 1. Faults first, last applied first.
+    try {
+      await faultTeardown.run();
+    } catch (err) {
+      status = status === "interrupted" ? status : "error";
+      error ??= err;
+    }
+    // 2. Traffic: stop sending; a completed run lets in-flight requests drain.
+    if (status !== "completed") trafficStop.abort();
+  }
+  let trafficResult: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0 };
+  if (traffic) trafficResult = await traffic;
+  events.append("traffic_end", { ...trafficResult });
+  // 3. The stack, LIFO.
+  try {
+    await stackTeardown.run();
+  } catch (err) {
+    if (status === "completed") status = "error";
+    error ??= err;
+  }
+  await recorder.close();
+
+  const maxLag = options.maxScheduleLagMs ?? 1000;
+  const trafficValid = trafficResult.maxScheduleLagMs <= maxLag;
+  const invalidReason = trafficValid ? undefined : `the generator fell ${Math.round(trafficResult.maxScheduleLagMs)} ms behind its schedule (budget ${maxLag} ms)`;
+  const hypotheses = status === "completed" ? scoreHypotheses(scenario.hypotheses, recorder.windows, { trafficValid, ...(invalidReason ? { invalidReason } : {}) }) : [];
+  const verdict: RunReport["verdict"] =
+    status === "interrupted" ? "INTERRUPTED" : status === "error" ? "ERROR" : hypotheses.length === 0 ? "NO_HYPOTHESES" : hypotheses.every((h) => h.verdict === "PASS") ? "PASS" : hypotheses.some((h) => h.verdict === "FAIL") ? "FAIL" : "INCONCLUSIVE";
+  const exitCode = status === "interrupted" ? 130 : status === "error" ? (isHarnessError(error) ? error.exitCode : 3) : verdict === "PASS" || verdict === "NO_HYPOTHESES" ? 0 : 1;
+
+  const report: RunReport = {
+    schemaVersion: 1,
+    runId,
+    scenario: { name: scenario.name, file: loaded.file, description: scenario.description, seed: scenario.seed, sha256, set: [...(loaded.options.set ?? [])], timeScale: loaded.options.timeScale ?? 1 },
+    status,
+    verdict,
+    exitCode,
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    ...(error ? { error: describeError(error) } : {}),
+    target: { kind: "reference", gateway: { profile: scenario.target.reference.gateway.profile, ...gatewayPolicy(scenario.target.reference.gateway) }, components: stack?.components ?? [] },
+    traffic: { ratePerSec: scenario.traffic.arrival.rate, ...trafficResult, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
+    phases: scenario.phases.map((p, i) => ({
+      name: p.name,
+      startMs: phaseStarts[i] ?? -1,
+      durationMs: p.duration,
+      faults: p.faults.map((f) => faultDefinition(f).describe(f)),
+      ...summarizeWindow(recorder.windows.get(p.name)!),
+    })),
+    total: summarizeWindow(recorder.run),
+    hypotheses,
+  };
+  for (const [name, render] of Object.entries(reportFormats)) await writeFile(join(dir, name), render(report));
+  events.append("run_end", { status, verdict, exitCode });
+  events.close();
+  return { report, dir };
+}

@@ -1,0 +1,40 @@
+/** `aire plan`: the resolved values and the phase/fault timeline, without sending anything. @module */
+import { stringify } from "yaml";
+import { faultDefinition } from "../faults/index.js";
+import type { LoadedScenario } from "./scenario/load.js";
+import { gatewayPolicy } from "./stack/reference-stack.js";
+import { formatDuration } from "./units.js";
+
+export function planText(loaded: LoadedScenario): string {
+  const s = loaded.scenario;
+  const lines: string[] = [];
+  lines.push(`scenario ${s.name} (${loaded.file}), seed ${s.seed}${loaded.options.timeScale ? `, time scale ${loaded.options.timeScale}` : ""}`);
+  if (s.description) lines.push(s.description.trim());
+  lines.push("");
+  const policy = gatewayPolicy(s.target.reference.gateway);
+  lines.push(`target: reference gateway (profile ${s.target.reference.gateway.profile}: fallback ${policy.fallback ? "on" : "off"}, ttft timeout ${policy.ttftTimeoutMs === undefined ? "none" : formatDuration(policy.ttftTimeoutMs)}, total timeout ${policy.totalTimeoutMs === undefined ? "none" : formatDuration(policy.totalTimeoutMs)})`);
+  for (const p of s.target.reference.providers) lines.push(`  provider ${p.name}: model ${p.model}, ttft ${formatDuration(p.ttft)}, decode ${p.decodeTokensPerSec} tok/s, prefill ${p.prefillTokensPerSec} tok/s`);
+  lines.push(`traffic: ${s.traffic.arrival.type} ${s.traffic.arrival.rate}/s to model ${s.traffic.model}, client timeout ${formatDuration(s.traffic.client.timeout)}`);
+  for (const w of s.traffic.mix) lines.push(`  ${w.name} (weight ${w.weight}): ${w.stream ? "stream" : "non-stream"}, ${w.promptTokens} prompt tokens, max ${w.maxTokens} output tokens`);
+  lines.push("");
+  lines.push("timeline:");
+  let t = 0;
+  for (const phase of s.phases) {
+    lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  (~${Math.round((phase.duration / 1000) * s.traffic.arrival.rate)} requests)`);
+    for (const f of phase.faults) lines.push(`                     fault: ${faultDefinition(f).describe(f)}`);
+    t += phase.duration;
+  }
+  lines.push(`  total ${formatDuration(t)}`);
+  if (s.hypotheses.length > 0) {
+    lines.push("");
+    lines.push("hypotheses:");
+    for (const h of s.hypotheses) {
+      lines.push(`  ${h.name} (during ${h.during}, at least ${h.minSamples} samples)`);
+      for (const a of h.expect) lines.push(`    - ${a.text}`);
+    }
+  }
+  lines.push("");
+  lines.push("resolved values:");
+  lines.push(stringify(s, { indent: 2 }).trimEnd().replace(/^/gm, "  "));
+  return lines.join("\n");
+}

@@ -1,0 +1,41 @@
+/**
+ * Zod building blocks shared by the scenario schema and every fault's params schema:
+ * closed objects (unknown keys are errors), and fields that carry units.
+ * @module
+ */
+import { z } from "zod";
+import { parseDuration, parseRate } from "../units.js";
+
+/** A duration with a unit (`800ms`, `20s`, `2m`), resolved to milliseconds. */
+export const duration = z.unknown().transform((input, ctx) => {
+  const parsed = parseDuration(input);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: "custom", message: parsed.message });
+  return z.NEVER;
+});
+
+/** A rate with a unit (`20/s`, `600/m`), resolved to events per second. */
+export const rate = z.unknown().transform((input, ctx) => {
+  const parsed = parseRate(input);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: "custom", message: parsed.message });
+  return z.NEVER;
+});
+
+/** A fraction written as a number from 0 to 1 or a percentage string (`50%`). */
+export const fraction = z.union([z.number(), z.string()]).transform((input, ctx) => {
+  const value = typeof input === "number" ? input : /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(input) ? Number.parseFloat(input) / 100 : Number.NaN;
+  if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
+  ctx.addIssue({ code: "custom", message: `expected a fraction from 0 to 1 or a percentage such as 50%, got ${JSON.stringify(input)}` });
+  return z.NEVER;
+});
+
+/** A lower-case name usable in file names, metric labels and Toxiproxy names. */
+export const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, "use lower-case letters, digits and dashes, starting with a letter (e.g. primary-us)");
+
+/** An object that rejects unknown keys (the loader turns them into "did you mean" issues). */
+export function closed<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject(shape);
+}

@@ -1,0 +1,141 @@
+/**
+ * The scenario format (`apiVersion: aire/v1`): the single source of truth for its types.
+ * Every field has a default documented in README.md; durations and rates carry units.
+ * @module
+ */
+import { z } from "zod";
+import { faultSchema } from "../../faults/schema.js";
+import { parseAssertion } from "../slo/expression.js";
+import { closed, duration, identifier, rate } from "./fields.js";
+
+const providerSchema = closed({
+  name: identifier,
+  /** The model id the provider serves (and reports in its responses). */
+  model: z.string().min(1).default("sim-model"),
+  /** Time to first token when idle, before prefill of the prompt. */
+  ttft: duration.prefault("80ms"),
+  /** Prefill speed: prompt tokens processed per second (adds prompt/prefill to TTFT). */
+  prefillTokensPerSec: z.number().positive().default(20_000),
+  /** Decode speed of one sequence, output tokens per second. */
+  decodeTokensPerSec: z.number().positive().max(10_000).default(50),
+});
+
+const gatewaySchema = closed({
+  /** `resilient` (TTFT timeout + fallback) or `naive` (first provider only, no timeouts). */
+  profile: z.enum(["resilient", "naive"]).default("resilient"),
+  /** Fall back to the next provider of the route when an attempt fails before its first token. */
+  fallback: z.boolean().optional(),
+  /** Abandon an attempt that has not produced a content token within this time. */
+  ttftTimeout: duration.optional(),
+  /** Abandon a whole request after this time. */
+  totalTimeout: duration.optional(),
+});
+
+const referenceTargetSchema = closed({
+  gateway: gatewaySchema.prefault({}),
+  providers: z.array(providerSchema).min(1, "name at least one provider"),
+});
+
+const targetSchema = closed({
+  reference: referenceTargetSchema,
+});
+
+const workloadSchema = closed({
+  name: identifier.default("chat"),
+  weight: z.number().positive().default(1),
+  stream: z.boolean().default(true),
+  promptTokens: z.number().int().positive().max(1_000_000).default(200),
+  maxTokens: z.number().int().positive().max(100_000).default(64),
+});
+
+const trafficSchema = closed({
+  /** The model name requests ask the gateway for. */
+  model: z.string().min(1).default("aire-chat"),
+  arrival: closed({
+    type: z.literal("constant").default("constant"),
+    rate,
+  }),
+  mix: z.array(workloadSchema).min(1).prefault([{}]),
+  client: closed({
+    /** A request still running after this time counts as a `timeout` error. */
+    timeout: duration.prefault("60s"),
+  }).prefault({}),
+});
+
+const phaseSchema = closed({
+  name: identifier,
+  duration,
+  faults: z.array(faultSchema).default([]),
+});
+
+const assertion = z.string().transform((text, ctx) => {
+  const parsed = parseAssertion(text);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: "custom", message: parsed.message });
+  return z.NEVER;
+});
+
+const hypothesisSchema = closed({
+  name: z.string().min(1),
+  /** The phase whose samples the assertions are scored on. */
+  during: identifier,
+  expect: z.array(assertion).min(1, "give at least one assertion"),
+  /** Fewer samples than this in the window makes the hypothesis INCONCLUSIVE. */
+  minSamples: z.number().int().positive().default(20),
+});
+
+const limitsSchema = closed({
+  /** The run stops sending after this many requests. */
+  maxRequests: z.number().int().positive().default(1_000_000),
+  /** Phases may not add up to more than this. */
+  maxDuration: duration.prefault("2h"),
+});
+
+export const scenarioSchema = closed({
+  apiVersion: z.literal("aire/v1", { error: 'apiVersion must be "aire/v1"' }),
+  name: identifier,
+  description: z.string().default(""),
+  seed: z.number().int().nonnegative().default(1),
+  target: targetSchema,
+  traffic: trafficSchema,
+  phases: z.array(phaseSchema).min(1, "a scenario needs at least one phase"),
+  hypotheses: z.array(hypothesisSchema).default([]),
+  limits: limitsSchema.prefault({}),
+}).superRefine((scenario, ctx) => {
+  const phases = new Set<string>();
+  scenario.phases.forEach((phase, i) => {
+    if (phases.has(phase.name)) ctx.addIssue({ code: "custom", path: ["phases", i, "name"], message: `phase "${phase.name}" is defined twice` });
+    phases.add(phase.name);
+  });
+  const providers = new Set<string>();
+  scenario.target.reference.providers.forEach((provider, i) => {
+    if (providers.has(provider.name)) {
+      ctx.addIssue({ code: "custom", path: ["target", "reference", "providers", i, "name"], message: `provider "${provider.name}" is defined twice` });
+    }
+    providers.add(provider.name);
+  });
+  scenario.phases.forEach((phase, i) =>
+    phase.faults.forEach((fault, j) => {
+      if ("proxy" in fault && !providers.has(fault.proxy)) {
+        ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "proxy"], message: `no provider named "${fault.proxy}" (providers: ${[...providers].join(", ")})` });
+      }
+    }),
+  );
+  scenario.hypotheses.forEach((hypothesis, i) => {
+    if (!phases.has(hypothesis.during)) {
+      ctx.addIssue({ code: "custom", path: ["hypotheses", i, "during"], message: `no phase named "${hypothesis.during}" (phases: ${[...phases].join(", ")})` });
+    }
+  });
+  const total = scenario.phases.reduce((sum, phase) => sum + phase.duration, 0);
+  if (total > scenario.limits.maxDuration) {
+    ctx.addIssue({ code: "custom", path: ["phases"], message: `phases last ${total} ms in all, more than limits.maxDuration (${scenario.limits.maxDuration} ms)` });
+  }
+});
+
+/** A validated scenario: every default filled in, durations in ms, rates per second. */
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ProviderSpec = Scenario["target"]["reference"]["providers"][number];
+export type GatewaySpec = Scenario["target"]["reference"]["gateway"];
+export type WorkloadSpec = Scenario["traffic"]["mix"][number];
+export type PhaseSpec = Scenario["phases"][number];
+export type HypothesisSpec = Scenario["hypotheses"][number];

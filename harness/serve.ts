@@ -1,0 +1,73 @@
+/**
+ * `aire serve provider|gateway|toxiproxy`: each component alone, for the orchestrator and for other
+ * tools. Prints `listening on http://HOST:PORT` as its first stdout line once ready; stops on
+ * SIGTERM/SIGINT, and when started by aire, when its parent goes away.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { Toxiproxy } from "toxiproxy-node-client";
+import { HarnessError } from "./errors.js";
+import { gatewayConfigSchema } from "./gateway/config.js";
+import { startGateway } from "./gateway/gateway.js";
+import { isLoopbackHost } from "./net/http-server.js";
+import { providerConfigSchema } from "./providers/config.js";
+import { startProvider } from "./providers/synthetic-provider.js";
+import { startToxiproxy } from "./toxiproxy/server.js";
+
+export type ServeKind = "provider" | "gateway" | "toxiproxy";
+
+export interface ServeOptions {
+  host: string;
+  port?: number;
+  config?: string;
+}
+
+async function readConfig<S extends z.ZodType>(file: string | undefined, schema: S, required: boolean): Promise<z.output<S>> {
+  if (!file) {
+    if (required) throw new HarnessError("USAGE", { message: "--config FILE is required" });
+    return schema.parse({});
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new HarnessError("USAGE", { message: `cannot read config ${file}: ${(err as Error).message}` });
+  }
+  const result = schema.safeParse(data ?? {});
+  if (!result.success) {
+    throw new HarnessError("USAGE", { message: `${file}: invalid config`, details: result.error.issues.map((i) => `${file}  ${i.path.join(".") || "(root)"}  ${i.message}`) });
+  }
+  return result.data;
+}
+
+/** Starts the component and resolves once it has stopped again. */
+export async function serve(kind: ServeKind, options: ServeOptions): Promise<void> {
+  if (!isLoopbackHost(options.host)) {
+    throw new HarnessError("USAGE", { message: `--host ${options.host}: aire binds only to loopback addresses (127.0.0.0/8, ::1)` });
+  }
+  const listen = { host: options.host, port: options.port ?? (kind === "toxiproxy" ? 8474 : 0) };
+  let server: { url: string; close(): Promise<void> };
+  if (kind === "provider") server = await startProvider(await readConfig(options.config, providerConfigSchema, false), listen);
+  else if (kind === "gateway") server = await startGateway(await readConfig(options.config, gatewayConfigSchema, true), listen);
+  else {
+    const toxiproxy = await startToxiproxy(listen);
+    server = toxiproxy;
+    if (options.config) {
+      // Like toxiproxy-server -config: populate from a JSON array of proxies at start-up.
+      const proxies = JSON.parse(await readFile(options.config, "utf8"));
+      await new Toxiproxy(toxiproxy.url).populate(proxies);
+    }
+  }
+  process.stdout.write(`listening on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    if (process.send) process.once("disconnect", stop);
+  });
+  await server.close();
+  // The IPC channel to a parent aire would keep this process alive after the server has closed.
+  if (process.connected) process.disconnect();
+}

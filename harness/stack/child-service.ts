@@ -1,0 +1,78 @@
+/**
+ * Runs one component (`aire serve provider|gateway|toxiproxy`) as a child process, waits for its
+ * `listening on URL` line, and stops it by its PID: SIGTERM, then SIGKILL after a grace period.
+ * The child also exits by itself when its IPC channel to us closes (we died).
+ * @module
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { HarnessError } from "../errors.js";
+
+export type ServiceKind = "provider" | "gateway" | "toxiproxy";
+
+export interface ChildService extends AsyncDisposable {
+  readonly label: string;
+  readonly url: string;
+  readonly pid: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The compiled CLI entry (children run compiled JavaScript, also when tests run the TypeScript). */
+export function cliEntry(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("cannot find the aire package root");
+    dir = parent;
+  }
+  return join(dir, "dist", "harness", "cli.js");
+}
+
+export async function startChildService(kind: ServiceKind, label: string, args: readonly string[], options: { readyTimeoutMs?: number; onStderr?: (line: string) => void } = {}): Promise<ChildService> {
+  const entry = cliEntry();
+  if (!existsSync(entry)) throw new HarnessError("STACK_START_FAILED", { message: `${entry} is missing: run "npm run build" first` });
+  const child = spawn(process.execPath, [entry, "serve", kind, "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, AIRE_CHILD: "1" } });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    stderr.push(line);
+    if (stderr.length > 50) stderr.shift();
+    options.onStderr?.(line);
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready within ${options.readyTimeoutMs ?? 10_000} ms`)), options.readyTimeoutMs ?? 10_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      const m = /^listening on (http:\/\/\S+)$/.exec(line);
+      m ? resolve(m[1]!) : reject(new Error(`unexpected first line: ${line}`));
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${signal ?? `code ${code}`}) before it was ready${stderr.length ? `: ${stderr.slice(-3).join(" | ")}` : ""}`));
+    });
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  }).catch(async (err: unknown) => {
+    await kill(child, exited, 0);
+    throw new HarnessError("STACK_START_FAILED", { message: `${label} (aire serve ${kind}) failed to start`, cause: err });
+  });
+  child.stdout!.resume();
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= kill(child, exited, 2000));
+  return { label, url, pid: child.pid!, process: child, stop, [Symbol.asyncDispose]: stop };
+}
+
+async function kill(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(graceMs > 0 ? "SIGTERM" : "SIGKILL");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,116 @@
+/**
+ * The open-loop dispatcher: request i is due at start + i/rate whatever happened to the earlier
+ * ones, and every latency is measured from that intended time. How late the dispatcher itself
+ * ran (schedule lag) is recorded, so a generator that fell behind is visible.
+ * @module
+ */
+import { Pool } from "undici";
+import type { Sample } from "../metrics/sample.js";
+import { seededRandom } from "../random/prng.js";
+import type { Scenario } from "../scenario/schema.js";
+import { PromptBook } from "./prompts.js";
+import { sendRequest } from "./request.js";
+
+export interface TrafficOptions {
+  /** Base URL of the OpenAI-compatible target, e.g. http://127.0.0.1:4000 */
+  baseUrl: string;
+  apiKey?: string;
+  traffic: Scenario["traffic"];
+  seed: number;
+  /** Phases in order; traffic runs for their total duration. */
+  phases: readonly { name: string; duration: number }[];
+  maxRequests: number;
+  /** performance.now() at which request 0 is due. */
+  start: number;
+  signal: AbortSignal;
+  onSample(sample: Sample): void;
+  /** How long to wait for requests still in flight after the last phase (default: the client timeout). */
+  drainMs?: number;
+}
+
+export interface TrafficResult {
+  scheduled: number;
+  completed: number;
+  cancelled: number;
+  /** Largest delay between a request's intended and actual dispatch, ms. */
+  maxScheduleLagMs: number;
+}
+
+export async function runTraffic(options: TrafficOptions): Promise<TrafficResult> {
+  const { traffic, phases } = options;
+  const url = new URL(options.baseUrl);
+  const path = `${url.pathname.replace(/\/$/, "")}/v1/chat/completions`.replace(/\/v1\/v1\//, "/v1/");
+  const pool = new Pool(url.origin, { connections: 1024, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+  const random = seededRandom(options.seed);
+  const totalWeight = traffic.mix.reduce((s, w) => s + w.weight, 0);
+  const books = traffic.mix.map((w, i) => new PromptBook(options.seed * 31 + i, w.promptTokens));
+  const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
+  const total = bounds.at(-1)?.end ?? 0;
+  const interval = 1000 / traffic.arrival.rate;
+  const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const inflight = new Set<Promise<void>>();
+  const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0 };
+
+  const dispatch = (i: number, due: number) => {
+    const offset = due - options.start;
+    const phase = bounds.find((b) => offset < b.end)?.name ?? bounds.at(-1)!.name;
+    let pick = random() * totalWeight;
+    const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));
+    const workload = traffic.mix[index]!;
+    const body = JSON.stringify({
+      model: traffic.model,
+      messages: [{ role: "user", content: books[index]!.pick(random) }],
+      max_tokens: workload.maxTokens,
+      stream: workload.stream,
+      ...(workload.stream ? { stream_options: { include_usage: true } } : {}),
+    });
+    const plan = { id: i, phase, workload: workload.name, scheduled: due, origin: options.start, body, stream: workload.stream, headers, timeoutMs: traffic.client.timeout };
+    const p = sendRequest(pool, path, plan, signal).then((sample) => {
+      if (sample) {
+        result.completed++;
+        options.onSample(sample);
+      } else result.cancelled++;
+    });
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  };
+
+  try {
+    await new Promise<void>((resolve) => {
+      let i = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        options.signal.removeEventListener("abort", finish);
+        resolve();
+      };
+      options.signal.addEventListener("abort", finish, { once: true });
+      const tick = () => {
+        const now = performance.now();
+        // Send everything that is due, however late this timer fired: open loop, never "catch up later".
+        while (i < options.maxRequests && i * interval < total && options.start + i * interval <= now) {
+          const due = options.start + i * interval;
+          result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, now - due);
+          dispatch(i++, due);
+          result.scheduled++;
+        }
+        if (i >= options.maxRequests || i * interval >= total || options.signal.aborted) return finish();
+        timer = setTimeout(tick, Math.max(0, options.start + i * interval - performance.now()));
+      };
+      if (options.signal.aborted) return finish();
+      timer = setTimeout(tick, Math.max(0, options.start - performance.now()));
+    });
+    // Let the last requests finish (bounded), then cancel what is left.
+    const drain = setTimeout(() => stop.abort(), options.drainMs ?? traffic.client.timeout);
+    await Promise.all([...inflight]);
+    clearTimeout(drain);
+  } finally {
+    stop.abort();
+    await Promise.allSettled([...inflight]);
+    await pool.destroy();
+  }
+  result.maxScheduleLagMs = Math.round(result.maxScheduleLagMs * 1000) / 1000;
+  return result;
+}

@@ -1,0 +1,87 @@
+/**
+ * `summary.json`, the canonical result of a run (schemaVersion 1). Every other output is derived
+ * from it.
+ * @module
+ */
+import type { HypothesisResult, Verdict } from "../harness/slo/evaluate.js";
+import type { WindowStats } from "../harness/metrics/window-stats.js";
+
+export type RunStatus = "completed" | "interrupted" | "error";
+
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export interface WindowSummary {
+  requests: number;
+  ok: number;
+  availability: number | null;
+  errorRate: number | null;
+  errors: Record<string, number>;
+  ttfb: LatencySummary;
+  ttft: LatencySummary;
+  tpot: LatencySummary;
+  e2e: LatencySummary;
+  outputTokens: number;
+  /** Logical requests served (last attempt) per provider. */
+  providers: Record<string, number>;
+  /** Upstream attempts per logical request, from the gateway's x-aire-attempts header. */
+  attemptsPerRequest: number | null;
+}
+
+export interface PhaseSummary extends WindowSummary {
+  name: string;
+  startMs: number;
+  durationMs: number;
+  faults: string[];
+}
+
+export interface RunReport {
+  schemaVersion: 1;
+  runId: string;
+  scenario: { name: string; file: string; description: string; seed: number; sha256: string; set: string[]; timeScale: number };
+  status: RunStatus;
+  /** PASS only if every hypothesis passed; INTERRUPTED and ERROR runs never pass. */
+  verdict: Verdict | "INTERRUPTED" | "ERROR" | "NO_HYPOTHESES";
+  exitCode: number;
+  startedAt: string;
+  endedAt: string;
+  error?: string;
+  target: { kind: "reference"; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
+  traffic: { ratePerSec: number; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; valid: boolean; invalidReason?: string };
+  phases: PhaseSummary[];
+  total: WindowSummary;
+  hypotheses: HypothesisResult[];
+}
+
+export function summarizeWindow(stats: WindowStats): WindowSummary {
+  const latency = (h: WindowStats["latency"]["ttft"]): LatencySummary => ({
+    count: h.count,
+    p50: r(h.stat("p50")),
+    p90: r(h.stat("p90")),
+    p95: r(h.stat("p95")),
+    p99: r(h.stat("p99")),
+    max: r(h.stat("max")),
+  });
+  return {
+    requests: stats.total,
+    ok: stats.ok,
+    availability: stats.availability ?? null,
+    errorRate: stats.errorRate() ?? null,
+    errors: Object.fromEntries(stats.errors),
+    ttfb: latency(stats.latency.ttfb),
+    ttft: latency(stats.latency.ttft),
+    tpot: latency(stats.latency.tpot),
+    e2e: latency(stats.latency.e2e),
+    outputTokens: stats.outputTokens,
+    providers: Object.fromEntries(stats.providers),
+    attemptsPerRequest: stats.total === 0 ? null : Math.round((stats.attempts / stats.total) * 1000) / 1000,
+  };
+}
+
+const r = (v: number | undefined) => (v === undefined ? null : Math.round(v * 10) / 10);

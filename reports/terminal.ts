@@ -1,0 +1,49 @@
+/** The terminal summary: a per-phase table and the hypothesis verdicts. @module */
+import { formatDuration } from "../harness/units.js";
+import type { RunReport } from "./run-report.js";
+
+const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
+const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")).join("\n");
+}
+
+export function renderTerminal(report: RunReport): string {
+  const lines: string[] = [];
+  lines.push(`aire · ${report.scenario.name} · run ${report.runId} · seed ${report.scenario.seed}${report.scenario.timeScale !== 1 ? ` · time scale ${report.scenario.timeScale}` : ""}`);
+  lines.push("");
+  const header = ["phase", "duration", "requests", "avail", "errors", "ttft p50", "ttft p95", "ttft p99", "e2e p95", "attempts/req", "served by"];
+  const rows = report.phases.map((p) => [
+    p.name,
+    formatDuration(p.durationMs),
+    String(p.requests),
+    pct(p.availability),
+    Object.entries(p.errors).map(([k, v]) => `${k}:${v}`).join(",") || "0",
+    ms(p.ttft.p50),
+    ms(p.ttft.p95),
+    ms(p.ttft.p99),
+    ms(p.e2e.p95),
+    p.attemptsPerRequest === null ? "-" : p.attemptsPerRequest.toFixed(2),
+    Object.entries(p.providers).map(([k, v]) => `${k}:${v}`).join(",") || "-",
+  ]);
+  lines.push(table([header, ...rows]));
+  for (const p of report.phases) if (p.faults.length > 0) lines.push(`  ${p.name}: ${p.faults.join("; ")}`);
+  lines.push("");
+  lines.push(`traffic: ${report.traffic.scheduled} scheduled at ${report.traffic.ratePerSec}/s, ${report.traffic.completed} measured, ${report.traffic.cancelled} cancelled, max schedule lag ${formatDuration(report.traffic.maxScheduleLagMs)}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);
+  if (report.hypotheses.length > 0) {
+    lines.push("");
+    lines.push("hypotheses:");
+    for (const h of report.hypotheses) {
+      lines.push(`  ${h.verdict.padEnd(12)} ${h.name}  (during ${h.during}, ${h.samples} samples)${h.reason ? ` — ${h.reason}` : ""}`);
+      for (const a of h.assertions) {
+        const observed = a.observed === null ? "no data" : a.unit === "ms" ? formatDuration(a.observed) : pct(a.observed);
+        lines.push(`      ${a.verdict === "PASS" ? "✓" : a.verdict === "FAIL" ? "✗" : "?"} ${a.assertion.padEnd(28)} observed ${observed}${a.note ? ` (${a.note})` : ""}`);
+      }
+    }
+  }
+  lines.push("");
+  lines.push(`verdict: ${report.verdict}${report.error ? ` — ${report.error}` : ""}`);
+  return lines.join("\n");
+}
