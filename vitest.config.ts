@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Timing assertions need the CPU: on a 2-core machine, run files one at a time.
     fileParallelism: false,
-    reporters: ["default"],
+    reporters: ["default", "./test/reporters/summary-line.ts"],
   },
 });

@@ -4,23 +4,27 @@
  * @module
  */
 import { z } from "zod";
-import { parseDuration, parseRate } from "../units.js";
+import { parseDuration, parseRate, type Parsed } from "../units.js";
+
+/** A field parsed by `parse`; a missing value is reported as a missing key, not a bad value. */
+function unitField(parse: (input: unknown) => Parsed<number>) {
+  return z.unknown().transform((input, ctx) => {
+    if (input === undefined) {
+      ctx.addIssue({ code: "invalid_type", expected: "string", input });
+      return z.NEVER;
+    }
+    const parsed = parse(input);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: "custom", message: parsed.message });
+    return z.NEVER;
+  });
+}
 
 /** A duration with a unit (`800ms`, `20s`, `2m`), resolved to milliseconds. */
-export const duration = z.unknown().transform((input, ctx) => {
-  const parsed = parseDuration(input);
-  if (parsed.ok) return parsed.value;
-  ctx.addIssue({ code: "custom", message: parsed.message });
-  return z.NEVER;
-});
+export const duration = unitField(parseDuration);
 
 /** A rate with a unit (`20/s`, `600/m`), resolved to events per second. */
-export const rate = z.unknown().transform((input, ctx) => {
-  const parsed = parseRate(input);
-  if (parsed.ok) return parsed.value;
-  ctx.addIssue({ code: "custom", message: parsed.message });
-  return z.NEVER;
-});
+export const rate = unitField(parseRate);
 
 /** A fraction written as a number from 0 to 1 or a percentage string (`50%`). */
 export const fraction = z.union([z.number(), z.string()]).transform((input, ctx) => {

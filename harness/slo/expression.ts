@@ -22,7 +22,7 @@ export type Assertion =
   | { text: string; kind: "latency"; metric: LatencyMetric; stat: Stat; op: Operator; threshold: number /* ms */ }
   | { text: string; kind: "ratio"; metric: RatioMetric; errorClass?: ErrorClass; op: Operator; threshold: number /* 0..1 */ };
 
-const pattern = /^\s*([a-z_]+)(?:\.([a-z0-9]+))?(?:\{([^}]*)\})?\s*(<=|>=|==|<|>)\s*(\S+)\s*$/;
+const pattern = /^\s*([a-z_][a-z0-9_]*)(?:\.([a-z0-9]+))?(?:\{([^}]*)\})?\s*(<=|>=|==|<|>)\s*(\S+)\s*$/;
 
 const timeUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 

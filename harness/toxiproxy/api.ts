@@ -119,10 +119,10 @@ export class ToxiproxyApi {
   #readProxyInput(value: unknown): ProxyInput {
     const o = asObject(value, "api.proxy");
     return {
-      name: (field(o, "name", "string", "proxy") as string | undefined) ?? "",
-      listen: (field(o, "listen", "string", "proxy") as string | undefined) ?? "",
-      upstream: (field(o, "upstream", "string", "proxy") as string | undefined) ?? "",
-      enabled: field(o, "enabled", "bool", "proxy") as boolean | undefined,
+      name: (field(o, "name", "string", "Proxy") as string | undefined) ?? "",
+      listen: (field(o, "listen", "string", "Proxy") as string | undefined) ?? "",
+      upstream: (field(o, "upstream", "string", "Proxy") as string | undefined) ?? "",
+      enabled: field(o, "enabled", "bool", "Proxy") as boolean | undefined,
     };
   }
 
@@ -184,9 +184,9 @@ export class ToxiproxyApi {
   async #update(name: string, body: () => Promise<unknown>): Promise<Reply> {
     const proxy = this.#proxy(name);
     const o = asObject(await body(), "api.proxy");
-    const listen = (field(o, "listen", "string", "proxy") as string | undefined) ?? proxy.listen;
-    const upstream = (field(o, "upstream", "string", "proxy") as string | undefined) ?? proxy.upstream;
-    const enabled = (field(o, "enabled", "bool", "proxy") as boolean | undefined) ?? proxy.enabled;
+    const listen = (field(o, "listen", "string", "Proxy") as string | undefined) ?? proxy.listen;
+    const upstream = (field(o, "upstream", "string", "Proxy") as string | undefined) ?? proxy.upstream;
+    const enabled = (field(o, "enabled", "bool", "Proxy") as boolean | undefined) ?? proxy.enabled;
     if (!sameAddress(proxy.listen, listen) || proxy.upstream !== upstream) {
       await proxy.stop();
       proxy.listen = listen;

@@ -1,0 +1,135 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { alive, runCli, startCli } from "../helpers/cli.js";
+
+const SCENARIO = "scenarios/provider-latency.yaml";
+let out: string;
+beforeAll(async () => void (out = await mkdtemp(join(tmpdir(), "aire-e2e-"))));
+afterAll(async () => rm(out, { recursive: true, force: true }));
+
+async function onlyRunDir(parent: string): Promise<string> {
+  const entries = await readdir(parent);
+  expect(entries).toHaveLength(1);
+  return join(parent, entries[0]!);
+}
+
+const readEvents = async (dir: string) => (await readFile(join(dir, "events.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { type: string; t: number; pid?: number; fault?: string });
+
+describe("aire command line", () => {
+  test("--version and --help", async () => {
+    const version = await runCli(["--version"]);
+    expect([version.code, version.stdout.trim()]).toEqual([0, "0.1.0"]);
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["run", "validate", "plan", "serve"]) expect(help.stdout).toContain(command);
+    const runHelp = await runCli(["run", "--help"]);
+    expect(runHelp.stdout).toMatch(/--time-scale/);
+  });
+
+  test("validate: a good scenario exits 0; three mistakes are all printed with line numbers, exit 2, no stack trace", async () => {
+    expect((await runCli(["validate", SCENARIO])).code).toBe(0);
+    const bad = await runCli(["validate", "test/fixtures/scenarios/three-mistakes.yaml"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/three-mistakes\.yaml:8:36 {2}traffic\.arrival\.rate {2}rate 10 needs a unit/);
+    expect(bad.stderr).toMatch(/three-mistakes\.yaml:13:42 {2}phases\[0\]\.faults\[0\]\.latncy {2}unknown key "latncy"; did you mean "latency"\?/);
+    expect(bad.stderr).toMatch(/three-mistakes\.yaml:15:43 {2}hypotheses\[0\]\.expect\[0\] {2}"800" is not a duration/);
+    expect(bad.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test("run on an invalid scenario exits 2 before starting anything", async () => {
+    const dir = await mkdtemp(join(out, "invalid-"));
+    const result = await runCli(["run", "test/fixtures/scenarios/three-mistakes.yaml", "--out", dir]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/4 problems/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  test("plan prints the timeline and resolved values without sending traffic", async () => {
+    const result = await runCli(["plan", SCENARIO, "--time-scale", "0.5"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/5s → 15s\s+slow-primary/);
+    expect(result.stdout).toMatch(/fault: \+800ms ±50ms latency on downstream traffic of provider "primary"/);
+  });
+
+  test("run: the quick-start scenario passes, prints per-phase figures and verdicts, writes summary.json and events.jsonl", async () => {
+    const dir = await mkdtemp(join(out, "pass-"));
+    const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/phase\s+duration\s+requests\s+avail/);
+    expect(result.stdout).toMatch(/PASS\s+users barely notice a slow primary/);
+    const run = await onlyRunDir(dir);
+    const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+    expect(summary).toMatchObject({ schemaVersion: 1, status: "completed", verdict: "PASS", exitCode: 0 });
+    const fault = summary.phases.find((p: { name: string }) => p.name === "slow-primary");
+    expect(fault.providers.secondary).toBeGreaterThan(fault.requests * 0.8);
+    expect(summary.traffic.scheduled).toBe(100);
+    const events = await readEvents(run);
+    const types = events.map((e) => e.type);
+    for (const t of ["run_start", "phase_start", "fault_apply", "fault_applied", "fault_revert", "fault_reverted", "run_end"]) expect(types).toContain(t);
+    expect(types.indexOf("fault_apply")).toBeLessThan(types.indexOf("fault_applied"));
+    const samples = (await readFile(join(run, "samples.jsonl"), "utf8")).trim().split("\n");
+    expect(samples).toHaveLength(summary.traffic.completed);
+    for (const e of events.filter((e) => e.type === "component_ready")) expect(alive(e.pid!)).toBe(false);
+  }, 60_000);
+
+  test("run: the same scenario with the gateway's fallback off FAILS its hypothesis and exits 1", async () => {
+    const dir = await mkdtemp(join(out, "fail-"));
+    const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir, "--set", "target.reference.gateway.fallback=false"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+users barely notice a slow primary/);
+    const summary = JSON.parse(await readFile(join(await onlyRunDir(dir), "summary.json"), "utf8"));
+    expect(summary.verdict).toBe("FAIL");
+    const failed = summary.hypotheses.find((h: { name: string }) => h.name === "users barely notice a slow primary");
+    expect(failed.assertions.find((a: { assertion: string }) => a.assertion === "availability >= 99%")).toMatchObject({ verdict: "FAIL" });
+    expect(summary.scenario.set).toEqual(["target.reference.gateway.fallback=false"]);
+  }, 60_000);
+
+  test.each([1, 2])("SIGINT during the fault phase (try %i): exit 130 within 5 s, the toxic removed first, no child left", async () => {
+    const dir = await mkdtemp(join(out, "sigint-"));
+    const { child, done } = startCli(["run", SCENARIO, "--out", dir], { timeoutMs: 90_000 });
+    const lines = createInterface({ input: child.stdout! });
+    await new Promise<void>((resolve) => lines.on("line", (line) => line.includes("fault on:") && resolve()));
+    await new Promise((r) => setTimeout(r, Math.random() * 3000));
+    const signalled = performance.now();
+    child.kill("SIGINT");
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(performance.now() - signalled).toBeLessThan(5000);
+    const run = await onlyRunDir(dir);
+    const events = await readEvents(run);
+    const types = events.map((e) => e.type);
+    const reverted = types.indexOf("fault_reverted");
+    expect(types.indexOf("interrupt")).toBeGreaterThan(types.indexOf("fault_applied"));
+    expect(reverted).toBeGreaterThan(types.indexOf("interrupt"));
+    expect(reverted).toBeLessThan(types.indexOf("component_stop"));
+    const pids = events.filter((e) => e.type === "component_ready").map((e) => e.pid!);
+    expect(pids).toHaveLength(4);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+    expect(summary).toMatchObject({ status: "interrupted", verdict: "INTERRUPTED", exitCode: 130 });
+  }, 60_000);
+
+  test("serve provider: prints its URL first, serves, stops on SIGTERM", async () => {
+    const { child, done } = startCli(["serve", "provider", "--port", "0"], { timeoutMs: 20_000 });
+    const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+    const url = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first)?.[1];
+    expect(url).toBeDefined();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    child.kill("SIGTERM");
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(result.ms).toBeLessThan(10_000);
+  });
+
+  test("serve refuses a non-loopback host and an unknown component", async () => {
+    const host = await runCli(["serve", "gateway", "--host", "0.0.0.0"]);
+    expect(host.code).toBe(2);
+    expect(host.stderr).toMatch(/binds only to loopback/);
+    const unknown = await runCli(["serve", "database"]);
+    expect(unknown.code).toBe(2);
+  });
+});

@@ -1,0 +1,45 @@
+/** Runs the compiled CLI as a child process, bounded in time, and collects its output. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const CLI = fileURLToPath(new URL("../../dist/harness/cli.js", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function startCli(args: string[], options: { timeoutMs?: number } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  const done = new Promise<CliResult>((resolve) =>
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+    }),
+  );
+  return { child, done };
+}
+
+export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return startCli(args, options).done;
+}
+
+/** True while a process with this PID exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,115 @@
+import { describe, expect, test } from "vitest";
+import type { Sample } from "../../harness/metrics/sample.js";
+import { startHttpServer } from "../../harness/net/http-server.js";
+import { ChunkWriter, DONE_FRAME } from "../../harness/providers/openai-wire.js";
+import { runTraffic } from "../../harness/traffic/generator.js";
+import { provider } from "../helpers/stack.js";
+
+const traffic = (rate: number, maxTokens = 10) => ({
+  model: "m",
+  arrival: { type: "constant" as const, rate },
+  mix: [{ name: "chat", weight: 1, stream: true, promptTokens: 50, maxTokens }],
+  client: { timeout: 5000 },
+});
+
+async function collect(baseUrl: string, rate: number, durationMs: number, maxTokens = 10): Promise<{ samples: Sample[]; scheduled: number; lag: number }> {
+  const samples: Sample[] = [];
+  const result = await runTraffic({
+    baseUrl,
+    traffic: traffic(rate, maxTokens),
+    seed: 1,
+    phases: [{ name: "only", duration: durationMs }],
+    maxRequests: 10_000,
+    start: performance.now() + 20,
+    signal: new AbortController().signal,
+    onSample: (s) => samples.push(s),
+  });
+  return { samples: samples.sort((a, b) => a.id - b.id), scheduled: result.scheduled, lag: result.maxScheduleLagMs };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+describe("traffic engine", () => {
+  test("measures ttft and tpot of a server with exact timings (TTFT 200 ms, 20 ms between tokens)", async () => {
+    await using server = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9 });
+    const { samples, scheduled } = await collect(server.url, 20, 2000);
+    expect(scheduled).toBe(40);
+    expect(samples).toHaveLength(40);
+    expect(samples.every((s) => s.ok && s.outputTokens === 10 && s.tokenSource === "usage" && s.finishReason === "length")).toBe(true);
+    expect(Math.abs(median(samples.map((s) => s.ttft!)) - 200)).toBeLessThan(5);
+    expect(Math.abs(median(samples.map((s) => s.tpot!)) - 20)).toBeLessThan(1);
+    expect(Math.abs(median(samples.map((s) => s.e2e)) - 380)).toBeLessThan(10);
+  });
+
+  test("open loop: request i is due at i/rate, whatever the earlier requests are doing", async () => {
+    await using server = await provider({ model: "m", ttftMs: 500, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9 });
+    const { samples, lag } = await collect(server.url, 50, 1000, 2);
+    expect(samples).toHaveLength(50);
+    samples.forEach((s, i) => expect(s.scheduledAt).toBeCloseTo(i * 20, 0));
+    // Sent on time although every earlier request was still waiting for its first token.
+    expect(Math.max(...samples.map((s) => s.sentAt - s.scheduledAt))).toBeLessThan(25);
+    expect(lag).toBeLessThan(25);
+  });
+
+  test.each([
+    ["429", "http_429"],
+    ["500", "http_5xx"],
+    ["no-done", "truncated"],
+    ["garbage", "malformed"],
+    ["error-event", "truncated"],
+  ] as const)("a %s answer is classified as %s", async (mode, errorClass) => {
+    await using server = await startHttpServer((req, res) => {
+      req.resume();
+      if (mode === "429" || mode === "500") return void res.writeHead(Number(mode), { "content-type": "application/json" }).end('{"error":{"message":"x","type":"x","param":null,"code":null}}');
+      const w = new ChunkWriter("c", 1, "m");
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(w.role());
+      res.write(w.content(" hi"));
+      if (mode === "garbage") res.write("data: {not json\n\n");
+      if (mode === "error-event") res.write('data: {"error":{"message":"boom","type":"server_error","param":null,"code":null}}\n\n');
+      res.end(mode === "no-done" ? w.finish("stop") : "");
+    });
+    const { samples } = await collect(server.url, 10, 300);
+    expect(samples.length).toBe(3);
+    expect(samples.every((s) => !s.ok && s.errorClass === errorClass)).toBe(true);
+  });
+
+  test("a request past the client timeout is a timeout error", async () => {
+    await using server = await startHttpServer(() => {});
+    const samples: Sample[] = [];
+    await runTraffic({
+      baseUrl: server.url,
+      traffic: { ...traffic(10), client: { timeout: 150 } },
+      seed: 1,
+      phases: [{ name: "only", duration: 200 }],
+      maxRequests: 100,
+      start: performance.now(),
+      signal: new AbortController().signal,
+      onSample: (s) => samples.push(s),
+    });
+    expect(samples).toHaveLength(2);
+    expect(samples.every((s) => s.errorClass === "timeout" && s.e2e >= 150 && s.e2e < 400)).toBe(true);
+  });
+
+  test("aborting the run cancels in-flight requests without counting them as samples", async () => {
+    await using server = await startHttpServer(() => {});
+    const controller = new AbortController();
+    const samples: Sample[] = [];
+    setTimeout(() => controller.abort(), 250);
+    const started = performance.now();
+    const result = await runTraffic({
+      baseUrl: server.url,
+      traffic: traffic(20),
+      seed: 1,
+      phases: [{ name: "only", duration: 10_000 }],
+      maxRequests: 1000,
+      start: performance.now(),
+      signal: controller.signal,
+      onSample: (s) => samples.push(s),
+    });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(samples).toHaveLength(0);
+    expect(result.cancelled).toBe(result.scheduled);
+    expect(result.scheduled).toBeGreaterThanOrEqual(4);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, test } from "vitest";
+import { compare, parseAssertion } from "../../harness/slo/expression.js";
+
+describe("assertion parsing", () => {
+  test.each([
+    ["ttft.p95 < 800ms", { kind: "latency", metric: "ttft", stat: "p95", op: "<", threshold: 800 }],
+    ["e2e.p99 <= 1.5s", { kind: "latency", metric: "e2e", stat: "p99", op: "<=", threshold: 1500 }],
+    ["tpot.mean<60ms", { kind: "latency", metric: "tpot", stat: "mean", op: "<", threshold: 60 }],
+    ["availability >= 99.5%", { kind: "ratio", metric: "availability", op: ">=", threshold: 0.995 }],
+    ["error_rate < 1%", { kind: "ratio", metric: "error_rate", op: "<", threshold: 0.01 }],
+    ["error_rate{class=http_429} < 0.02", { kind: "ratio", metric: "error_rate", errorClass: "http_429", op: "<", threshold: 0.02 }],
+  ])("%s", (text, expected) => {
+    const parsed = parseAssertion(text);
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(parsed.value).toMatchObject(expected);
+  });
+
+  test.each([
+    ["ttft < 800ms", /needs a statistic/],
+    ["ttft.p95 < 800", /thresholds need a unit/],
+    ["ttft.p42 < 800ms", /unknown statistic "p42"/],
+    ["availability.p95 >= 99%", /takes no statistic/],
+    ["availability >= 150%", /not a ratio/],
+    ["error_rate{class=http_418} < 1%", /unknown error class/],
+    ["latency.p95 < 1s", /unknown metric "latency"/],
+    ["ttft.p95 800ms", /cannot read assertion/],
+    ["process.exit(1) < 1s", /cannot read assertion|unknown metric/],
+  ])("%s is refused: %s", (text, message) => {
+    const parsed = parseAssertion(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toMatch(message);
+  });
+});
+
+test.each([
+  [1, "<", 2, true],
+  [2, "<", 2, false],
+  [2, "<=", 2, true],
+  [2, ">=", 2, true],
+  [2, ">", 2, false],
+  [2, "==", 2, true],
+] as const)("%d %s %d is %s", (a, op, b, expected) => expect(compare(a, op, b)).toBe(expected));

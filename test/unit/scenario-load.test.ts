@@ -1,0 +1,116 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { loadScenarioFile, parseScenario } from "../../harness/scenario/load.js";
+
+const scenarioFile = fileURLToPath(new URL("../../scenarios/provider-latency.yaml", import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scenarios/${name}`, import.meta.url));
+
+const minimal = `apiVersion: aire/v1
+name: tiny
+target:
+  reference:
+    providers:
+      - { name: primary }
+traffic:
+  arrival: { rate: 5/s }
+phases:
+  - { name: only, duration: 2s }
+`;
+
+describe("loading scenarios", () => {
+  test("the quick-start scenario loads with units resolved and defaults filled", async () => {
+    const result = await loadScenarioFile(scenarioFile);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const s = result.value.scenario;
+    expect(s.phases.map((p) => [p.name, p.duration])).toEqual([["baseline", 10_000], ["slow-primary", 20_000], ["recovery", 10_000]]);
+    expect(s.phases[1]!.faults[0]).toEqual({ kind: "latency", proxy: "primary", latency: 800, jitter: 50, stream: "downstream", toxicity: 1 });
+    expect(s.traffic.arrival.rate).toBe(10);
+    expect(s.target.reference.gateway.ttftTimeout).toBe(400);
+    expect(s.hypotheses[1]!.expect[0]).toMatchObject({ metric: "ttft", stat: "p95", threshold: 750 });
+  });
+
+  test("defaults: a minimal scenario gets every documented default", () => {
+    const result = parseScenario(minimal, "tiny.yaml");
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const s = result.value.scenario;
+    expect(s.seed).toBe(1);
+    expect(s.target.reference.gateway.profile).toBe("resilient");
+    expect(s.target.reference.providers[0]).toMatchObject({ model: "sim-model", ttft: 80, decodeTokensPerSec: 50 });
+    expect(s.traffic.mix).toEqual([{ name: "chat", weight: 1, stream: true, promptTokens: 200, maxTokens: 64 }]);
+    expect(s.traffic.client.timeout).toBe(60_000);
+    expect(s.limits).toEqual({ maxRequests: 1_000_000, maxDuration: 7_200_000 });
+  });
+
+  test("three mistakes give three issues, each with file, line, column and path", async () => {
+    const result = await loadScenarioFile(fixture("three-mistakes.yaml"));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const f = fixture("three-mistakes.yaml");
+    expect(result.issues).toEqual([
+      { where: `${f}:8:36`, path: "traffic.arrival.rate", message: "rate 10 needs a unit: write 10/s or 10/m" },
+      // The missing required key is reported at the fault that lacks it.
+      { where: `${f}:13:9`, path: "phases[0].faults[0].latency", message: 'missing required key "latency"' },
+      { where: `${f}:13:42`, path: "phases[0].faults[0].latncy", message: 'unknown key "latncy"; did you mean "latency"?' },
+      { where: `${f}:15:43`, path: "hypotheses[0].expect[0]", message: '"800" is not a duration: ttft thresholds need a unit, e.g. 800ms or 1.5s' },
+    ]);
+  });
+
+  test("unknown enum values and fault kinds get suggestions", () => {
+    const text = minimal.replace("- { name: primary }", "- { name: primary }\n    gateway: { profile: resilent }").replace("- { name: only, duration: 2s }", "- { name: only, duration: 2s, faults: [{ kind: latncy, proxy: primary }] }");
+    const result = parseScenario(text, "s.yaml");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const messages = result.issues.map((i) => `${i.path}: ${i.message}`);
+    expect(messages).toContain('target.reference.gateway.profile: "resilent" is not allowed here; did you mean "resilient"? (one of resilient, naive)');
+    expect(messages.some((m) => /phases\[0\]\.faults\[0\]\.kind: unknown fault kind "latncy"/.test(m))).toBe(true);
+  });
+
+  test("cross references: faults name providers, hypotheses name phases", () => {
+    const text = minimal
+      .replace("- { name: only, duration: 2s }", "- { name: only, duration: 2s, faults: [{ kind: latency, proxy: primry, latency: 1s }] }")
+      .concat("hypotheses:\n  - { name: h, during: nowhere, expect: ['availability >= 99%'] }\n");
+    const result = parseScenario(text, "s.yaml");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => [i.where, i.message])).toEqual([
+      ["s.yaml:10:66", 'no provider named "primry" (providers: primary)'],
+      ["s.yaml:12:24", 'no phase named "nowhere" (phases: only)'],
+    ]);
+  });
+
+  test("YAML syntax errors are positioned too", () => {
+    const result = parseScenario("name: [unclosed\n", "bad.yaml");
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues[0]!.where).toMatch(/^bad\.yaml:\d+:\d+$/);
+  });
+
+  test("--set overrides values before validation and is named as the origin of its own mistakes", () => {
+    const ok = parseScenario(minimal, "s.yaml", { set: ["traffic.arrival.rate=50/s", "target.reference.gateway.fallback=false", "phases[0].duration=3s"] });
+    expect(ok.ok).toBe(true);
+    if (ok.ok) {
+      expect(ok.value.scenario.traffic.arrival.rate).toBe(50);
+      expect(ok.value.scenario.target.reference.gateway.fallback).toBe(false);
+      expect(ok.value.scenario.phases[0]!.duration).toBe(3000);
+      expect(ok.value.source).toContain("fallback: false");
+    }
+    const bad = parseScenario(minimal, "s.yaml", { set: ["traffic.arrival.rate=50"] });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues).toEqual([{ where: "--set traffic.arrival.rate=50", path: "traffic.arrival.rate", message: "rate 50 needs a unit: write 50/s or 50/m" }]);
+  });
+
+  test("--time-scale shrinks the timeline, not the system's latencies", () => {
+    const result = parseScenario(minimal.replace("duration: 2s }", "duration: 2s, faults: [{ kind: latency, proxy: primary, latency: 800ms }] }"), "s.yaml", { timeScale: 0.25 });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.scenario.phases[0]!.duration).toBe(500);
+    expect(result.value.scenario.phases[0]!.faults[0]).toMatchObject({ latency: 800 });
+    expect(parseScenario(minimal, "s.yaml", { timeScale: 0 }).ok).toBe(false);
+  });
+
+  test("a missing file is an issue, not an exception", async () => {
+    const result = await loadScenarioFile("/nonexistent/scenario.yaml");
+    expect(result).toEqual({ ok: false, issues: [{ where: "/nonexistent/scenario.yaml", path: "(file)", message: "no such file" }] });
+  });
+});
