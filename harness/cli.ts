@@ -58,6 +58,21 @@ function interruptSignal(): AbortSignal {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // A bug anywhere in this process must still roll faults back and stop the stack: abort the run
+  // with the error (exit 3) instead of dying with toxics left in place.
+  const onCrash = (err: unknown) => {
+    process.stderr.write(`aire: internal error: ${describeError(err)} — rolling back\n`);
+    if (!controller.signal.aborted) controller.abort(err instanceof Error ? err : new Error(String(err)));
+  };
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
+  // Self-test hook for the test suite: crash the harness from a timer after N ms of a run.
+  const crashAfter = Number(process.env.AIRE_SELFTEST_CRASH_MS);
+  if (crashAfter > 0) {
+    setTimeout(() => {
+      throw new Error("self-test crash (AIRE_SELFTEST_CRASH_MS)");
+    }, crashAfter).unref();
+  }
   return controller.signal;
 }
 

@@ -55,7 +55,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const stackTeardown = new Teardown();
   const faultTeardown = new Teardown();
   const trafficStop = new AbortController();
-  const interrupted = () => options.signal?.aborted === true;
+  // The signal aborts with a signal name (interrupted, exit 130) or with an Error: the harness
+  // crashed somewhere else in this process (status "error", exit 3). Both roll back the same way.
+  const interrupted = () => options.signal?.aborted === true && !(options.signal.reason instanceof Error);
+  const crashed = () => (options.signal?.aborted === true && options.signal.reason instanceof Error ? (options.signal.reason as Error) : undefined);
   const runSignal = AbortSignal.any([trafficStop.signal, ...(options.signal ? [options.signal] : [])]);
   let status: RunStatus = "completed";
   let error: unknown;
@@ -65,8 +68,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
 
   events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1 });
   const onInterrupt = () => {
-    events.append("interrupt", { reason: String(options.signal?.reason ?? "signal") }, true);
-    log("interrupted: rolling back faults, stopping traffic, stopping the stack");
+    const crash = crashed();
+    if (crash) events.append("error", { error: describeError(crash), uncaught: true }, true);
+    else events.append("interrupt", { reason: String(options.signal?.reason ?? "signal") }, true);
+    log(`${crash ? "harness error" : "interrupted"}: rolling back faults, stopping traffic, stopping the stack`);
   };
   options.signal?.addEventListener("abort", onInterrupt, { once: true });
 
@@ -136,7 +141,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     }
   } catch (err) {
     if (interrupted()) status = "interrupted";
-    else {
+    else if (crashed()) {
+      status = "error";
+      error = crashed();
+    } else {
       status = "error";
       error = err;
       events.append("error", { error: describeError(err) }, true);
@@ -156,6 +164,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   }
   let trafficResult: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0 };
   if (traffic) trafficResult = await traffic;
+  if (status === "completed" && options.signal?.aborted) {
+    // Aborted while the last requests drained.
+    status = crashed() ? "error" : "interrupted";
+    error ??= crashed();
+  }
   events.append("traffic_end", { ...trafficResult });
   // 3. The stack, LIFO.
   try {

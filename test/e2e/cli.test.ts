@@ -88,14 +88,14 @@ describe("aire command line", () => {
     expect(summary.scenario.set).toEqual(["target.reference.gateway.fallback=false"]);
   }, 60_000);
 
-  test.each([1, 2])("SIGINT during the fault phase (try %i): exit 130 within 5 s, the toxic removed first, no child left", async () => {
+  test.each(["SIGINT", "SIGINT", "SIGTERM"] as const)("%s during the fault phase: exit 130 within 5 s, the toxic removed first, no child left", async (signal) => {
     const dir = await mkdtemp(join(out, "sigint-"));
     const { child, done } = startCli(["run", SCENARIO, "--out", dir], { timeoutMs: 90_000 });
     const lines = createInterface({ input: child.stdout! });
     await new Promise<void>((resolve) => lines.on("line", (line) => line.includes("fault on:") && resolve()));
     await new Promise((r) => setTimeout(r, Math.random() * 3000));
     const signalled = performance.now();
-    child.kill("SIGINT");
+    child.kill(signal);
     const result = await done;
     expect(result.code).toBe(130);
     expect(performance.now() - signalled).toBeLessThan(5000);
@@ -111,6 +111,22 @@ describe("aire command line", () => {
     for (const pid of pids) expect(alive(pid)).toBe(false);
     const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
     expect(summary).toMatchObject({ status: "interrupted", verdict: "INTERRUPTED", exitCode: 130 });
+  }, 60_000);
+
+  test("an uncaught error inside the harness during the fault phase: rollback first, teardown, exit 3", async () => {
+    const dir = await mkdtemp(join(out, "crash-"));
+    // The crash timer starts with the process; 15 s lands in the fault phase (10 s to 30 s after traffic starts).
+    const result = await runCli(["run", SCENARIO, "--out", dir], { timeoutMs: 90_000, env: { AIRE_SELFTEST_CRASH_MS: "15000" } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/internal error: self-test crash/);
+    const run = await onlyRunDir(dir);
+    const events = await readEvents(run);
+    const types = events.map((e) => e.type);
+    expect(types).toContain("fault_applied");
+    expect(types.indexOf("fault_reverted")).toBeGreaterThan(types.indexOf("error"));
+    expect(types.indexOf("fault_reverted")).toBeLessThan(types.indexOf("component_stop"));
+    for (const e of events.filter((e) => e.type === "component_ready")) expect(alive(e.pid!)).toBe(false);
+    expect(JSON.parse(await readFile(join(run, "summary.json"), "utf8"))).toMatchObject({ status: "error", exitCode: 3 });
   }, 60_000);
 
   test("serve provider: prints its URL first, serves, stops on SIGTERM", async () => {

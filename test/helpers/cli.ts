@@ -13,9 +13,9 @@ export interface CliResult {
   ms: number;
 }
 
-export function startCli(args: string[], options: { timeoutMs?: number } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -30,7 +30,7 @@ export function startCli(args: string[], options: { timeoutMs?: number } = {}): 
   return { child, done };
 }
 
-export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return startCli(args, options).done;
 }
 
