@@ -13,15 +13,18 @@ import { gatewayConfigSchema } from "./gateway/config.js";
 import { startGateway } from "./gateway/gateway.js";
 import { isLoopbackHost } from "./net/http-server.js";
 import { providerConfigSchema } from "./providers/config.js";
-import { startProvider } from "./providers/synthetic-provider.js";
+import { startPodServer } from "./providers/pod-server.js";
+import { startProvider } from "./providers/provider.js";
 import { startToxiproxy } from "./toxiproxy/server.js";
 
-export type ServeKind = "provider" | "gateway" | "toxiproxy";
+export type ServeKind = "provider" | "pod" | "gateway" | "toxiproxy";
 
 export interface ServeOptions {
   host: string;
   port?: number;
   config?: string;
+  /** `pod` only: how long the pod "loads its model" before /ready answers 200. */
+  coldStartMs?: number;
 }
 
 async function readConfig<S extends z.ZodType>(file: string | undefined, schema: S, required: boolean): Promise<z.output<S>> {
@@ -49,7 +52,13 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
   }
   const listen = { host: options.host, port: options.port ?? (kind === "toxiproxy" ? 8474 : 0) };
   let server: { url: string; close(): Promise<void> };
-  if (kind === "provider") server = await startProvider(await readConfig(options.config, providerConfigSchema, false), listen);
+  if (kind === "provider") {
+    const config = await readConfig(options.config, providerConfigSchema, false);
+    const provider = await startProvider(config, listen);
+    server = provider;
+    // A generated admin token is only known here: say it (on stderr; stdout's first line is the URL).
+    if (!config.adminToken) process.stderr.write(`admin token: ${provider.adminToken}\n`);
+  } else if (kind === "pod") server = await startPodServer(await readConfig(options.config, providerConfigSchema, true), options.coldStartMs ?? 0, listen);
   else if (kind === "gateway") server = await startGateway(await readConfig(options.config, gatewayConfigSchema, true), listen);
   else {
     const toxiproxy = await startToxiproxy(listen);

@@ -18,6 +18,7 @@ import type { LoadedScenario } from "../scenario/load.js";
 import { scoreHypotheses } from "../slo/evaluate.js";
 import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stack/reference-stack.js";
 import { runTraffic, type TrafficResult } from "../traffic/generator.js";
+import { warmUp } from "../traffic/warmup.js";
 import { EventLog } from "./event-log.js";
 import { Recorder } from "./recorder.js";
 import { newRunId } from "./run-id.js";
@@ -80,6 +81,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     stack = await startReferenceStack(scenario, runId, dir, stackTeardown, events);
     if (interrupted()) throw options.signal!.reason;
     log(`stack ready: gateway ${stack.gatewayUrl}, toxiproxy ${stack.toxiproxyUrl}`);
+
+    const warm = await warmUp(stack.gatewayUrl, scenario.traffic, options.signal ?? new AbortController().signal);
+    events.append("warmup", { ...warm });
+    if (interrupted()) throw options.signal!.reason;
 
     const start = performance.now() + 50;
     events.append("traffic_start", { ratePerSec: scenario.traffic.arrival.rate });

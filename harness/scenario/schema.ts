@@ -16,8 +16,23 @@ const providerSchema = closed({
   ttft: duration.prefault("80ms"),
   /** Prefill speed: prompt tokens processed per second (adds prompt/prefill to TTFT). */
   prefillTokensPerSec: z.number().positive().default(20_000),
-  /** Decode speed of one sequence, output tokens per second. */
+  /** Decode speed of one sequence alone, output tokens per second (falls as the batch fills). */
   decodeTokensPerSec: z.number().positive().max(10_000).default(50),
+  /** GPU pods, each its own process behind the provider's front; 0 serves inside the front. */
+  pods: z.number().int().min(0).max(64).default(1),
+  /** Concurrent sequences per pod (continuous batching). */
+  slotsPerPod: z.number().int().positive().max(4096).default(8),
+  /** Requests that may wait for a slot, per pod; past it they are refused with `queueFullStatus`. */
+  maxQueuePerPod: z.number().int().nonnegative().default(64),
+  queueFullStatus: z.union([z.literal(503), z.literal(429)]).default(503),
+  /** Prompt + max_tokens above this is a 400 context_length_exceeded. */
+  contextWindow: z.number().int().positive().default(128_000),
+  /** Natural answer length (lognormal), capped by the request's max_tokens. */
+  outputTokens: closed({ median: z.number().positive(), p99: z.number().positive() }).prefault({ median: 200, p99: 800 }),
+  /** Per API key limits, OpenAI-style. */
+  rateLimit: closed({ rpm: z.number().positive().optional(), tpm: z.number().positive().optional() }).prefault({}),
+  /** Model load time of a restarted pod before it is ready. */
+  coldStart: duration.prefault("5s"),
 });
 
 const gatewaySchema = closed({

@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { HarnessError } from "../errors.js";
 
-export type ServiceKind = "provider" | "gateway" | "toxiproxy";
+export type ServiceKind = "provider" | "pod" | "gateway" | "toxiproxy";
 
 export interface ChildService extends AsyncDisposable {
   readonly label: string;

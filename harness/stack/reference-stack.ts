@@ -4,6 +4,7 @@
  * generator → gateway → Toxiproxy proxy → provider.
  * @module
  */
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
@@ -11,7 +12,7 @@ import { HarnessError } from "../errors.js";
 import { gatewayProfiles, type GatewayConfig } from "../gateway/config.js";
 import type { Teardown } from "../lifecycle/teardown.js";
 import type { EventLog } from "../orchestrator/event-log.js";
-import type { ProviderConfig } from "../providers/config.js";
+import { providerConfigSchema, type ProviderConfig } from "../providers/config.js";
 import type { Scenario } from "../scenario/schema.js";
 import { startChildService, type ChildService } from "./child-service.js";
 
@@ -20,6 +21,8 @@ export interface ReferenceStack {
   toxiproxy: Toxiproxy;
   toxiproxyUrl: string;
   proxyName(provider: string): string;
+  /** Each provider's front (its admin API) and the per-run admin token. */
+  providers: Map<string, { url: string; adminToken: string }>;
   components: { label: string; pid: number; url: string }[];
 }
 
@@ -53,19 +56,28 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
   };
 
   const providers = scenario.target.reference.providers;
+  const adminTokens = new Map<string, string>();
   const [providerServices, toxiproxyService] = await Promise.all([
     Promise.all(
       providers.map((p, i) => {
-        const config: ProviderConfig = {
+        const config: ProviderConfig = providerConfigSchema.parse({
           name: p.name,
           model: p.model,
           ttftMs: p.ttft,
           prefillTokensPerSec: p.prefillTokensPerSec,
           decodeTokensPerSec: p.decodeTokensPerSec,
-          defaultMaxTokens: 256,
+          slots: p.slotsPerPod,
+          maxQueue: p.maxQueuePerPod,
+          queueFullStatus: p.queueFullStatus,
+          contextWindow: p.contextWindow,
+          outputTokens: p.outputTokens,
+          rateLimit: p.rateLimit,
+          pods: p.pods,
+          coldStartMs: p.coldStart,
           seed: scenario.seed * 1000 + i,
-          bodyLimit: 4 * 1024 * 1024,
-        };
+          adminToken: randomBytes(16).toString("hex"),
+        });
+        adminTokens.set(p.name, config.adminToken!);
         return start("provider", `provider-${p.name}`, config);
       }),
     ),
@@ -91,6 +103,15 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
     policy: gatewayPolicy(scenario.target.reference.gateway),
     bodyLimit: 4 * 1024 * 1024,
   };
+  // The pod processes are the providers' children; record their PIDs so the ledger names every process.
+  await Promise.all(
+    providers.map(async (p, i) => {
+      const res = await fetch(`${providerServices[i]!.url}/admin/pods`, { headers: { authorization: `Bearer ${adminTokens.get(p.name)}` } });
+      const { pods } = (await res.json()) as { pods: { index: number; pid: number | null }[] };
+      for (const pod of pods) events.append("component_ready", { component: `provider-${p.name}-pod-${pod.index}`, kind: "pod", pid: pod.pid, parent: `provider-${p.name}` });
+    }),
+  );
   const gateway = await start("gateway", "gateway", gatewayConfig);
-  return { gatewayUrl: gateway.url, toxiproxy, toxiproxyUrl: toxiproxyService.url, proxyName, components };
+  const providerFronts = new Map(providers.map((p, i) => [p.name, { url: providerServices[i]!.url, adminToken: adminTokens.get(p.name)! }]));
+  return { gatewayUrl: gateway.url, toxiproxy, toxiproxyUrl: toxiproxyService.url, proxyName, providers: providerFronts, components };
 }

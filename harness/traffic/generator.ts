@@ -54,7 +54,9 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0 };
 
   const dispatch = (i: number, due: number) => {
-    const offset = due - options.start;
+    // From the index, not from due − start: that difference of large floats puts a request due
+    // exactly on a phase boundary into the phase before it.
+    const offset = i * interval;
     const phase = bounds.find((b) => offset < b.end)?.name ?? bounds.at(-1)!.name;
     let pick = random() * totalWeight;
     const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));

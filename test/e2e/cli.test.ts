@@ -107,7 +107,8 @@ describe("aire command line", () => {
     expect(reverted).toBeGreaterThan(types.indexOf("interrupt"));
     expect(reverted).toBeLessThan(types.indexOf("component_stop"));
     const pids = events.filter((e) => e.type === "component_ready").map((e) => e.pid!);
-    expect(pids).toHaveLength(4);
+    // 2 provider fronts, their 2 pod processes, the embedded Toxiproxy and the gateway.
+    expect(pids).toHaveLength(6);
     for (const pid of pids) expect(alive(pid)).toBe(false);
     const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
     expect(summary).toMatchObject({ status: "interrupted", verdict: "INTERRUPTED", exitCode: 130 });

@@ -2,7 +2,7 @@
 import { startGateway } from "../../harness/gateway/gateway.js";
 import type { GatewayConfig } from "../../harness/gateway/config.js";
 import { providerConfigSchema, type ProviderConfig } from "../../harness/providers/config.js";
-import { startProvider } from "../../harness/providers/synthetic-provider.js";
+import { startProvider } from "../../harness/providers/provider.js";
 import { startToxiproxy } from "../../harness/toxiproxy/server.js";
 
 export const provider = (config: Partial<ProviderConfig> = {}) => startProvider(providerConfigSchema.parse(config), { port: 0 });

@@ -27,11 +27,24 @@ async function collect(baseUrl: string, rate: number, durationMs: number, maxTok
   return { samples: samples.sort((a, b) => a.id - b.id), scheduled: result.scheduled, lag: result.maxScheduleLagMs };
 }
 
+/**
+ * A start time (in the past, so no waiting) at which (start + i·interval) − start rounds below
+ * i·interval: just under a power of two, where the sum crosses into a coarser float spacing.
+ */
+function boundaryStart(interval: number, i: number): number {
+  const power = 2 ** Math.floor(Math.log2(Math.max(4096, performance.now()) - 2 * i * interval));
+  for (let k = 0; k < 4_000_000; k++) {
+    const start = power - i * interval + k * 0.0001234567;
+    if (start + i * interval - start < i * interval) return start;
+  }
+  throw new Error("no rounding-sensitive start found");
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe("traffic engine", () => {
   test("measures ttft and tpot of a server with exact timings (TTFT 200 ms, 20 ms between tokens)", async () => {
-    await using server = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9 });
+    await using server = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9, batchPenalty: 0, slots: 64 });
     const { samples, scheduled } = await collect(server.url, 20, 2000);
     expect(scheduled).toBe(40);
     expect(samples).toHaveLength(40);
@@ -42,13 +55,30 @@ describe("traffic engine", () => {
   });
 
   test("open loop: request i is due at i/rate, whatever the earlier requests are doing", async () => {
-    await using server = await provider({ model: "m", ttftMs: 500, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9 });
+    await using server = await provider({ model: "m", ttftMs: 500, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9, slots: 64 });
     const { samples, lag } = await collect(server.url, 50, 1000, 2);
     expect(samples).toHaveLength(50);
     samples.forEach((s, i) => expect(s.scheduledAt).toBeCloseTo(i * 20, 0));
     // Sent on time although every earlier request was still waiting for its first token.
     expect(Math.max(...samples.map((s) => s.sentAt - s.scheduledAt))).toBeLessThan(25);
     expect(lag).toBeLessThan(25);
+  });
+
+  test("a request due exactly on a phase boundary belongs to the phase that starts there", async () => {
+    await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9 });
+    const samples: Sample[] = [];
+    await runTraffic({
+      baseUrl: server.url,
+      traffic: traffic(10, 1),
+      seed: 1,
+      phases: [{ name: "a", duration: 500 }, { name: "b", duration: 500 }],
+      maxRequests: 100,
+      start: boundaryStart(100, 5),
+      signal: new AbortController().signal,
+      onSample: (s) => samples.push(s),
+    });
+    expect(samples.filter((s) => s.phase === "a").map((s) => s.id).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(samples.filter((s) => s.phase === "b").map((s) => s.id).sort()).toEqual([5, 6, 7, 8, 9]);
   });
 
   test.each([
