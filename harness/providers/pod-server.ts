@@ -18,6 +18,8 @@ export async function startPodServer(config: ProviderConfig, coldStartMs: number
     const url = req.url ?? "/";
     if (url === "/health") return json(res, 200, { status: "ok" });
     if (url === "/ready") return performance.now() >= readyAt ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "loading" });
+    if (url === "/metrics") return void res.writeHead(200, { "content-type": pod.metrics.registry.contentType }).end(await pod.metrics.registry.metrics());
+    if (url === "/metrics.json") return json(res, 200, await pod.metrics.registry.getMetricsAsJSON());
     if (url === "/pod/behaviours" && req.method === "PUT") {
       if (req.headers.authorization !== `Bearer ${config.adminToken}`) return json(res, 401, { error: "admin token required" });
       behaviours.replaceAll(JSON.parse((await readBody(req, 1 << 20))?.toString("utf8") ?? "[]") as Behaviour[]);

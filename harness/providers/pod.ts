@@ -12,6 +12,7 @@ import { AnswerBook } from "./answer.js";
 import type { Behaviour, BehaviourSet } from "./behaviours.js";
 import type { ProviderConfig } from "./config.js";
 import { PodEngine } from "./engine.js";
+import { PodMetrics } from "./metrics.js";
 import { ChunkWriter, completionBody, DONE_FRAME, errorBody, usage, type ChatRequest } from "./openai-wire.js";
 import { countChatTokens } from "./tokens.js";
 
@@ -21,6 +22,7 @@ export interface CompletionRequest extends ChatRequest {
 
 export class Pod {
   readonly engine: PodEngine;
+  readonly metrics: PodMetrics;
   readonly #answers: AnswerBook;
   readonly #random: Random;
 
@@ -29,6 +31,7 @@ export class Pod {
     readonly behaviours: BehaviourSet,
   ) {
     this.engine = new PodEngine(config, behaviours);
+    this.metrics = new PodMetrics(config.model, this.engine);
     this.#answers = new AnswerBook(config.seed, config.outputTokens);
     this.#random = seededRandom(config.seed ^ 0x5bd1e995);
     // Build the tokenizer's tables now, not on the first measured request.
@@ -47,6 +50,7 @@ export class Pod {
     if (promptTokens + requested > config.contextWindow) {
       return json(res, 400, errorBody(`This model's maximum context length is ${config.contextWindow} tokens. However, you requested ${promptTokens + requested} tokens (${promptTokens} in the messages, ${requested} in the completion). Please reduce the length of the messages or completion.`, "invalid_request_error", "context_length_exceeded", "messages"));
     }
+    const arrived = performance.now();
     const closed = new AbortController();
     res.once("close", () => closed.abort());
     const admitted = this.engine.admit(closed.signal);
@@ -85,8 +89,11 @@ export class Pod {
         due += this.engine.tokenInterval(slowdown);
         return wait(due - performance.now(), closed.signal);
       };
+      const firstToken = performance.now() - arrived;
+      const done = () => this.metrics.finished(firstToken, performance.now() - arrived, promptTokens, plan.tokens.length, plan.finish);
       if (!request.stream) {
         for (let i = 1; i < plan.tokens.length; i++) if (!(await nextToken())) return;
+        done();
         return json(res, 200, completionBody(id, created, config.model, plan.tokens.join("").trimStart(), plan.finish, usage(reported(promptTokens), reported(plan.tokens.length))), headers);
       }
       const cut = this.#hit("stream-cut");
@@ -94,7 +101,7 @@ export class Pod {
       const malformed = this.#hit("malformed-chunk");
       const errorEvent = this.#hit("error-event");
       for (let i = 0; i < plan.tokens.length; i++) {
-        if (cut && i === cut.afterTokens) return void res.destroy();
+        if (cut && i === 0 && cut.afterTokens === 0) return void res.destroy();
         if (errorEvent && i === errorEvent.afterTokens) {
           res.end(`data: ${JSON.stringify(errorBody("The server had an error while processing your request.", "server_error", "internal_error"))}\n\n`);
           return;
@@ -105,9 +112,12 @@ export class Pod {
         }
         if (malformed && i === malformed.atToken) res.write(`data: {"id":"${id}","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":\n\n`);
         if (i > 0 && !(await nextToken())) return;
+        // The connection dies when the token after the last one sent was due, as a crashed pod's would.
+        if (cut && i === cut.afterTokens) return void res.destroy();
         res.write(writer.content(plan.tokens[i]!));
       }
       if (cut && cut.afterTokens >= plan.tokens.length) return void res.destroy();
+      done();
       res.write(writer.finish(plan.finish));
       if (request.includeUsage) res.write(writer.usage(usage(reported(promptTokens), reported(plan.tokens.length))));
       res.end(DONE_FRAME);

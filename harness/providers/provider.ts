@@ -13,6 +13,7 @@ import type { ProviderConfig } from "./config.js";
 import { errorBody, parseChatRequest } from "./openai-wire.js";
 import { json, Pod, type CompletionRequest } from "./pod.js";
 import { PodSet } from "./pod-set.js";
+import { exposition, FrontMetrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
 import { countChatTokens } from "./tokens.js";
 
@@ -48,6 +49,12 @@ function createFrontHandler(config: ProviderConfig, behaviours: BehaviourSet, ad
   const limiter = new RateLimiter(config.rateLimit, config.model);
   const random = seededRandom(config.seed ^ 0x27d4eb2d);
   const syncPods = () => pods?.pushBehaviours(behaviours.list());
+  const metrics = new FrontMetrics(() => (pods ? pods.readyCount : 1));
+  const podMetrics = async (): Promise<object[]> => {
+    if (inline) return [await inline.metrics.registry.getMetricsAsJSON()];
+    const all = await Promise.all(pods!.pods.map(async (p) => (p.pool && p.ready ? p.pool.request({ path: "/metrics.json", method: "GET" }).then((r) => r.body.json() as Promise<object>, () => undefined) : undefined)));
+    return all.filter((m): m is object => m !== undefined);
+  };
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = (req.url ?? "/").split("?")[0]!;
@@ -57,10 +64,15 @@ function createFrontHandler(config: ProviderConfig, behaviours: BehaviourSet, ad
       const ready = pods ? pods.readyCount > 0 : true;
       return json(res, ready ? 200 : 503, { status: ready ? "ready" : "loading", ...(pods ? { readyPods: pods.readyCount, pods: pods.pods.length } : {}) });
     }
+    if (req.method === "GET" && url === "/metrics") {
+      const text = await exposition(metrics.registry, await podMetrics());
+      return void res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
+    }
     if (req.method === "GET" && url === "/v1/models") return json(res, 200, { object: "list", data: [{ id: config.model, object: "model", created: 1_700_000_000, owned_by: "aire" }] });
     if (url !== PATH) return json(res, 404, errorBody(`Unknown request URL: ${req.method} ${url}. Please check the URL for typos.`, "invalid_request_error", "unknown_url"));
     if (req.method !== "POST") return json(res, 405, errorBody(`Method ${req.method} not allowed on ${url}.`, "invalid_request_error", "method_not_supported"));
 
+    res.once("finish", () => metrics.requests.inc({ status: `${Math.floor(res.statusCode / 100)}xx` }));
     const key = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? "anonymous";
     if (config.apiKeys && !config.apiKeys.includes(key)) {
       return json(res, 401, errorBody(`Incorrect API key provided: ${key.slice(0, 3)}***. You can find your API key at https://platform.openai.com/account/api-keys.`, "invalid_request_error", "invalid_api_key"));
@@ -84,11 +96,17 @@ function createFrontHandler(config: ProviderConfig, behaviours: BehaviourSet, ad
     let limitHeaders: Record<string, string> = {};
     if (limiter.enabled) {
       const decision = limiter.check(key, promptTokens + (request.maxTokens ?? config.outputTokens.median));
-      if (!decision.ok) return json(res, 429, errorBody(decision.message, decision.limitedBy, "rate_limit_exceeded"), decision.headers);
+      if (!decision.ok) {
+        metrics.rateLimited.inc({ limit: decision.limitedBy });
+        return json(res, 429, errorBody(decision.message, decision.limitedBy, "rate_limit_exceeded"), decision.headers);
+      }
       limitHeaders = decision.headers;
     }
     const injected = behaviours.of("error").find((b) => random() < b.fraction);
-    if (injected) return injectError(res, injected, limitHeaders);
+    if (injected) {
+      metrics.injected.inc({ status: String(injected.status) });
+      return injectError(res, injected, limitHeaders);
+    }
     for (const [name, value] of Object.entries(limitHeaders)) res.setHeader(name, value);
 
     if (inline) return inline.serve(request, res, promptTokens);
@@ -163,7 +181,7 @@ async function forward(pod: NonNullable<ReturnType<PodSet["pick"]>>, raw: Buffer
     const upstream = await pod.pool!.request({ path: PATH, method: "POST", headers: { "content-type": "application/json", ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, body: raw, signal: aborted.signal });
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(upstream.headers)) if (typeof v === "string" && k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") headers[k] = v;
-    res.writeHead(upstream.statusCode, headers);
+    res.writeHead(upstream.statusCode, { ...headers, "x-aire-pod": String(pod.index) });
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) res.write(chunk);
     res.end();
   } catch {
