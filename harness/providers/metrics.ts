@@ -4,7 +4,7 @@
  * Each pod keeps its own registry; the front sums its pods' with prom-client's AggregatorRegistry.
  * @module
  */
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PodEngine } from "./engine.js";
 
 const latencyBuckets = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -63,6 +63,8 @@ export class FrontMetrics {
     this.rateLimited = new Counter({ name: "aire_provider_rate_limited_total", help: "Requests refused with 429 by the per-key limits, by the limit hit.", labelNames: ["limit"], registers });
     this.injected = new Counter({ name: "aire_provider_injected_errors_total", help: "Errors injected by the admin API, by status.", labelNames: ["status"], registers });
     new Gauge({ name: "aire_provider_pods_ready", help: "Pods ready to serve.", registers, collect() { this.set(readyPods()); } });
+    // Process metrics of the front (event-loop lag, CPU, memory): with pods: 0 the front is the pod.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });
   }
 }
 
