@@ -225,6 +225,8 @@ export class ToxiproxyApi {
     if (!kind) throw new ApiError(400, "invalid toxic type");
     if (proxy.toxics.some((t) => t.name === name)) throw new ApiError(409, "toxic already exists");
     const attributes = decodeAttributes(o.attributes, type, {});
+    const invalid = kind.validate?.(attributes);
+    if (invalid) throw new ApiError(400, invalid);
     const toxic: ToxicRecord = { name, type, stream: stream ?? "downstream", direction, toxicity, attributes };
     proxy.addToxic(toxic);
     return { status: 200, json: toxicJson(toxic) };
@@ -234,6 +236,8 @@ export class ToxiproxyApi {
     const toxic = this.#toxic(proxyName, toxicName);
     const o = asObject(await body(), "toxics.ToxicWrapper");
     const attributes = decodeAttributes(o.attributes, toxic.type, toxic.attributes);
+    const invalid = toxicTypes[toxic.type]!.validate?.(attributes);
+    if (invalid) throw new ApiError(400, invalid);
     const toxicity = (field(o, "toxicity", "float32", "ToxicWrapper") as number | undefined) ?? toxic.toxicity;
     Object.assign(toxic, { attributes, toxicity });
     this.#proxy(proxyName).updateToxic(toxic);

@@ -1,10 +1,13 @@
 /**
  * One direction of one proxied connection: source socket → toxic stages → destination socket.
- * Toxics can be added, updated and removed while data flows; removal flushes held data at once.
+ * As in Toxiproxy, a toxic's stage is restarted (and its toxicity re-rolled) when it is updated,
+ * when a toxic is added after it, and when the toxic after it is removed; removal flushes held
+ * data at once; removing a `timeout` toxic closes the connection.
  * @module
  */
 import type { Socket } from "node:net";
 import type { Random } from "../random/prng.js";
+import type { LinkControl } from "./stages.js";
 import { PassStage, toxicTypes, type Chunk, type Receiver, type Stage } from "./toxics.js";
 import type { ToxicRecord } from "./toxic-record.js";
 
@@ -30,9 +33,15 @@ class SocketSink implements Receiver {
   }
 }
 
+interface Entry {
+  toxic: ToxicRecord;
+  stage: Stage;
+}
+
 export class Link {
-  readonly #stages: { name: string; stage: Stage }[] = [];
+  readonly #entries: Entry[] = [];
   readonly #sink: Receiver;
+  readonly #state = new Map<string, Record<string, number>>();
   #ended = false;
 
   constructor(
@@ -40,9 +49,11 @@ export class Link {
     dest: Socket,
     toxics: readonly ToxicRecord[],
     private readonly random: Random,
+    private readonly closeConnection: () => void,
   ) {
     this.#sink = new SocketSink(source, dest);
-    for (const toxic of toxics) this.add(toxic);
+    for (const toxic of toxics) this.#entries.push({ toxic, stage: this.#createStage(toxic, this.#sink) });
+    this.#entries.forEach((e, i) => (e.stage.next = this.#entries[i + 1]?.stage ?? this.#sink));
     source.on("data", (data: Buffer) => this.#entry().write({ data, time: performance.now() }));
     const end = () => {
       if (this.#ended) return;
@@ -54,42 +65,55 @@ export class Link {
   }
 
   add(toxic: ToxicRecord): void {
-    const last = this.#stages[this.#stages.length - 1];
     const stage = this.#createStage(toxic, this.#sink);
-    if (last) last.stage.next = stage;
-    this.#stages.push({ name: toxic.name, stage });
+    const last = this.#entries.at(-1);
+    this.#entries.push({ toxic, stage });
+    if (last) {
+      last.stage.next = stage;
+      this.#restart(this.#entries.length - 2);
+    }
   }
 
   remove(name: string): void {
-    const i = this.#stages.findIndex((s) => s.name === name);
+    const i = this.#entries.findIndex((e) => e.toxic.name === name);
     if (i < 0) return;
-    const { stage } = this.#stages[i]!;
-    const previous = this.#stages[i - 1];
+    const [{ toxic, stage }] = this.#entries.splice(i, 1) as [Entry];
+    const previous = this.#entries[i - 1];
     if (previous) previous.stage.next = stage.next;
-    this.#stages.splice(i, 1);
     stage.interrupt();
+    this.#state.delete(name);
+    // Data dropped by a timeout toxic left the stream corrupt: Toxiproxy closes the connection.
+    if (toxic.type === "timeout") return this.closeConnection();
+    if (previous) this.#restart(i - 1);
   }
 
-  /** Restarts a toxic's stage with new attributes (and a new toxicity roll), keeping its place. */
+  /** Restarts a toxic's stage with its new attributes and a new toxicity roll. */
   update(toxic: ToxicRecord): void {
-    const i = this.#stages.findIndex((s) => s.name === toxic.name);
-    if (i < 0) return;
-    const old = this.#stages[i]!.stage;
-    const stage = this.#createStage(toxic, old.next);
-    const previous = this.#stages[i - 1];
+    const i = this.#entries.findIndex((e) => e.toxic.name === toxic.name);
+    if (i >= 0) this.#restart(i);
+  }
+
+  #restart(i: number): void {
+    const entry = this.#entries[i]!;
+    const old = entry.stage;
+    const stage = this.#createStage(entry.toxic, old.next);
+    entry.stage = stage;
+    const previous = this.#entries[i - 1];
     if (previous) previous.stage.next = stage;
-    this.#stages[i] = { name: toxic.name, stage };
     old.next = stage;
     old.interrupt();
   }
 
   #entry(): Receiver {
-    return this.#stages[0]?.stage ?? this.#sink;
+    return this.#entries[0]?.stage ?? this.#sink;
   }
 
   #createStage(toxic: ToxicRecord, next: Receiver): Stage {
     // Toxicity is rolled once per connection and stage start, as in Toxiproxy.
     if (!(this.random() < toxic.toxicity)) return new PassStage(next);
-    return toxicTypes[toxic.type]!.createStage(toxic.attributes, next, this.random);
+    let state = this.#state.get(toxic.name);
+    if (!state) this.#state.set(toxic.name, (state = {}));
+    const control: LinkControl = { close: this.closeConnection, random: this.random, state };
+    return toxicTypes[toxic.type]!.createStage(toxic.attributes, next, control);
   }
 }

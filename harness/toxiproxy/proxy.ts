@@ -121,16 +121,32 @@ export class ToxicProxy {
         client.destroy();
         return;
       }
+      // reset_peer present when the connection starts arms SO_LINGER 0: closes become RSTs.
+      const linger0 = this.toxics.some((t) => t.type === "reset_peer");
+      const close = () => {
+        if (linger0) {
+          client.resetAndDestroy();
+          upstream.resetAndDestroy();
+        } else {
+          client.destroySoon();
+          upstream.destroySoon();
+        }
+      };
       const connection: Connection = {
         client,
         upstream,
         links: {
-          upstream: new Link(client, upstream, this.toxics.filter((t) => t.direction === "upstream"), this.random),
-          downstream: new Link(upstream, client, this.toxics.filter((t) => t.direction === "downstream"), this.random),
+          upstream: new Link(client, upstream, this.toxics.filter((t) => t.direction === "upstream"), this.random, close),
+          downstream: new Link(upstream, client, this.toxics.filter((t) => t.direction === "downstream"), this.random, close),
         },
       };
       this.#connections.add(connection);
-      const forget = () => this.#connections.delete(connection);
+      // A link may still hold data for one side after the other side closed (a stalled bandwidth
+      // toxic, say): the connection stays known, and reachable by toxic changes, until both close.
+      let open = 2;
+      const forget = () => {
+        if (--open === 0) this.#connections.delete(connection);
+      };
       client.once("close", forget);
       upstream.once("close", forget);
       client.resume();

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Random } from "../random/prng.js";
+import { BandwidthStage, LimitDataStage, ResetPeerStage, SlicerStage, SlowCloseStage, TimeoutStage, type LinkControl } from "./stages.js";
 
 /** A piece of data as one `read()` returned it, stamped with when the proxy received it. */
 export interface Chunk {
@@ -30,7 +31,12 @@ export interface ToxicType {
   goName: string;
   /** Attribute names, all int64 in the real server. */
   attributes: readonly string[];
-  createStage(attributes: Attributes, next: Receiver, random: Random): Stage;
+  /**
+   * Refuses values on which Toxiproxy 2.12 crashes (a deliberate deviation: 400 instead of a dead
+   * server). Returns the error message, or undefined when the values are fine.
+   */
+  validate?(attributes: Attributes): string | undefined;
+  createStage(attributes: Attributes, next: Receiver, link: LinkControl): Stage;
 }
 
 /** Passes everything straight through (also what a toxic is when its toxicity roll fails). */
@@ -107,7 +113,28 @@ export const toxicTypes: Record<string, ToxicType> = {
   latency: {
     goName: "LatencyToxic",
     attributes: ["latency", "jitter"],
-    createStage: (a, next, random) => new LatencyStage(next, Math.max(0, a.latency ?? 0), Math.max(0, a.jitter ?? 0), random),
+    createStage: (a, next, link) => new LatencyStage(next, Math.max(0, a.latency ?? 0), Math.max(0, a.jitter ?? 0), link.random),
   },
+  bandwidth: {
+    goName: "BandwidthToxic",
+    attributes: ["rate"],
+    validate: (a) => ((a.rate ?? 0) < 0 ? "rate must not be negative (Toxiproxy 2.12 crashes on it; aire refuses it)" : undefined),
+    createStage: (a, next, link) => new BandwidthStage(next, link, a.rate ?? 0),
+  },
+  slow_close: { goName: "SlowCloseToxic", attributes: ["delay"], createStage: (a, next, link) => new SlowCloseStage(next, link, Math.max(0, a.delay ?? 0)) },
+  timeout: { goName: "TimeoutToxic", attributes: ["timeout"], createStage: (a, next, link) => new TimeoutStage(next, link, a.timeout ?? 0) },
+  reset_peer: { goName: "ResetToxic", attributes: ["timeout"], createStage: (a, next, link) => new ResetPeerStage(next, link, Math.max(0, a.timeout ?? 0)) },
+  slicer: {
+    goName: "SlicerToxic",
+    attributes: ["average_size", "size_variation", "delay"],
+    validate: (a) =>
+      (a.average_size ?? 0) <= 0
+        ? "average_size must be above 0 (Toxiproxy 2.12 crashes on 0; aire refuses it)"
+        : (a.size_variation ?? 0) < 0 || (a.size_variation ?? 0) > (a.average_size ?? 0)
+          ? "size_variation must be from 0 to average_size (Toxiproxy 2.12 can crash otherwise; aire refuses it)"
+          : undefined,
+    createStage: (a, next, link) => new SlicerStage(next, link, a.average_size ?? 1, a.size_variation ?? 0, Math.max(0, a.delay ?? 0)),
+  },
+  limit_data: { goName: "LimitDataToxic", attributes: ["bytes"], createStage: (a, next, link) => new LimitDataStage(next, link, Math.max(0, a.bytes ?? 0)) },
   noop: { goName: "NoopToxic", attributes: [], createStage: (_a, next) => new PassStage(next) },
 };

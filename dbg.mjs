@@ -1,0 +1,11 @@
+import { startToxiproxy } from "./dist/harness/toxiproxy/server.js";
+import { createServer, connect } from "node:net";
+const src = createServer((s) => s.end(Buffer.alloc(1000, 97))); await new Promise((r) => src.listen(0, "127.0.0.1", r));
+const tp = await startToxiproxy({ port: 0 });
+const p = await (await fetch(tp.url + "/proxies", { method: "POST", body: JSON.stringify({ name: "p", listen: "127.0.0.1:0", upstream: `127.0.0.1:${src.address().port}` }) })).json();
+console.log(await (await fetch(tp.url + "/proxies/p/toxics", { method: "POST", body: JSON.stringify({ type: "bandwidth", attributes: { rate: 0 } }) })).text());
+const [h, port] = p.listen.split(":");
+const c = connect({ host: h, port: Number(port) }); let n = 0; c.on("data", (d) => (n += d.length)); c.on("end", () => console.log("end", n)); c.on("close", () => console.log("close", n));
+await new Promise((r) => setTimeout(r, 400));
+console.log("delete", (await fetch(tp.url + "/proxies/p/toxics/bandwidth_downstream", { method: "DELETE" })).status, n);
+await new Promise((r) => setTimeout(r, 400)); console.log("after", n); c.destroy(); await tp.close(); src.close();
