@@ -7,27 +7,22 @@
  */
 import { z } from "zod";
 import type { Latency } from "toxiproxy-node-client";
-import { closed, duration, fraction, identifier } from "../harness/scenario/fields.js";
+import { closed, duration } from "../harness/scenario/fields.js";
 import { formatDuration } from "../harness/units.js";
-import { addToxic } from "./toxiproxy-toxic.js";
+import { addToxic, toxicTarget, toxicTargetShape } from "./toxiproxy-toxic.js";
 import type { FaultDefinition } from "./types.js";
 
 const params = closed({
   kind: z.literal("latency"),
-  /** The provider whose proxy gets the toxic. */
-  proxy: identifier,
+  ...toxicTargetShape,
   latency: duration,
   jitter: duration.prefault("0ms"),
-  stream: z.enum(["upstream", "downstream"]).default("downstream"),
-  toxicity: fraction.prefault(1),
 });
 
 export const latency: FaultDefinition<typeof params> = {
   kind: "latency",
   params,
-  describe: (p) =>
-    `+${formatDuration(p.latency)}${p.jitter > 0 ? ` ±${formatDuration(p.jitter)}` : ""} latency on ${p.stream} traffic of provider "${p.proxy}"` +
-    (p.toxicity < 1 ? ` (${Math.round(p.toxicity * 100)}% of connections)` : ""),
+  describe: (p) => `+${formatDuration(p.latency)}${p.jitter > 0 ? ` ±${formatDuration(p.jitter)}` : ""} latency on ${toxicTarget(p)}`,
   inject: (ctx, p) =>
     addToxic<Latency>(ctx, p.proxy, {
       type: "latency",

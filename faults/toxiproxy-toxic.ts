@@ -4,7 +4,9 @@
  * @module
  */
 import type { ToxicAttributeTypes, ToxicType } from "toxiproxy-node-client";
+import { z } from "zod";
 import { HarnessError } from "../harness/errors.js";
+import { fraction, identifier } from "../harness/scenario/fields.js";
 import { once, type FaultContext, type Undo } from "./types.js";
 
 export interface ToxicSpec<T> {
@@ -33,3 +35,16 @@ export async function addToxic<T extends ToxicAttributeTypes>(ctx: FaultContext,
     }
   });
 }
+
+/** "downstream traffic of provider "primary" (30% of connections)" */
+export function toxicTarget(p: { proxy: string; stream: string; toxicity: number }): string {
+  return `${p.stream} traffic of provider "${p.proxy}"${p.toxicity < 1 ? ` (${Math.round(p.toxicity * 100)}% of connections)` : ""}`;
+}
+
+/** The params every network fault shares: which provider's proxy, which direction, what share of connections. */
+export const toxicTargetShape = {
+  /** The provider whose proxy gets the toxic. */
+  proxy: identifier,
+  stream: z.enum(["upstream", "downstream"]).default("downstream"),
+  toxicity: fraction.prefault(1),
+};

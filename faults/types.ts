@@ -4,6 +4,7 @@
  */
 import type { Toxiproxy } from "toxiproxy-node-client";
 import type { z } from "zod";
+import type { ProviderAdmin } from "./provider-admin.js";
 
 /** Reverts one injected fault. Idempotent: calling it twice is safe and the second call does nothing. */
 export type Undo = () => Promise<void>;
@@ -18,6 +19,12 @@ export interface FaultContext {
   readonly toxiproxy: Toxiproxy;
   /** Name of the Toxiproxy proxy that sits in front of a provider. */
   proxyName(provider: string): string;
+  /** The admin API of a synthetic provider (for provider-level faults). */
+  provider(name: string): ProviderAdmin;
+  /** Events the fault reports while active (e.g. each pod it kills), written to the ledger. */
+  event(type: string, data: Record<string, unknown>): void;
+  /** Aborts when the run is interrupted; long-running faults (repeats) stop on it. */
+  signal: AbortSignal;
 }
 
 /** One entry of the fault registry. */

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { faultDefinition } from "../../faults/index.js";
+import { faultDefinition, ProviderAdmin } from "../../faults/index.js";
 import type { FaultContext } from "../../faults/types.js";
 import { reportFormats, summarizeWindow, type RunReport, type RunStatus } from "../../reports/index.js";
 import { describeError, isHarnessError } from "../errors.js";
@@ -19,7 +19,7 @@ import { scoreHypotheses } from "../slo/evaluate.js";
 import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stack/reference-stack.js";
 import { runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
-import { EventLog } from "./event-log.js";
+import { EventLog, type EventType } from "./event-log.js";
 import { Recorder } from "./recorder.js";
 import { newRunId } from "./run-id.js";
 
@@ -110,7 +110,16 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       for (const [i, fault] of phase.faults.entries()) {
         const definition = faultDefinition(fault);
         const faultName = `aire-${runId}-${phase.name}-${i}-${fault.kind}`;
-        const ctx: FaultContext = { runId, faultName, toxiproxy: stack.toxiproxy, proxyName: stack.proxyName };
+        const fronts = stack.providers;
+        const ctx: FaultContext = {
+          runId,
+          faultName,
+          toxiproxy: stack.toxiproxy,
+          proxyName: stack.proxyName,
+          provider: (name) => new ProviderAdmin(name, fronts.get(name)!.url, fronts.get(name)!.adminToken),
+          event: (type, data) => events.append(type as EventType, { fault: faultName, ...data }, true),
+          signal: runSignal,
+        };
         const description = definition.describe(fault);
         // The ledger records the intent before the action: a crash in between still leaves a trace to sweep.
         events.append("fault_apply", { phase: phase.name, fault: faultName, kind: fault.kind, description, params: fault }, true);

@@ -43,3 +43,11 @@ export const identifier = z
 export function closed<S extends z.ZodRawShape>(shape: S) {
   return z.strictObject(shape);
 }
+
+/** A bandwidth with a unit (`100KB/s`, `2MB/s`, `500B/s`), resolved to KB/s (1 KB = 1000 bytes, as Toxiproxy). */
+export const bandwidth = z.unknown().transform((input, ctx) => {
+  const m = typeof input === "string" ? /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB)\/s\s*$/.exec(input) : null;
+  if (m) return Number(m[1]) * (m[2] === "B" ? 0.001 : m[2] === "KB" ? 1 : 1000);
+  ctx.addIssue({ code: "custom", message: `expected a bandwidth such as 100KB/s, 2MB/s or 500B/s${typeof input === "number" ? ` (${input} needs a unit)` : ""}` });
+  return z.NEVER;
+});

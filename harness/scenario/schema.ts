@@ -131,8 +131,10 @@ export const scenarioSchema = closed({
   });
   scenario.phases.forEach((phase, i) =>
     phase.faults.forEach((fault, j) => {
-      if ("proxy" in fault && !providers.has(fault.proxy)) {
-        ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "proxy"], message: `no provider named "${fault.proxy}" (providers: ${[...providers].join(", ")})` });
+      const key = "proxy" in fault ? "proxy" : "provider";
+      const name = "proxy" in fault ? fault.proxy : fault.provider;
+      if (!providers.has(name)) {
+        ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, key], message: `no provider named "${name}" (providers: ${[...providers].join(", ")})` });
       }
     }),
   );

@@ -150,3 +150,26 @@ describe("aire command line", () => {
     expect(unknown.code).toBe(2);
   });
 });
+
+describe("provider faults in a run", () => {
+  test("an error burst and a pod kill on the primary are applied through the admin API, absorbed by fallback, and rolled back", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-e2e-provider-"));
+    try {
+      const result = await runCli(["run", "test/fixtures/scenarios/provider-faults.yaml", "--out", dir]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const run = await onlyRunDir(dir);
+      const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+      const burst = summary.phases.find((p: { name: string }) => p.name === "burst");
+      expect(burst.providers.secondary).toBeGreaterThan(burst.requests * 0.9);
+      expect(burst.attemptsPerRequest).toBeGreaterThan(1.9);
+      const recovery = summary.phases.find((p: { name: string }) => p.name === "recovery");
+      expect(recovery.providers.primary).toBe(recovery.requests);
+      const events = await readEvents(run);
+      expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);
+      expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { isJson } from "../helpers/json.js";
 import { provider } from "../helpers/stack.js";
 
 type Started = Awaited<ReturnType<typeof provider>>;
@@ -165,12 +166,3 @@ describe("pods as processes", () => {
     expect(results.every((r) => r.done && r.text === "")).toBe(true);
   }, 20_000);
 });
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
