@@ -1,4 +1,7 @@
-/** `npm run bench`: every benchmark, each printed as a ratio against a peer run side by side. */
+/** `npm run bench`: every benchmark, each printed side by side with a peer run on this machine. */
 import { benchProvider } from "./provider-bench.js";
+import { benchProxy } from "./proxy-bench.js";
 
-await benchProvider();
+const only = process.argv[2];
+if (!only || only === "provider") await benchProvider();
+if (!only || only === "proxy") await benchProxy();

@@ -19,8 +19,11 @@ class SocketSink implements Receiver {
     private readonly dest: Socket,
   ) {}
   write(chunk: Chunk): void {
+    this.writeData(chunk.data);
+  }
+  writeData(data: Buffer): void {
     if (this.#ended || this.dest.destroyed) return;
-    if (!this.dest.write(chunk.data)) {
+    if (!this.dest.write(data)) {
       this.source.pause();
       this.dest.once("drain", () => this.source.resume());
     }
@@ -40,7 +43,7 @@ interface Entry {
 
 export class Link {
   readonly #entries: Entry[] = [];
-  readonly #sink: Receiver;
+  readonly #sink: SocketSink;
   readonly #state = new Map<string, Record<string, number>>();
   #ended = false;
 
@@ -54,7 +57,11 @@ export class Link {
     this.#sink = new SocketSink(source, dest);
     for (const toxic of toxics) this.#entries.push({ toxic, stage: this.#createStage(toxic, this.#sink) });
     this.#entries.forEach((e, i) => (e.stage.next = this.#entries[i + 1]?.stage ?? this.#sink));
-    source.on("data", (data: Buffer) => this.#entry().write({ data, time: performance.now() }));
+    source.on("data", (data: Buffer) => {
+      // No toxics: straight to the socket, without stamping the chunk.
+      if (this.#entries.length === 0) this.#sink.writeData(data);
+      else this.#entries[0]!.stage.write({ data, time: performance.now() });
+    });
     const end = () => {
       if (this.#ended) return;
       this.#ended = true;
