@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 
 export type EventType =
-  | "run_start" | "stack_start" | "component_ready" | "warmup" | "traffic_start" | "phase_start" | "phase_end"
+  | "run_start" | "stack_start" | "component_ready" | "sweep" | "warmup" | "traffic_start" | "phase_start" | "phase_end"
   | "fault_apply" | "fault_applied" | "fault_apply_failed" | "fault_revert" | "fault_reverted" | "fault_revert_failed"
   | "pod_kill" | "pod_kill_failed" | "interrupt" | "traffic_end" | "component_stop" | "run_end" | "error";
 

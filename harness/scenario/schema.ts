@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { faultSchema } from "../../faults/schema.js";
 import { parseAssertion } from "../slo/expression.js";
+import { isLoopbackHost } from "../net/http-server.js";
 import { closed, duration, identifier, rate } from "./fields.js";
 
 const providerSchema = closed({
@@ -46,8 +47,20 @@ const gatewaySchema = closed({
   totalTimeout: duration.optional(),
 });
 
+const toxiproxySchema = closed({
+  /** embedded (aire's own, default) | container (the real image, needs Docker) | url (one that runs already). */
+  backend: z.enum(["embedded", "container", "url"]).default("embedded"),
+  /** With backend url: its API address, e.g. http://127.0.0.1:8474 (loopback only). */
+  url: z.string().url().optional(),
+}).superRefine((t, ctx) => {
+  if (t.backend === "url" && !t.url) ctx.addIssue({ code: "custom", path: ["url"], message: "backend url needs url: http://127.0.0.1:8474 (where your Toxiproxy listens)" });
+  if (t.backend !== "url" && t.url) ctx.addIssue({ code: "custom", path: ["url"], message: `url is only used with backend: url (backend is ${t.backend})` });
+  if (t.url && !isLoopbackHost(new URL(t.url).hostname)) ctx.addIssue({ code: "custom", path: ["url"], message: `${t.url}: only loopback Toxiproxy servers are allowed (127.0.0.0/8, ::1, localhost)` });
+});
+
 const referenceTargetSchema = closed({
   gateway: gatewaySchema.prefault({}),
+  toxiproxy: toxiproxySchema.prefault({}),
   providers: z.array(providerSchema).min(1, "name at least one provider"),
 });
 

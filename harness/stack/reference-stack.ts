@@ -14,7 +14,9 @@ import type { Teardown } from "../lifecycle/teardown.js";
 import type { EventLog } from "../orchestrator/event-log.js";
 import { providerConfigSchema, type ProviderConfig } from "../providers/config.js";
 import type { Scenario } from "../scenario/schema.js";
+import { sweepToxiproxy } from "../../faults/sweep.js";
 import { startChildService, type ChildService } from "./child-service.js";
+import { connectToxiproxy, startContainerToxiproxy, startEmbeddedToxiproxy, type ToxiproxyBackend } from "./toxiproxy-backend.js";
 
 export interface ReferenceStack {
   gatewayUrl: string;
@@ -38,7 +40,7 @@ export function gatewayPolicy(gateway: Scenario["target"]["reference"]["gateway"
 
 export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog): Promise<ReferenceStack> {
   const components: ReferenceStack["components"] = [];
-  const start = async (kind: "provider" | "gateway" | "toxiproxy", label: string, config: object | undefined) => {
+  const start = async (kind: "provider" | "gateway", label: string, config: object | undefined) => {
     const args: string[] = [];
     if (config) {
       const file = join(dir, `stack-${label}.json`);
@@ -57,7 +59,20 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
 
   const providers = scenario.target.reference.providers;
   const adminTokens = new Map<string, string>();
-  const [providerServices, toxiproxyService] = await Promise.all([
+  const toxiproxySpec = scenario.target.reference.toxiproxy;
+  const startBackend = async (ports: number[]): Promise<ToxiproxyBackend> => {
+    const backend =
+      toxiproxySpec.backend === "embedded" ? await startEmbeddedToxiproxy() : toxiproxySpec.backend === "url" ? await connectToxiproxy(toxiproxySpec.url!) : await startContainerToxiproxy(ports);
+    teardown.defer("stop toxiproxy", async () => {
+      await backend.close();
+      if (backend.pid) events.append("component_stop", { component: "toxiproxy", pid: backend.pid });
+    });
+    const entry = { label: "toxiproxy", pid: backend.pid ?? 0, url: backend.url };
+    components.push(entry);
+    events.append("component_ready", { component: "toxiproxy", kind: "toxiproxy", backend: backend.kind, ...(backend.pid ? { pid: backend.pid } : {}), url: backend.url });
+    return backend;
+  };
+  const startProviders = () =>
     Promise.all(
       providers.map((p, i) => {
         const config: ProviderConfig = providerConfigSchema.parse({
@@ -80,18 +95,29 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
         adminTokens.set(p.name, config.adminToken!);
         return start("provider", `provider-${p.name}`, config);
       }),
-    ),
-    start("toxiproxy", "toxiproxy", undefined),
-  ]);
+    );
+  // The embedded Toxiproxy needs nothing from the providers: start both at once.
+  const [providerServices, backend] =
+    toxiproxySpec.backend === "embedded"
+      ? await Promise.all([startProviders(), startBackend([])])
+      : await startProviders().then(async (services) => [services, await startBackend(services.map((svc) => Number(new URL(svc.url).port)))] as const);
 
-  const toxiproxy = new Toxiproxy(toxiproxyService.url);
+  const toxiproxy = new Toxiproxy(backend.url);
   const proxyName = (provider: string) => `aire-${runId}-${provider}`;
+  if (backend.kind === "url") {
+    // A Toxiproxy that outlives runs may hold what a killed run left behind.
+    const swept = await sweepToxiproxy(backend.url, runId);
+    events.append("sweep", { ...swept }, true);
+  }
   const listens = new Map<string, string>();
   try {
     for (const [i, p] of providers.entries()) {
-      const upstream = new URL(providerServices[i]!.url).host;
-      const proxy = await toxiproxy.createProxy({ name: proxyName(p.name), listen: "127.0.0.1:0", upstream, enabled: true });
-      listens.set(p.name, proxy.listen);
+      const spec = backend.proxySpec(i, Number(new URL(providerServices[i]!.url).port));
+      const proxy = await toxiproxy.createProxy({ name: proxyName(p.name), ...spec, enabled: true });
+      teardown.defer(`delete proxy ${proxy.name}`, async () => {
+        await proxy.remove().catch(() => {});
+      });
+      listens.set(p.name, backend.reachable(proxy.listen));
     }
   } catch (err) {
     throw new HarnessError("STACK_START_FAILED", { message: "could not create the Toxiproxy proxies", cause: err });
@@ -113,5 +139,5 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
   );
   const gateway = await start("gateway", "gateway", gatewayConfig);
   const providerFronts = new Map(providers.map((p, i) => [p.name, { url: providerServices[i]!.url, adminToken: adminTokens.get(p.name)! }]));
-  return { gatewayUrl: gateway.url, toxiproxy, toxiproxyUrl: toxiproxyService.url, proxyName, providers: providerFronts, components };
+  return { gatewayUrl: gateway.url, toxiproxy, toxiproxyUrl: backend.url, proxyName, providers: providerFronts, components };
 }

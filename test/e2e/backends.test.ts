@@ -1,0 +1,74 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { describe, expect, test } from "vitest";
+import { runCli, startCli } from "../helpers/cli.js";
+
+const SCENARIO = "scenarios/provider-latency.yaml";
+
+async function dockerEngine(): Promise<string | undefined> {
+  try {
+    const { getContainerRuntimeClient } = await import("testcontainers");
+    await getContainerRuntimeClient();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.split("\n")[0];
+  }
+}
+
+describe("Toxiproxy backends", () => {
+  test("url: a Toxiproxy that outlives runs is swept of a killed run's leftovers before, and left clean after", async () => {
+    const server = startCli(["serve", "toxiproxy", "--port", "0"], { timeoutMs: 120_000 });
+    const dir = await mkdtemp(join(tmpdir(), "aire-url-"));
+    try {
+      const url = /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: server.child.stdout! }).once("line", resolve)))![1]!;
+      const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
+      // What a SIGKILLed run left: its proxy, and its toxic on a proxy that is not aire's.
+      await post("/proxies", { name: "aire-oldrun-20260101-000000-dead-primary", listen: "127.0.0.1:0", upstream: "127.0.0.1:9" });
+      await post("/proxies", { name: "team-db", listen: "127.0.0.1:0", upstream: "127.0.0.1:9" });
+      await post("/proxies/team-db/toxics", { name: "aire-oldrun-20260101-000000-dead-slow-0-latency", type: "latency", attributes: { latency: 100 } });
+      await post("/proxies/team-db/toxics", { name: "team-owned", type: "latency", attributes: { latency: 1 } });
+
+      const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir, "--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${url}`]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const run = join(dir, (await readdir(dir))[0]!);
+      const events = (await readFile(join(run, "events.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { type: string; proxies?: string[]; toxics?: string[] });
+      expect(events.find((e) => e.type === "sweep")).toMatchObject({ proxies: ["aire-oldrun-20260101-000000-dead-primary"], toxics: ["team-db/aire-oldrun-20260101-000000-dead-slow-0-latency"] });
+      // After the run: only the team's proxy and toxic remain.
+      const after = (await (await fetch(`${url}/proxies`)).json()) as Record<string, { toxics: { name: string }[] }>;
+      expect(Object.keys(after)).toEqual(["team-db"]);
+      expect(after["team-db"]!.toxics.map((t) => t.name)).toEqual(["team-owned"]);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.done;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("url: a Toxiproxy that does not answer is an infrastructure error (exit 3), a remote one is refused (exit 2)", async () => {
+    const down = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://127.0.0.1:9"]);
+    expect(down.code).toBe(3);
+    expect(down.stdout + down.stderr).toMatch(/no Toxiproxy answers at http:\/\/127\.0\.0\.1:9/);
+    const remote = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://10.1.2.3:8474"]);
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toMatch(/--set target\.reference\.toxiproxy\.url=http:\/\/10\.1\.2\.3:8474 {2}target\.reference\.toxiproxy\.url {2}.*only loopback Toxiproxy servers are allowed/);
+    expect(remote.stdout).not.toMatch(/stack ready/);
+  }, 60_000);
+
+  test("container: the real ghcr.io/shopify/toxiproxy:2.12.0 runs the quick-start scenario (needs a Docker engine)", async (ctx) => {
+    const missing = await dockerEngine();
+    if (missing) {
+      console.log(`skipped: no Docker engine answers (${missing}); this test runs for real where one does`);
+      ctx.skip();
+    }
+    const dir = await mkdtemp(join(tmpdir(), "aire-container-"));
+    try {
+      const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir, "--set", "target.reference.toxiproxy.backend=container"], { timeoutMs: 240_000 });
+      expect(result.code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
