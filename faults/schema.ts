@@ -1,5 +1,6 @@
 /** The union of every fault"s params, discriminated on `kind`. @module */
 import { z } from "zod";
+import { scheduleSchema } from "./schedule.js";
 import { latency } from "./latency.js";
 import { bandwidth } from "./bandwidth.js";
 import { timeout } from "./timeout.js";
@@ -18,10 +19,13 @@ import { silentDegradation } from "./silent-degradation.js";
 import { capacityLoss } from "./capacity-loss.js";
 import { podKill } from "./pod-kill.js";
 
+/** Every fault takes an optional `schedule` (see schedule.ts). */
+const scheduled = { schedule: scheduleSchema.optional() };
+
 /** Network faults (Toxiproxy, on the proxy in front of a provider) and provider faults (admin API). */
 export const faultSchema = z.discriminatedUnion(
   "kind",
-  [latency.params, bandwidth.params, timeout.params, resetPeer.params, slicer.params, limitData.params, slowClose.params, providerDown.params, providerLatency.params, rateLimitStorm.params, errorBurst.params, streamCut.params, streamStall.params, malformedStream.params, silentDegradation.params, capacityLoss.params, podKill.params],
+  [latency.params.extend(scheduled), bandwidth.params.extend(scheduled), timeout.params.extend(scheduled), resetPeer.params.extend(scheduled), slicer.params.extend(scheduled), limitData.params.extend(scheduled), slowClose.params.extend(scheduled), providerDown.params.extend(scheduled), providerLatency.params.extend(scheduled), rateLimitStorm.params.extend(scheduled), errorBurst.params.extend(scheduled), streamCut.params.extend(scheduled), streamStall.params.extend(scheduled), malformedStream.params.extend(scheduled), silentDegradation.params.extend(scheduled), capacityLoss.params.extend(scheduled), podKill.params.extend(scheduled)],
   {
     error: (issue) =>
       issue.code === "invalid_union"

@@ -8,7 +8,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { faultDefinition, ProviderAdmin } from "../../faults/index.js";
+import { faultDefinition, ProviderAdmin, type FaultSpec } from "../../faults/index.js";
+import { activations } from "../../faults/schedule.js";
 import type { FaultContext } from "../../faults/types.js";
 import { reportFormats, summarizeWindow, type RunReport, type RunStatus } from "../../reports/index.js";
 import { describeError, isHarnessError } from "../errors.js";
@@ -100,57 +101,84 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       drainMs: Math.min(scenario.traffic.client.timeout, 30_000),
     });
 
+    /** Applies one fault (ledger first), registers its revert on the teardown, returns the revert. */
+    const apply = async (phase: string, fault: FaultSpec, faultName: string): Promise<() => Promise<void>> => {
+      const definition = faultDefinition(fault);
+      const fronts = stack!.providers;
+      const ctx: FaultContext = {
+        runId,
+        faultName,
+        toxiproxy: stack!.toxiproxy,
+        proxyName: stack!.proxyName,
+        provider: (name) => new ProviderAdmin(name, fronts.get(name)!.url, fronts.get(name)!.adminToken),
+        event: (type, data) => events.append(type as EventType, { fault: faultName, ...data }, true),
+        signal: runSignal,
+      };
+      const description = definition.describe(fault);
+      // The ledger records the intent before the action: a crash in between still leaves a trace to sweep.
+      events.append("fault_apply", { phase, fault: faultName, kind: fault.kind, description, params: fault }, true);
+      let undo;
+      try {
+        undo = await definition.inject(ctx, fault);
+      } catch (err) {
+        events.append("fault_apply_failed", { fault: faultName, error: describeError(err) }, true);
+        throw err;
+      }
+      events.append("fault_applied", { fault: faultName }, true);
+      log(`  fault on: ${description}`);
+      let reverted: Promise<void> | undefined;
+      const revert = () =>
+        (reverted ??= (async () => {
+          events.append("fault_revert", { fault: faultName }, true);
+          try {
+            await undo();
+            events.append("fault_reverted", { fault: faultName }, true);
+            log(`  fault off: ${description}`);
+          } catch (err) {
+            events.append("fault_revert_failed", { fault: faultName, error: describeError(err) }, true);
+            throw err;
+          }
+        })());
+      faultTeardown.defer(faultName, revert);
+      return revert;
+    };
+
     let offset = 0;
     for (const phase of scenario.phases) {
-      await sleep(Math.max(0, start + offset - performance.now()), options.signal);
+      const phaseStart = start + offset;
+      await sleep(Math.max(0, phaseStart - performance.now()), options.signal);
       phaseStarts.push(offset);
       events.append("phase_start", { phase: phase.name, durationMs: phase.duration });
       log(`phase ${phase.name} (${Math.round(phase.duration / 100) / 10}s)${phase.faults.length ? `: ${phase.faults.length} fault(s)` : ""}`);
-      const reverts: (() => Promise<void>)[] = [];
-      for (const [i, fault] of phase.faults.entries()) {
-        const definition = faultDefinition(fault);
-        const faultName = `aire-${runId}-${phase.name}-${i}-${fault.kind}`;
-        const fronts = stack.providers;
-        const ctx: FaultContext = {
-          runId,
-          faultName,
-          toxiproxy: stack.toxiproxy,
-          proxyName: stack.proxyName,
-          provider: (name) => new ProviderAdmin(name, fronts.get(name)!.url, fronts.get(name)!.adminToken),
-          event: (type, data) => events.append(type as EventType, { fault: faultName, ...data }, true),
-          signal: runSignal,
-        };
-        const description = definition.describe(fault);
-        // The ledger records the intent before the action: a crash in between still leaves a trace to sweep.
-        events.append("fault_apply", { phase: phase.name, fault: faultName, kind: fault.kind, description, params: fault }, true);
-        let undo;
-        try {
-          undo = await definition.inject(ctx, fault);
-        } catch (err) {
-          events.append("fault_apply_failed", { fault: faultName, error: describeError(err) }, true);
-          throw err;
+      // Each fault follows its own schedule inside the phase; all of them end by the phase end.
+      // If one fails, the phase signal stops the others at once.
+      const phaseAbort = new AbortController();
+      const phaseSignal = AbortSignal.any([phaseAbort.signal, ...(options.signal ? [options.signal] : [])]);
+      const runners = phase.faults.map(async (fault, i) => {
+        const ramp = fault.schedule?.ramp;
+        const own = ramp ? ((fault as Record<string, unknown>)[ramp.param] as number) : undefined;
+        for (const [n, activation] of activations(fault.schedule, phase.duration, own).entries()) {
+          for (const [k, step] of activation.steps.entries()) {
+            await sleep(Math.max(0, phaseStart + step.start - performance.now()), phaseSignal);
+            const spec = (ramp && step.value !== undefined ? { ...fault, [ramp.param]: step.value } : fault) as FaultSpec;
+            const suffix = `${fault.schedule?.every !== undefined ? `-r${n}` : ""}${ramp ? `-s${k}` : ""}`;
+            const revert = await apply(phase.name, spec, `aire-${runId}-${phase.name}-${i}-${fault.kind}${suffix}`);
+            const stepEnd = activation.steps[k + 1]?.start ?? activation.end;
+            await sleep(Math.max(0, phaseStart + stepEnd - performance.now()), phaseSignal);
+            await revert();
+          }
         }
-        events.append("fault_applied", { fault: faultName }, true);
-        log(`  fault on: ${description}`);
-        let reverted: Promise<void> | undefined;
-        const revert = () =>
-          (reverted ??= (async () => {
-            events.append("fault_revert", { fault: faultName }, true);
-            try {
-              await undo();
-              events.append("fault_reverted", { fault: faultName }, true);
-              log(`  fault off: ${description}`);
-            } catch (err) {
-              events.append("fault_revert_failed", { fault: faultName, error: describeError(err) }, true);
-              throw err;
-            }
-          })());
-        faultTeardown.defer(faultName, revert);
-        reverts.push(revert);
-      }
+      }).map((runner) => runner.catch((err: unknown) => {
+        phaseAbort.abort(err);
+        throw err;
+      }));
+      // One failing fault aborts the phase: the others' sleeps end with the run signal.
+      const results = await Promise.allSettled(runners);
+      if (options.signal?.aborted) throw options.signal.reason;
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw phaseAbort.signal.reason ?? failed.reason;
       offset += phase.duration;
       await sleep(Math.max(0, start + offset - performance.now()), options.signal);
-      for (const revert of reverts.reverse()) await revert();
       events.append("phase_end", { phase: phase.name });
     }
   } catch (err) {

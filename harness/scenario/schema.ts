@@ -144,6 +144,11 @@ export const scenarioSchema = closed({
   });
   scenario.phases.forEach((phase, i) =>
     phase.faults.forEach((fault, j) => {
+      const ramp = fault.schedule?.ramp;
+      if (ramp && typeof (fault as Record<string, unknown>)[ramp.param] !== "number") {
+        const numeric = Object.entries(fault).filter(([, v]) => typeof v === "number").map(([k]) => k);
+        ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "schedule", "ramp", "param"], message: `"${ramp.param}" is not a numeric parameter of ${fault.kind} (numeric: ${numeric.join(", ") || "none"})` });
+      }
       const key = "proxy" in fault ? "proxy" : "provider";
       const name = "proxy" in fault ? fault.proxy : fault.provider;
       if (!providers.has(name)) {

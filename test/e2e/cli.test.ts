@@ -88,30 +88,49 @@ describe("aire command line", () => {
     expect(summary.scenario.set).toEqual(["target.reference.gateway.fallback=false"]);
   }, 60_000);
 
-  test.each(["SIGINT", "SIGINT", "SIGTERM"] as const)("%s during the fault phase: exit 130 within 5 s, the toxic removed first, no child left", async (signal) => {
+  test.each([
+    ["SIGINT", "embedded"],
+    ["SIGINT", "url"],
+    ["SIGTERM", "embedded"],
+  ] as const)("%s during the fault phase (%s Toxiproxy): exit 130 within 5 s, every fault reverted first, nothing left, no child left", async (signal, backend) => {
     const dir = await mkdtemp(join(out, "sigint-"));
-    const { child, done } = startCli(["run", SCENARIO, "--out", dir], { timeoutMs: 90_000 });
-    const lines = createInterface({ input: child.stdout! });
-    await new Promise<void>((resolve) => lines.on("line", (line) => line.includes("fault on:") && resolve()));
-    await new Promise((r) => setTimeout(r, Math.random() * 3000));
-    const signalled = performance.now();
-    child.kill(signal);
-    const result = await done;
-    expect(result.code).toBe(130);
-    expect(performance.now() - signalled).toBeLessThan(5000);
-    const run = await onlyRunDir(dir);
-    const events = await readEvents(run);
-    const types = events.map((e) => e.type);
-    const reverted = types.indexOf("fault_reverted");
-    expect(types.indexOf("interrupt")).toBeGreaterThan(types.indexOf("fault_applied"));
-    expect(reverted).toBeGreaterThan(types.indexOf("interrupt"));
-    expect(reverted).toBeLessThan(types.indexOf("component_stop"));
-    const pids = events.filter((e) => e.type === "component_ready").map((e) => e.pid!);
-    // 2 provider fronts, their 2 pod processes, the embedded Toxiproxy and the gateway.
-    expect(pids).toHaveLength(6);
-    for (const pid of pids) expect(alive(pid)).toBe(false);
-    const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
-    expect(summary).toMatchObject({ status: "interrupted", verdict: "INTERRUPTED", exitCode: 130 });
+    const external = backend === "url" ? startCli(["serve", "toxiproxy", "--port", "0"], { timeoutMs: 90_000 }) : undefined;
+    try {
+      const url = external ? /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: external.child.stdout! }).once("line", resolve)))![1]! : undefined;
+      const args = ["run", SCENARIO, "--out", dir, ...(url ? ["--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${url}`] : [])];
+      const { child, done } = startCli(args, { timeoutMs: 90_000 });
+      const lines = createInterface({ input: child.stdout! });
+      await new Promise<void>((resolve) => lines.on("line", (line) => line.includes("fault on:") && resolve()));
+      await new Promise((r) => setTimeout(r, Math.random() * 3000));
+      const signalled = performance.now();
+      child.kill(signal);
+      const result = await done;
+      expect(result.code).toBe(130);
+      expect(performance.now() - signalled).toBeLessThan(5000);
+      const run = await onlyRunDir(dir);
+      const events = await readEvents(run);
+      const types = events.map((e) => e.type);
+      const reverted = types.indexOf("fault_reverted");
+      expect(types.indexOf("interrupt")).toBeGreaterThan(types.indexOf("fault_applied"));
+      expect(reverted).toBeGreaterThan(types.indexOf("interrupt"));
+      expect(reverted).toBeLessThan(types.indexOf("component_stop"));
+      // Every fault applied was reverted.
+      const applied = events.filter((e) => e.type === "fault_applied").map((e) => e.fault);
+      expect(events.filter((e) => e.type === "fault_reverted").map((e) => e.fault).sort()).toEqual(applied.sort());
+      const pids = events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!);
+      // 2 provider fronts, their 2 pod processes, the gateway, and the embedded Toxiproxy if it is ours.
+      expect(pids).toHaveLength(backend === "embedded" ? 6 : 5);
+      for (const pid of pids) expect(alive(pid)).toBe(false);
+      const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+      expect(summary).toMatchObject({ status: "interrupted", verdict: "INTERRUPTED", exitCode: 130 });
+      if (url) {
+        // Nothing of the run is left on a Toxiproxy that outlives it.
+        expect(await (await fetch(`${url}/proxies`)).json()).toEqual({});
+      }
+    } finally {
+      external?.child.kill("SIGTERM");
+      await external?.done;
+    }
   }, 60_000);
 
   test("an uncaught error inside the harness during the fault phase: rollback first, teardown, exit 3", async () => {
@@ -168,6 +187,30 @@ describe("provider faults in a run", () => {
       const events = await readEvents(run);
       expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);
       expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("fault schedules in a run", () => {
+  test("at/for/every windows and ramp steps are applied and reverted on time, each in the ledger", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-e2e-schedule-"));
+    try {
+      const result = await runCli(["run", "test/fixtures/scenarios/schedules.yaml", "--out", dir]);
+      expect(result.code).toBe(0);
+      const events = (await readFile(join(await onlyRunDir(dir), "events.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { type: string; t: number; fault?: string; params?: { fraction?: number } });
+      const phaseStart = events.find((e) => e.type === "phase_start")!.t;
+      const at = (type: string, match: RegExp) => events.filter((e) => e.type === type && match.test(e.fault ?? "")).map((e) => e.t - phaseStart);
+      const latencyOn = at("fault_applied", /latency-r\d$/);
+      const latencyOff = at("fault_reverted", /latency-r\d$/);
+      expect(latencyOn).toHaveLength(2);
+      expect(latencyOff).toHaveLength(2);
+      [500, 2000].forEach((t, i) => expect(Math.abs(latencyOn[i]! - t)).toBeLessThan(150));
+      [1500, 3000].forEach((t, i) => expect(Math.abs(latencyOff[i]! - t)).toBeLessThan(150));
+      const ramp = events.filter((e) => e.type === "fault_apply" && /error-burst-s\d$/.test(e.fault ?? ""));
+      expect(ramp.map((e) => Math.round(e.params!.fraction! * 100))).toEqual([30, 60, 90]);
+      expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(5);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
