@@ -1,6 +1,7 @@
 /** `aire plan`: the resolved values and the phase/fault timeline, without sending anything. @module */
 import { stringify } from "yaml";
 import { faultDefinition } from "../faults/index.js";
+import type { Schedule } from "../faults/schedule.js";
 import type { LoadedScenario } from "./scenario/load.js";
 import { gatewayPolicy } from "./stack/reference-stack.js";
 import { formatDuration } from "./units.js";
@@ -21,7 +22,7 @@ export function planText(loaded: LoadedScenario): string {
   let t = 0;
   for (const phase of s.phases) {
     lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  (~${Math.round((phase.duration / 1000) * s.traffic.arrival.rate)} requests)`);
-    for (const f of phase.faults) lines.push(`                     fault: ${faultDefinition(f).describe(f)}`);
+    for (const f of phase.faults) lines.push(`                     fault: ${faultDefinition(f).describe(f)}${describeSchedule(f.schedule)}`);
     t += phase.duration;
   }
   lines.push(`  total ${formatDuration(t)}`);
@@ -37,4 +38,15 @@ export function planText(loaded: LoadedScenario): string {
   lines.push("resolved values:");
   lines.push(stringify(s, { indent: 2 }).trimEnd().replace(/^/gm, "  "));
   return lines.join("\n");
+}
+
+function describeSchedule(s: Schedule | undefined): string {
+  if (!s) return "";
+  const parts = [
+    s.at > 0 ? `from +${formatDuration(s.at)}` : "",
+    s.for !== undefined ? `for ${formatDuration(s.for)}` : "",
+    s.every !== undefined ? `every ${formatDuration(s.every)}` : "",
+    s.ramp ? `ramping ${s.ramp.param} from ${s.ramp.from} in ${s.ramp.steps} steps` : "",
+  ].filter(Boolean);
+  return parts.length > 0 ? ` [${parts.join(", ")}]` : "";
 }

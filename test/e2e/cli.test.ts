@@ -52,6 +52,9 @@ describe("aire command line", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/5s → 15s\s+slow-primary/);
     expect(result.stdout).toMatch(/fault: \+800ms ±50ms latency on downstream traffic of provider "primary"/);
+    const scheduled = await runCli(["plan", "test/fixtures/scenarios/schedules.yaml"]);
+    expect(scheduled.stdout).toContain('fault: +300ms latency on downstream traffic of provider "primary" [from +500ms, for 1s, every 1.5s]');
+    expect(scheduled.stdout).toContain("[ramping fraction from 0.3 in 3 steps]");
   });
 
   test("run: the quick-start scenario passes, prints per-phase figures and verdicts, writes summary.json and events.jsonl", async () => {
