@@ -26,6 +26,8 @@ export const behaviourSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("degrade"), fraction, mode: z.enum(["empty", "repeat", "off-topic"]) }),
   /** Report wrong token counts in `usage`. */
   z.strictObject({ type: z.literal("wrong-usage"), fraction, factor: z.number().nonnegative().default(1), offset: z.number().int().default(0) }),
+  /** Squeeze the per-key quota: these limits replace the configured ones while active. */
+  z.strictObject({ type: z.literal("quota"), rpm: z.number().positive().optional(), tpm: z.number().positive().optional() }).refine((b) => b.rpm !== undefined || b.tpm !== undefined, "give rpm, tpm or both"),
   /** Lose GPU slots (capacity): each pod runs `slots − lost` sequences at most. */
   z.strictObject({ type: z.literal("slot-loss"), lost: z.number().int().positive() }),
 ]);

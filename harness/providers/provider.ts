@@ -46,7 +46,16 @@ export async function startProvider(config: ProviderConfig, listen: { host?: str
 }
 
 function createFrontHandler(config: ProviderConfig, behaviours: BehaviourSet, adminToken: string, inline: Pod | undefined, pods: PodSet | undefined) {
-  const limiter = new RateLimiter(config.rateLimit, config.model);
+  const configured = new RateLimiter(config.rateLimit, config.model);
+  // A quota squeeze gets fresh buckets of its own; they drain under the traffic like the real ones.
+  const squeezed = new Map<string, RateLimiter>();
+  const limiterNow = (): RateLimiter => {
+    const quota = behaviours.of("quota").at(-1);
+    if (!quota) return configured;
+    let limiter = squeezed.get(quota.id);
+    if (!limiter) squeezed.set(quota.id, (limiter = new RateLimiter({ rpm: quota.rpm, tpm: quota.tpm }, config.model)));
+    return limiter;
+  };
   const random = seededRandom(config.seed ^ 0x27d4eb2d);
   const syncPods = () => pods?.pushBehaviours(behaviours.list());
   const metrics = new FrontMetrics(() => (pods ? pods.readyCount : 1));
@@ -94,6 +103,7 @@ function createFrontHandler(config: ProviderConfig, behaviours: BehaviourSet, ad
     const promptTokens = countChatTokens(request.messages);
 
     let limitHeaders: Record<string, string> = {};
+    const limiter = limiterNow();
     if (limiter.enabled) {
       const decision = limiter.check(key, promptTokens + (request.maxTokens ?? config.outputTokens.median));
       if (!decision.ok) {

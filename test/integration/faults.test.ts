@@ -75,6 +75,11 @@ const cases: [string, Record<string, unknown>, (s: Stack) => Promise<boolean>, P
   ["provider-down", { kind: "provider-down", proxy: "primary" }, async (s) => (await probe(s.via)).error === "ECONNREFUSED"],
   ["provider-latency", { kind: "provider-latency", provider: "primary", ttft: "300ms", decodeSlowdown: 4 }, async (s) => { const r = await probe(s.p.url); return r.ttft! >= 300 && r.maxGap >= 15; }],
   ["rate-limit-storm", { kind: "rate-limit-storm", provider: "primary", retryAfter: "2s" }, async (s) => { const r = await probe(s.p.url); return r.status === 429 && r.retryAfterMs === 2000; }],
+  ["rate-limit-storm (quota squeeze)", { kind: "rate-limit-storm", provider: "primary", rpm: 2 }, async (s) => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await probe(s.p.url)).status);
+    return statuses.join() === "200,200,429";
+  }],
   ["error-burst", { kind: "error-burst", provider: "primary", status: 529 }, async (s) => (await probe(s.p.url)).status === 529],
   ["stream-cut", { kind: "stream-cut", provider: "primary", afterTokens: 1 }, async (s) => !(await probe(s.p.url)).done],
   ["stream-stall", { kind: "stream-stall", provider: "primary", atToken: 1, stall: "300ms" }, async (s) => (await probe(s.p.url)).maxGap >= 300],
