@@ -69,6 +69,11 @@ export class Link {
     };
     source.once("end", end);
     source.once("close", end);
+    // Once the destination is gone nothing can be delivered: stop every stage, so no timer of a
+    // stalled or delaying toxic outlives the connection.
+    dest.once("close", () => {
+      for (const e of this.#entries) e.stage.interrupt();
+    });
   }
 
   add(toxic: ToxicRecord): void {

@@ -195,3 +195,26 @@ describe("embedded Toxiproxy: every toxic's observable effect", () => {
     expect(JSON.parse(await res.text()).error).toMatch(message);
   });
 });
+
+describe("embedded Toxiproxy: no timers outlive their connection", () => {
+  test.each([
+    ["bandwidth", { rate: 0 }],
+    ["timeout", { timeout: 60_000 }],
+    ["latency", { latency: 60_000 }],
+  ])("a %s stage holding data stops when the client goes away", async (type, attributes) => {
+    await using echo = await echoServer();
+    await using s = await setup(echo.port);
+    await s.add(type, attributes);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const [host, port] = s.proxy.listen.split(":");
+    const socket = connect({ host: host!, port: Number(port) });
+    await once(socket, "connect");
+    socket.write("held by the toxic");
+    await new Promise((r) => setTimeout(r, 250));
+    const holding = timers();
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 250));
+    // The stage's timer went with its connection.
+    expect(timers()).toBeLessThan(holding);
+  });
+});
