@@ -122,7 +122,7 @@ function createFrontHandler(config: ProviderConfig, behaviours: BehaviourSet, ad
     if (inline) return inline.serve(request, res, promptTokens);
     const pod = pods!.pick();
     if (!pod) return json(res, 503, errorBody("No replica is ready to serve the request.", "server_error", "no_ready_replica"), { "retry-after": "1" });
-    await forward(pod, raw, req, res);
+    await forward(pod, raw, promptTokens, req, res);
   };
 
   async function admin(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
@@ -183,15 +183,17 @@ function injectError(res: ServerResponse, b: Extract<Behaviour, { type: "error" 
 }
 
 /** Streams a pod's answer back; if the pod dies mid-answer, the client's connection breaks too. */
-async function forward(pod: NonNullable<ReturnType<PodSet["pick"]>>, raw: Buffer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function forward(pod: NonNullable<ReturnType<PodSet["pick"]>>, raw: Buffer, promptTokens: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   pod.inflight++;
   const aborted = new AbortController();
   res.once("close", () => aborted.abort());
   try {
-    const upstream = await pod.pool!.request({ path: PATH, method: "POST", headers: { "content-type": "application/json", ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, body: raw, signal: aborted.signal });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(upstream.headers)) if (typeof v === "string" && k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") headers[k] = v;
-    res.writeHead(upstream.statusCode, { ...headers, "x-aire-pod": String(pod.index) });
+    // The front has tokenized the prompt already (for the TPM limits): the pod need not do it again.
+    const headers = { "content-type": "application/json", "x-aire-prompt-tokens": String(promptTokens), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+    const upstream = await pod.pool!.request({ path: PATH, method: "POST", headers, body: raw, signal: aborted.signal });
+    const answer: Record<string, string> = {};
+    for (const [k, v] of Object.entries(upstream.headers)) if (typeof v === "string" && k !== "connection" && k !== "keep-alive" && k !== "transfer-encoding") answer[k] = v;
+    res.writeHead(upstream.statusCode, { ...answer, "x-aire-pod": String(pod.index) });
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) res.write(chunk);
     res.end();
   } catch {

@@ -1,0 +1,20 @@
+/**
+ * aire's harness: load a scenario, run it against the bundled stack, score it; and each component
+ * of the stack on its own. Only what is listed here is public.
+ * @module
+ */
+export { errorCatalogue, HarnessError, isHarnessError, type HarnessErrorCode } from "./errors.js";
+export { Teardown } from "./lifecycle/teardown.js";
+export { formatIssue, loadScenarioFile, loadScenarioOrThrow, parseScenario, type LoadedScenario, type LoadOptions, type LoadResult, type ScenarioIssue } from "./scenario/load.js";
+export { scenarioSchema, type GatewaySpec, type HypothesisSpec, type PhaseSpec, type ProviderSpec, type Scenario, type WorkloadSpec } from "./scenario/schema.js";
+export { runScenario, type RunOptions, type RunOutcome } from "./orchestrator/run-scenario.js";
+export { parseAssertion, type Assertion } from "./slo/expression.js";
+export { scoreHypotheses, type AssertionResult, type HypothesisResult, type Verdict } from "./slo/evaluate.js";
+export { runTraffic, type TrafficOptions, type TrafficResult } from "./traffic/generator.js";
+export type { Sample } from "./metrics/sample.js";
+export { providerConfigSchema, type ProviderConfig } from "./providers/config.js";
+export { startProvider, type StartedProvider } from "./providers/provider.js";
+export { behaviourSchema, type BehaviourSpec } from "./providers/behaviours.js";
+export { gatewayConfigSchema, gatewayProfiles, type GatewayConfig } from "./gateway/config.js";
+export { startGateway, type StartedGateway } from "./gateway/gateway.js";
+export { startToxiproxy, type StartedToxiproxy } from "./toxiproxy/server.js";
