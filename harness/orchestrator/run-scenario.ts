@@ -13,7 +13,7 @@ import { activations } from "../../faults/schedule.js";
 import type { FaultContext } from "../../faults/types.js";
 import { reportFormats, summarizeWindow, type RunReport, type RunStatus } from "../../reports/index.js";
 import { describeError, isHarnessError } from "../errors.js";
-import { sleep } from "../lifecycle/deferred.js";
+import { sleep } from "../lifecycle/sleep.js";
 import { Teardown } from "../lifecycle/teardown.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import { scoreHypotheses } from "../slo/evaluate.js";

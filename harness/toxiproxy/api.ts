@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../net/http-server.js";
 import type { Random } from "../random/prng.js";
-import { bindHost, formatHostPort, parseHostPort } from "./address.js";
+import { bindHost, parseHostPort } from "./address.js";
 import { asObject, BadRequest, decodeBody, field } from "./go-json.js";
 import { ToxicProxy } from "./proxy.js";
 import { toxicJson, type ToxicRecord } from "./toxic-record.js";
@@ -275,4 +275,3 @@ function sameAddress(current: string, wanted: string): boolean {
   }
 }
 
-export { formatHostPort };

@@ -185,8 +185,13 @@ describe("provider faults in a run", () => {
       const burst = summary.phases.find((p: { name: string }) => p.name === "burst");
       expect(burst.providers.secondary).toBeGreaterThan(burst.requests * 0.9);
       expect(burst.attemptsPerRequest).toBeGreaterThan(1.9);
+      // A fault is reverted at its phase end, which takes a few ms through the admin API: a request
+      // due in that moment may still meet it. Every later recovery request is served by the primary.
       const recovery = summary.phases.find((p: { name: string }) => p.name === "recovery");
-      expect(recovery.providers.primary).toBe(recovery.requests);
+      const samples = (await readFile(join(run, "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { phase: string; scheduledAt: number; provider: string });
+      const settled = samples.filter((x) => x.phase === "recovery" && x.scheduledAt >= recovery.startMs + 100);
+      expect(settled.length).toBeGreaterThan(30);
+      expect(settled.every((x) => x.provider === "primary")).toBe(true);
       const events = await readEvents(run);
       expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);
       expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(2);

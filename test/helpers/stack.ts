@@ -12,10 +12,3 @@ export const gateway = (config: GatewayConfig) => startGateway(config, { port: 0
 /** A chat request body. */
 export const chat = (model: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ model, messages: [{ role: "user", content: "Say something about chaos engineering." }], max_tokens: 5, stream: true, ...extra });
-
-/** Reads an SSE response fully; returns the data payloads and when the first content arrived. */
-export async function readStream(res: Response, started: number): Promise<{ data: string[]; ttft: number | undefined; elapsed: number }> {
-  const text = await res.text();
-  const data = text.split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6));
-  return { data, ttft: undefined, elapsed: performance.now() - started };
-}
