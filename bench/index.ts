@@ -1,7 +1,9 @@
 /** `npm run bench`: every benchmark, each printed side by side with a peer run on this machine. */
+import { benchGateway } from "./gateway-bench.js";
 import { benchProvider } from "./provider-bench.js";
 import { benchProxy } from "./proxy-bench.js";
 
 const only = process.argv[2];
 if (!only || only === "provider") await benchProvider();
 if (!only || only === "proxy") await benchProxy();
+if (!only || only === "gateway") await benchGateway();

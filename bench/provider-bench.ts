@@ -3,30 +3,13 @@
  * streams, side by side with a bare Node.js SSE server (the floor), and the provider's event-loop
  * lag p99 at the default scenario's load.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { startProcess } from "./process.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 
-async function startProcess(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit", "ipc"] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
-  const url = /listening on (\S+)/.exec(line)![1]!;
-  child.stdout!.resume();
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    },
-  };
-}
 
 /** Opens `streams` streams at once and counts content chunks until all end; returns chunks/s. */
 async function drive(url: string, path: string, body: string | undefined, streams: number): Promise<{ chunksPerSec: number; chunks: number; seconds: number }> {

@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import { faultDefinition } from "../faults/index.js";
 import type { Schedule } from "../faults/schedule.js";
 import type { LoadedScenario } from "./scenario/load.js";
+import { describePolicy } from "./gateway/config.js";
 import { gatewayPolicy } from "./stack/reference-stack.js";
 import { formatDuration } from "./units.js";
 
@@ -13,7 +14,8 @@ export function planText(loaded: LoadedScenario): string {
   if (s.description) lines.push(s.description.trim());
   lines.push("");
   const policy = gatewayPolicy(s.target.reference.gateway);
-  lines.push(`target: reference gateway (profile ${s.target.reference.gateway.profile}: fallback ${policy.fallback ? "on" : "off"}, ttft timeout ${policy.ttftTimeoutMs === undefined ? "none" : formatDuration(policy.ttftTimeoutMs)}, total timeout ${policy.totalTimeoutMs === undefined ? "none" : formatDuration(policy.totalTimeoutMs)})`);
+  lines.push(`target: reference gateway, profile ${s.target.reference.gateway.profile}`);
+  for (const line of describePolicy(policy)) lines.push(`  ${line}`);
   for (const p of s.target.reference.providers) lines.push(`  provider ${p.name}: model ${p.model}, ttft ${formatDuration(p.ttft)}, decode ${p.decodeTokensPerSec} tok/s, prefill ${p.prefillTokensPerSec} tok/s`);
   lines.push(`traffic: ${s.traffic.arrival.type} ${s.traffic.arrival.rate}/s to model ${s.traffic.model}, client timeout ${formatDuration(s.traffic.client.timeout)}`);
   for (const w of s.traffic.mix) lines.push(`  ${w.name} (weight ${w.weight}): ${w.stream ? "stream" : "non-stream"}, ${w.promptTokens} prompt tokens, max ${w.maxTokens} output tokens`);

@@ -9,7 +9,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { HarnessError } from "./errors.js";
-import { gatewayConfigSchema } from "./gateway/config.js";
+import { gatewayConfigSchema, resolveGatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/gateway.js";
 import { isLoopbackHost } from "./net/http-server.js";
 import { providerConfigSchema } from "./providers/config.js";
@@ -59,7 +59,7 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
     // A generated admin token is only known here: say it (on stderr; stdout's first line is the URL).
     if (!config.adminToken) process.stderr.write(`admin token: ${provider.adminToken}\n`);
   } else if (kind === "pod") server = await startPodServer(await readConfig(options.config, providerConfigSchema, true), options.coldStartMs ?? 0, listen);
-  else if (kind === "gateway") server = await startGateway(await readConfig(options.config, gatewayConfigSchema, true), listen);
+  else if (kind === "gateway") server = await startGateway(resolveGatewayConfig(await readConfig(options.config, gatewayConfigSchema, true)), listen);
   else {
     const toxiproxy = await startToxiproxy(listen);
     server = toxiproxy;

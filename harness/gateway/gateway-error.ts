@@ -13,6 +13,10 @@ export class GatewayError extends Error {
     super(message);
   }
 
+  toJson(): string {
+    return JSON.stringify(errorBody(this.message, this.type, this.code, this.param));
+  }
+
   /** Writes the error, unless a response has already started. */
   send(res: ServerResponse, headers: Record<string, string | number> = {}): void {
     if (res.headersSent) return;

@@ -1,7 +1,7 @@
 /** An abortable sleep. @module */
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: Pick<AbortSignal, "aborted" | "reason" | "addEventListener" | "removeEventListener">): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

@@ -22,9 +22,13 @@ export interface StartedHttpServer extends AsyncDisposable {
  * await using server = await startHttpServer((req, res) => res.end("ok"));
  * await fetch(server.url);
  */
-export async function startHttpServer(handler: RequestHandler, options: { host?: string; port?: number } = {}): Promise<StartedHttpServer> {
+export async function startHttpServer(handler: RequestHandler, options: { host?: string; port?: number; requestTimeoutMs?: number } = {}): Promise<StartedHttpServer> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+  // requestTimeout: a client must have sent its whole request by then (Node answers 408). Node
+  // checks it every connectionsCheckingInterval, so that interval bounds how late it fires.
+  const requestTimeout = options.requestTimeoutMs ?? 0;
+  const timeouts = requestTimeout > 0 ? { requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: Math.max(50, Math.min(1_000, requestTimeout / 4)) } : { requestTimeout: 0 };
+  const server = createServer({ keepAliveTimeout: 30_000, ...timeouts }, (req, res) => {
     Promise.resolve()
       .then(() => handler(req, res))
       .catch((err: unknown) => {
@@ -48,16 +52,44 @@ export async function startHttpServer(handler: RequestHandler, options: { host?:
   return { server, url: `http://${urlHost}:${port}`, host, port, close, [Symbol.asyncDispose]: close };
 }
 
-/** Reads a request body up to `limit` bytes; resolves `undefined` when it is larger. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** Reads a request body up to `limit` bytes; resolves `undefined` when it is larger (and stops reading). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        return resolve(undefined);
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      if (req.complete) return;
+      cleanup();
+      reject(new Error("the client closed the connection before sending its whole request"));
+    };
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
 }
 
 /** True for loopback addresses (127.0.0.0/8, ::1, localhost): the only hosts aire sends traffic to by default. */

@@ -17,6 +17,7 @@ import { sleep } from "../lifecycle/sleep.js";
 import { Teardown } from "../lifecycle/teardown.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import { scoreHypotheses } from "../slo/evaluate.js";
+import { policyJson } from "../gateway/config.js";
 import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stack/reference-stack.js";
 import { runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
@@ -239,7 +240,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
     ...(error ? { error: describeError(error) } : {}),
-    target: { kind: "reference", gateway: { profile: scenario.target.reference.gateway.profile, ...gatewayPolicy(scenario.target.reference.gateway) }, components: stack?.components ?? [] },
+    target: { kind: "reference", gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) }, components: stack?.components ?? [] },
     traffic: { ratePerSec: scenario.traffic.arrival.rate, ...trafficResult, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
     phases: scenario.phases.map((p, i) => ({
       name: p.name,

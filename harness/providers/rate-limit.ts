@@ -62,6 +62,8 @@ export class RateLimiter {
     private readonly config: RateLimitConfig,
     private readonly model: string,
     private readonly now: () => number = () => performance.now(),
+    /** Who the limit belongs to, as the 429 message names it. */
+    private readonly scope = "organization org-aire",
   ) {}
 
   get enabled(): boolean {
@@ -97,7 +99,7 @@ export class RateLimiter {
     const bucket = limitedBy === "tokens" ? buckets.tokens! : buckets.requests!;
     const used = bucket.limit - bucket.remaining(now);
     const what = limitedBy === "tokens" ? "tokens per min (TPM)" : "requests per min (RPM)";
-    const message = `Rate limit reached for ${this.model} in organization org-aire on ${what}: Limit ${bucket.limit}, Used ${used}, Requested ${limitedBy === "tokens" ? tokens : 1}. Please try again in ${goDuration(retryAfterMs)}. Visit https://platform.openai.com/account/rate-limits to learn more.`;
+    const message = `Rate limit reached for ${this.model} in ${this.scope} on ${what}: Limit ${bucket.limit}, Used ${used}, Requested ${limitedBy === "tokens" ? tokens : 1}. Please try again in ${goDuration(retryAfterMs)}. Visit https://platform.openai.com/account/rate-limits to learn more.`;
     return { ok: false, headers, retryAfterMs, limitedBy, message };
   }
 

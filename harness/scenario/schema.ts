@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { faultSchema } from "../../faults/schema.js";
+import { policyOverridesShape } from "../gateway/config.js";
 import { parseAssertion } from "../slo/expression.js";
 import { isLoopbackHost } from "../net/http-server.js";
 import { closed, duration, identifier, rate } from "./fields.js";
@@ -37,14 +38,10 @@ const providerSchema = closed({
 });
 
 const gatewaySchema = closed({
-  /** `resilient` (TTFT timeout + fallback) or `naive` (first provider only, no timeouts). */
+  /** `resilient` (timeouts, retries with a budget, breaker, fallback, load shedding) or `naive` (first provider only, nothing else). */
   profile: z.enum(["resilient", "naive"]).default("resilient"),
-  /** Fall back to the next provider of the route when an attempt fails before its first token. */
-  fallback: z.boolean().optional(),
-  /** Abandon an attempt that has not produced a content token within this time. */
-  ttftTimeout: duration.optional(),
-  /** Abandon a whole request after this time. */
-  totalTimeout: duration.optional(),
+  /** Overrides of the profile's policies (see harness/gateway/config.ts and the README). */
+  ...policyOverridesShape,
 });
 
 const toxiproxySchema = closed({

@@ -9,7 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { HarnessError } from "../errors.js";
-import { gatewayProfiles, type GatewayConfig } from "../gateway/config.js";
+import { policyAsConfig, resolvePolicy, type GatewayConfigInput, type GatewayPolicy } from "../gateway/config.js";
 import type { Teardown } from "../lifecycle/teardown.js";
 import type { EventLog } from "../orchestrator/event-log.js";
 import { providerConfigSchema, type ProviderConfig } from "../providers/config.js";
@@ -29,13 +29,9 @@ export interface ReferenceStack {
 }
 
 /** Resolves the gateway profile and the scenario's overrides into the gateway's policy. */
-export function gatewayPolicy(gateway: Scenario["target"]["reference"]["gateway"]): GatewayConfig["policy"] {
-  const profile = gatewayProfiles[gateway.profile];
-  return {
-    fallback: gateway.fallback ?? profile.fallback,
-    ttftTimeoutMs: gateway.ttftTimeout ?? profile.ttftTimeoutMs,
-    totalTimeoutMs: gateway.totalTimeout ?? profile.totalTimeoutMs,
-  };
+export function gatewayPolicy(gateway: Scenario["target"]["reference"]["gateway"]): GatewayPolicy {
+  const { profile, ...overrides } = gateway;
+  return resolvePolicy(profile, overrides);
 }
 
 export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog): Promise<ReferenceStack> {
@@ -123,11 +119,13 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
     throw new HarnessError("STACK_START_FAILED", { message: "could not create the Toxiproxy proxies", cause: err });
   }
 
-  const gatewayConfig: GatewayConfig = {
+  const gatewayConfig: GatewayConfigInput = {
     providers: providers.map((p) => ({ name: p.name, url: `http://${listens.get(p.name)}`, model: p.model })),
     routes: { [scenario.traffic.model]: providers.map((p) => p.name) },
-    policy: gatewayPolicy(scenario.target.reference.gateway),
+    profile: scenario.target.reference.gateway.profile,
+    policy: policyAsConfig(gatewayPolicy(scenario.target.reference.gateway)),
     bodyLimit: 4 * 1024 * 1024,
+    seed: scenario.seed,
   };
   // The pod processes are the providers' children; record their PIDs so the ledger names every process.
   await Promise.all(

@@ -139,7 +139,7 @@ describe("aire command line", () => {
   test("an uncaught error inside the harness during the fault phase: rollback first, teardown, exit 3", async () => {
     const dir = await mkdtemp(join(out, "crash-"));
     // The crash timer starts with the process; 15 s lands in the fault phase (10 s to 30 s after traffic starts).
-    const result = await runCli(["run", SCENARIO, "--out", dir], { timeoutMs: 90_000, env: { AIRE_SELFTEST_CRASH_MS: "15000" } });
+    const result = await runCli(["run", SCENARIO, "--out", dir], { timeoutMs: 90_000, env: { AIRE_SELFTEST_CRASH_MS: "20000" } });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/internal error: self-test crash/);
     const run = await onlyRunDir(dir);
@@ -184,13 +184,15 @@ describe("provider faults in a run", () => {
       const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
       const burst = summary.phases.find((p: { name: string }) => p.name === "burst");
       expect(burst.providers.secondary).toBeGreaterThan(burst.requests * 0.9);
-      expect(burst.attemptsPerRequest).toBeGreaterThan(1.9);
-      // A fault is reverted at its phase end, which takes a few ms through the admin API: a request
-      // due in that moment may still meet it. Every later recovery request is served by the primary.
+      // The first failures fall over (2 attempts); then the breaker opens and the secondary is asked first.
+      expect(burst.attemptsPerRequest).toBeGreaterThan(1);
+      expect(burst.attemptsPerRequest).toBeLessThan(1.3);
+      // The breaker stays open 500 ms after the burst, then its probes find the primary healthy:
+      // every recovery request due after that is served by the primary.
       const recovery = summary.phases.find((p: { name: string }) => p.name === "recovery");
       const samples = (await readFile(join(run, "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { phase: string; scheduledAt: number; provider: string });
-      const settled = samples.filter((x) => x.phase === "recovery" && x.scheduledAt >= recovery.startMs + 100);
-      expect(settled.length).toBeGreaterThan(30);
+      const settled = samples.filter((x) => x.phase === "recovery" && x.scheduledAt >= recovery.startMs + 800);
+      expect(settled.length).toBeGreaterThan(20);
       expect(settled.every((x) => x.provider === "primary")).toBe(true);
       const events = await readEvents(run);
       expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);

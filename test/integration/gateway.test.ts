@@ -1,20 +1,20 @@
 import { describe, expect, test } from "vitest";
 import { Toxiproxy, type Latency } from "toxiproxy-node-client";
-import type { GatewayConfig } from "../../harness/gateway/config.js";
+import type { GatewayConfigInput } from "../../harness/gateway/config.js";
 import { startHttpServer } from "../../harness/net/http-server.js";
 import { ChunkWriter } from "../../harness/providers/openai-wire.js";
 import { chat, gateway, provider, toxiproxy } from "../helpers/stack.js";
 
 const post = (url: string, body: string) => fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body });
 
-function config(urls: { primary: string; secondary: string }, policy: Partial<GatewayConfig["policy"]> = {}, bodyLimit = 1 << 20): GatewayConfig {
+function config(urls: { primary: string; secondary: string }, policy: GatewayConfigInput["policy"] = {}, bodyLimit = 1 << 20): GatewayConfigInput {
   return {
     providers: [
       { name: "primary", url: urls.primary, model: "big" },
       { name: "secondary", url: urls.secondary, model: "small" },
     ],
     routes: { chat: ["primary", "secondary"] },
-    policy: { fallback: true, ...policy },
+    policy,
     bodyLimit,
   };
 }
@@ -38,7 +38,7 @@ describe("reference gateway", () => {
     await using tp = await toxiproxy();
     const client = new Toxiproxy(tp.url);
     const proxy = await client.createProxy({ name: "primary", listen: "127.0.0.1:0", upstream: `127.0.0.1:${primary.port}` });
-    await using gw = await gateway(config({ primary: `http://${proxy.listen}`, secondary: secondary.url }, { ttftTimeoutMs: 200 }));
+    await using gw = await gateway(config({ primary: `http://${proxy.listen}`, secondary: secondary.url }, { timeouts: { ttft: "200ms" } }));
 
     const healthy = await post(gw.url, chat("chat"));
     expect([healthy.status, healthy.headers.get("x-aire-provider"), healthy.headers.get("x-aire-attempts")]).toEqual([200, "primary", "1"]);
@@ -67,7 +67,7 @@ describe("reference gateway", () => {
     await using tp = await toxiproxy();
     const proxy = await new Toxiproxy(tp.url).createProxy({ name: "primary", listen: "127.0.0.1:0", upstream: `127.0.0.1:${primary.port}` });
     await proxy.addToxic<Latency>({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 800, jitter: 0 } });
-    await using gw = await gateway(config({ primary: `http://${proxy.listen}`, secondary: secondary.url }, { fallback: false, ttftTimeoutMs: 200 }));
+    await using gw = await gateway(config({ primary: `http://${proxy.listen}`, secondary: secondary.url }, { fallback: false, retries: { maxAttempts: 1 }, timeouts: { ttft: "200ms" } }));
     const started = performance.now();
     const res = await post(gw.url, chat("chat"));
     expect(res.status).toBe(504);

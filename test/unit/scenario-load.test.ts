@@ -26,7 +26,7 @@ describe("loading scenarios", () => {
     expect(s.phases.map((p) => [p.name, p.duration])).toEqual([["baseline", 10_000], ["slow-primary", 20_000], ["recovery", 10_000]]);
     expect(s.phases[1]!.faults[0]).toEqual({ kind: "latency", proxy: "primary", latency: 800, jitter: 50, stream: "downstream", toxicity: 1 });
     expect(s.traffic.arrival.rate).toBe(10);
-    expect(s.target.reference.gateway.ttftTimeout).toBe(400);
+    expect(s.target.reference.gateway.timeouts?.ttft).toBe(400);
     expect(s.hypotheses[1]!.expect[0]).toMatchObject({ metric: "ttft", stat: "p95", threshold: 750 });
   });
 
