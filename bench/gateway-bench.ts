@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (gateway part): what the reference gateway adds in front of a provider, side by
- * side with a direct call and with nginx (`proxy_pass`, buffering off, upstream keep-alive) in
- * front of the same upstream. The upstream answers at once, so the columns differ only by the hop.
+ * side with a direct call, a bare Node.js forwarder (bare-proxy.ts: the floor for a Node.js
+ * gateway) and nginx (`proxy_pass`, buffering off, upstream keep-alive) in front of the same
+ * upstream. The upstream answers at once, so the columns differ only by the hop.
  *
  * - Added latency: sequential requests (one at a time), p50/p99, non-stream and a 5-token stream.
  * - Max throughput: closed loop with 64 connections for 5 s each, req/s (non-stream).
@@ -145,11 +146,18 @@ export async function benchGateway(): Promise<void> {
   const config = join(dir, "gateway.json");
   await writeFile(config, JSON.stringify({ providers: [{ name: "upstream", url: upstream.url, model: "m" }], routes: { chat: ["upstream"] }, profile: "resilient" }));
   const gateway = await startProcess(["dist/harness/cli.js", "serve", "gateway", "--config", config]);
+  const bare = await startProcess(["dist/bench/bare-proxy.js", upstream.url]);
   const nginxBin = findNginx();
   const nginx = "bin" in nginxBin ? await startNginx(nginxBin.bin, Number(new URL(upstream.url).port)) : undefined;
   try {
-    const targets: [string, string][] = [["direct", upstream.url], ["aire gateway", gateway.url], ...(nginx ? ([["nginx", nginx.url]] as [string, string][]) : [])];
+    const targets: [string, string][] = [["direct", upstream.url], ["aire gateway", gateway.url], ["bare Node proxy", bare.url], ...(nginx ? ([["nginx", nginx.url]] as [string, string][]) : [])];
     const rows: { name: string; ns: { p50: number; p99: number }; st: { p50: number; p99: number }; rps: number }[] = [];
+    // Warm every hop and the load generator itself (JIT, connection pools) before measuring any.
+    for (const [, url] of targets) {
+      await sequential(url, NON_STREAM, 1000);
+      await sequential(url, STREAM, 1000);
+      await throughput(url, 64, 1);
+    }
     for (const [name, url] of targets) {
       const ns = await sequential(url, NON_STREAM, 3000);
       const st = await sequential(url, STREAM, 3000);
@@ -158,20 +166,23 @@ export async function benchGateway(): Promise<void> {
     }
     const direct = rows[0]!;
     const gw = rows[1]!;
-    const ng = rows[2];
+    const floor = rows[2]!;
+    const ng = rows[3];
     const f = (x: number) => x.toFixed(3);
     console.log(`\nreference gateway (resilient profile) vs direct vs nginx, same upstream (sequential × 3000, then 64 connections × 5 s)`);
     for (const r of rows) {
-      console.log(`  ${r.name.padEnd(13)} non-stream p50 ${f(r.ns.p50)} ms p99 ${f(r.ns.p99)} ms   stream p50 ${f(r.st.p50)} ms p99 ${f(r.st.p99)} ms   ${Math.round(r.rps)} req/s`);
+      console.log(`  ${r.name.padEnd(15)} non-stream p50 ${f(r.ns.p50)} ms p99 ${f(r.ns.p99)} ms   stream p50 ${f(r.st.p50)} ms p99 ${f(r.st.p99)} ms   ${Math.round(r.rps)} req/s`);
     }
+    console.log(`  throughput ratio gateway/bare Node proxy ${(gw.rps / floor.rps).toFixed(2)} (what the policies cost over the least a Node.js forwarder does)`);
     console.log(`  added by the gateway: non-stream p50 +${f(gw.ns.p50 - direct.ns.p50)} ms, p99 +${f(gw.ns.p99 - direct.ns.p99)} ms; stream p50 +${f(gw.st.p50 - direct.st.p50)} ms, p99 +${f(gw.st.p99 - direct.st.p99)} ms (target p50 ≤ 0.5 ms)`);
     if (ng) {
       console.log(`  added by nginx:       non-stream p50 +${f(ng.ns.p50 - direct.ns.p50)} ms, p99 +${f(ng.ns.p99 - direct.ns.p99)} ms; stream p50 +${f(ng.st.p50 - direct.st.p50)} ms, p99 +${f(ng.st.p99 - direct.st.p99)} ms`);
-      console.log(`  throughput ratio gateway/nginx ${(gw.rps / ng.rps).toFixed(2)} (target ≥ 0.5), gateway/direct ${(gw.rps / direct.rps).toFixed(2)}`);
+      console.log(`  throughput ratio gateway/nginx ${(gw.rps / ng.rps).toFixed(2)} (target ≥ 0.5); bare Node proxy/nginx ${(floor.rps / ng.rps).toFixed(2)}`);
     } else console.log(`  nginx column skipped: ${(nginxBin as { missing: string }).missing}`);
   } finally {
     await nginx?.stop();
     await gateway.stop();
+    await bare.stop();
     await upstream.stop();
     await rm(dir, { recursive: true, force: true });
   }

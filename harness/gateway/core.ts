@@ -75,6 +75,8 @@ interface Tenant {
   countTokens: boolean;
 }
 
+const USAGE = Buffer.from('"usage":{');
+
 /** A `retry-after` longer than this is not believed (a provider asking for a day off). */
 const MAX_COOLDOWN_MS = 10 * 60_000;
 
@@ -319,7 +321,7 @@ export class GatewayCore {
         p.inFlight--;
         p.ewma.observe(outcome.firstByteMs);
         permit?.success();
-        this.#observeTokens(route.model, p.name, outcome.body.toString("latin1"));
+        this.#observeTokens(route.model, p.name, outcome.body);
         return { status: 200, headers: { "content-type": "application/json", ...headers(p.name) }, body: outcome.body };
       }
       if (outcome.kind === "stream") {
@@ -417,7 +419,8 @@ export class GatewayCore {
       } catch (err) {
         failure = err instanceof StreamFailure ? err : new StreamFailure("stream_broken", `upstream stream failed: ${(err as Error).message}`);
       }
-      const tail = Buffer.concat(recent).toString("latin1");
+      const tailBytes = Buffer.concat(recent);
+      const tail = tailBytes.toString("latin1");
       if (!failure && !/data: \[DONE\]\s*$/.test(tail)) failure = new StreamFailure("stream_broken", "upstream stream ended before [DONE]");
       if (failure?.reason === "aborted" && !total?.aborted) return; // the client left: nobody to tell
       if (failure) {
@@ -434,7 +437,7 @@ export class GatewayCore {
         return;
       }
       state.verdict = "success";
-      this.#observeTokens(model, p.name, tail);
+      this.#observeTokens(model, p.name, tailBytes);
     } finally {
       outcome.cancel();
       finish();
@@ -442,10 +445,10 @@ export class GatewayCore {
   }
 
   /** Token usage from the `usage` object near the end of an answer (none when the provider sent none). */
-  #observeTokens(model: string, provider: string, text: string): void {
-    const at = text.lastIndexOf('"usage":{');
+  #observeTokens(model: string, provider: string, body: Buffer): void {
+    const at = body.lastIndexOf(USAGE);
     if (at < 0) return;
-    const usage = text.slice(at, at + 200);
+    const usage = body.toString("latin1", at, at + 200);
     const prompt = /"prompt_tokens":(\d+)/.exec(usage);
     const completion = /"completion_tokens":(\d+)/.exec(usage);
     const labels = { gen_ai_operation_name: "chat", gen_ai_request_model: model, gen_ai_provider_name: provider };
