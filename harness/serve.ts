@@ -5,13 +5,14 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { HarnessError } from "./errors.js";
 import { gatewayConfigSchema, resolveGatewayConfig } from "./gateway/config.js";
 import { startGateway } from "./gateway/gateway.js";
 import { isLoopbackHost } from "./net/http-server.js";
+import { formatIssue, toIssues } from "./scenario/load.js";
 import { providerConfigSchema } from "./providers/config.js";
 import { startPodServer } from "./providers/pod-server.js";
 import { startProvider } from "./providers/provider.js";
@@ -32,15 +33,28 @@ async function readConfig<S extends z.ZodType>(file: string | undefined, schema:
     if (required) throw new HarnessError("USAGE", { message: "--config FILE is required" });
     return schema.parse({});
   }
-  let data: unknown;
+  let text: string;
   try {
-    data = parseYaml(await readFile(file, "utf8"));
+    text = await readFile(file, "utf8");
   } catch (err) {
     throw new HarnessError("USAGE", { message: `cannot read config ${file}: ${(err as Error).message}` });
   }
-  const result = schema.safeParse(data ?? {});
+  // YAML (JSON is YAML too), with positions, so a bad value is reported at its line.
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new HarnessError("USAGE", {
+      message: `${file}: not valid YAML/JSON`,
+      details: doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return `${file}:${pos.line}:${pos.col}  ${e.message.split("\n")[0]}`;
+      }),
+    });
+  }
+  const data = doc.toJS() ?? {};
+  const result = schema.safeParse(data);
   if (!result.success) {
-    throw new HarnessError("USAGE", { message: `${file}: invalid config`, details: result.error.issues.map((i) => `${file}  ${i.path.join(".") || "(root)"}  ${i.message}`) });
+    throw new HarnessError("USAGE", { message: `${file}: invalid config`, details: toIssues(result.error.issues, doc, lines, file, new Map(), data, schema).map(formatIssue) });
   }
   return result.data;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { z } from "zod";
-import { closed, duration, fraction, identifier } from "../scenario/fields.js";
+import { closed, duration, fraction, identifier, switchable } from "../scenario/fields.js";
 
 export const balanceKinds = ["priority", "weighted", "least-inflight", "p2c-ewma"] as const;
 export type Balance = (typeof balanceKinds)[number];
@@ -71,16 +71,14 @@ export const gatewayProfiles: Record<"resilient" | "naive", GatewayPolicy> = {
   },
 };
 
-const off = z.literal(false);
-
 /** Policy overrides, as written in a gateway config file or a scenario's `target.reference.gateway`. */
 export const policyOverridesShape = {
   fallback: z.boolean().optional(),
   timeouts: closed({
     connect: duration.optional(),
-    ttft: z.union([off, duration]).optional(),
-    idle: z.union([off, duration]).optional(),
-    total: z.union([off, duration]).optional(),
+    ttft: switchable(duration).optional(),
+    idle: switchable(duration).optional(),
+    total: switchable(duration).optional(),
     clientRequest: duration.optional(),
   }).optional(),
   retries: closed({
@@ -88,26 +86,21 @@ export const policyOverridesShape = {
     backoffBase: duration.optional(),
     backoffMax: duration.optional(),
     retryAfterCap: duration.optional(),
-    budget: z.union([off, closed({ ratio: fraction.optional(), minPerSecond: z.number().nonnegative().optional(), window: duration.optional() })]).optional(),
+    budget: switchable(closed({ ratio: fraction.optional(), minPerSecond: z.number().nonnegative().optional(), window: duration.optional() })).optional(),
   }).optional(),
-  breaker: z
-    .union([
-      off,
-      closed({
-        consecutiveFailures: z.number().int().min(1).optional(),
-        window: duration.optional(),
-        minRequests: z.number().int().min(1).optional(),
-        failureRate: fraction.optional(),
-        openFor: duration.optional(),
-        halfOpenProbes: z.number().int().min(1).max(100).optional(),
-      }),
-    ])
-    .optional(),
+  breaker: switchable(
+    closed({
+      consecutiveFailures: z.number().int().min(1).optional(),
+      window: duration.optional(),
+      minRequests: z.number().int().min(1).optional(),
+      failureRate: fraction.optional(),
+      openFor: duration.optional(),
+      halfOpenProbes: z.number().int().min(1).max(100).optional(),
+    }),
+  ).optional(),
   balance: z.enum(balanceKinds).optional(),
   ewmaDecay: duration.optional(),
-  concurrency: z
-    .union([off, closed({ maxInFlight: z.number().int().min(1).optional(), maxQueue: z.number().int().min(0).optional(), queueTimeout: duration.optional() })])
-    .optional(),
+  concurrency: switchable(closed({ maxInFlight: z.number().int().min(1).optional(), maxQueue: z.number().int().min(0).optional(), queueTimeout: duration.optional() })).optional(),
 };
 
 export const policyOverridesSchema = closed(policyOverridesShape);

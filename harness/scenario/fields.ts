@@ -51,3 +51,17 @@ export const bandwidth = z.unknown().transform((input, ctx) => {
   ctx.addIssue({ code: "custom", message: `expected a bandwidth such as 100KB/s, 2MB/s or 500B/s${typeof input === "number" ? ` (${input} needs a unit)` : ""}` });
   return z.NEVER;
 });
+
+/**
+ * A setting that `false` switches off, or else is `inner` — with `inner`'s own messages and paths
+ * (a plain union would only say "Invalid input").
+ */
+export function switchable<T extends z.ZodType>(inner: T) {
+  return z.unknown().transform((value, ctx): false | z.output<T> => {
+    if (value === false) return false;
+    const parsed = inner.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  });
+}

@@ -109,7 +109,8 @@ function applyOverrides(doc: Document, set: readonly string[], issues: ScenarioI
   return overridden;
 }
 
-function toIssues(zodIssues: readonly z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string, overridden: Map<string, string>, data: unknown): ScenarioIssue[] {
+/** zod's issues as positioned, readable ones: `file:line:col  path  message`, with "did you mean" for keys and enum values. */
+export function toIssues(zodIssues: readonly z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string, overridden: Map<string, string>, data: unknown, schema: z.ZodType = scenarioSchema): ScenarioIssue[] {
   const where = (path: readonly PropertyKey[], atKey = false): string => {
     const text = formatPath(path);
     for (const [prefix, origin] of overridden) if (text === prefix || text.startsWith(`${prefix}.`) || text.startsWith(`${prefix}[`)) return origin;
@@ -119,7 +120,7 @@ function toIssues(zodIssues: readonly z.core.$ZodIssue[], doc: Document, lines: 
   const out: ScenarioIssue[] = [];
   for (const issue of zodIssues) {
     if (issue.code === "unrecognized_keys") {
-      const known = knownKeysAt(scenarioSchema, issue.path, data);
+      const known = knownKeysAt(schema, issue.path, data);
       for (const key of issue.keys) {
         const path = [...issue.path, key];
         const guess = closest(key, known);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -162,6 +162,33 @@ describe("aire command line", () => {
     const result = await done;
     expect(result.code).toBe(0);
     expect(result.ms).toBeLessThan(10_000);
+  });
+
+  test("serve gateway: a YAML config routes to a provider; a bad config is refused with each mistake at its line", async () => {
+    const provider = startCli(["serve", "provider", "--port", "0"], { timeoutMs: 20_000 });
+    const providerUrl = /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: provider.child.stdout! }).once("line", resolve)))![1]!;
+    const dir = await mkdtemp(join(tmpdir(), "aire-e2e-gateway-"));
+    try {
+      const config = join(dir, "gateway.yaml");
+      await writeFile(config, `providers:\n  - { name: primary, url: "${providerUrl}", model: sim-model }\nroutes:\n  chat: [primary]\nprofile: resilient\npolicy:\n  timeouts: { ttft: 1s }\n`);
+      const gateway = startCli(["serve", "gateway", "--config", config], { timeoutMs: 20_000 });
+      const url = /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: gateway.child.stdout! }).once("line", resolve)))![1]!;
+      const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "Reply with exactly: e2e-9" }], stream: false }) });
+      expect([res.status, res.headers.get("x-aire-provider")]).toEqual([200, "primary"]);
+      expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe("e2e-9");
+      gateway.child.kill("SIGTERM");
+      expect((await gateway.done).code).toBe(0);
+    } finally {
+      provider.child.kill("SIGTERM");
+      await provider.done;
+      await rm(dir, { recursive: true, force: true });
+    }
+    const bad = await runCli(["serve", "gateway", "--config", "test/fixtures/gateway/bad.yaml"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("test/fixtures/gateway/bad.yaml:7:21  policy.timeouts.ttft  duration 400 needs a unit");
+    expect(bad.stderr).toContain("test/fixtures/gateway/bad.yaml:8:27  policy.breaker.failureRate  expected a fraction");
+    expect(bad.stderr).toContain(`test/fixtures/gateway/bad.yaml:9:3  policy.retrys  unknown key "retrys"; did you mean "retries"?`);
+    expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
   test("serve refuses a non-loopback host and an unknown component", async () => {

@@ -1,0 +1,126 @@
+/**
+ * The gateway core's decisions, without sockets: the core runs over a scripted `Upstream` that
+ * answers each provider's calls from a list and records them.
+ */
+import { describe, expect, test } from "vitest";
+import { Abort } from "../../harness/gateway/abort.js";
+import { gatewayConfig, type GatewayConfigInput } from "../../harness/gateway/config.js";
+import { GatewayCore, type GatewayResponse } from "../../harness/gateway/core.js";
+import type { Upstream, UpstreamResponse } from "../../harness/gateway/upstream.js";
+
+type Scripted = { status: number; headers?: Record<string, string>; body: string } | "refuse";
+
+function scripted(script: Record<string, Scripted[]>): Upstream & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    async send(provider) {
+      calls.push(provider);
+      const list = script[provider]!;
+      const next = list.length > 1 ? list.shift()! : list[0]!;
+      if (next === "refuse") throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+      const body = Buffer.from(next.body);
+      const response: UpstreamResponse = { status: next.status, headers: next.headers ?? {}, body: (async function* () { yield body; })(), collect: async () => body, discard() {} };
+      return response;
+    },
+    async close() {},
+  };
+}
+
+const ok = { status: 200, body: JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "fine" }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 1 } }) };
+const error = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: JSON.stringify({ error: { message: `status ${status}`, type: "server_error", param: null, code: null } }) });
+const sse = (...frames: object[]) => ({ status: 200, body: [...frames.map((f) => `data: ${JSON.stringify(f)}\n\n`), "data: [DONE]\n\n"].join("") });
+
+function core(upstream: Upstream, policy: GatewayConfigInput["policy"] = {}, providers = ["a", "b"]) {
+  return new GatewayCore(gatewayConfig({ providers: providers.map((name) => ({ name, url: "http://127.0.0.1:1", model: `m-${name}` })), routes: { chat: providers }, policy }), upstream);
+}
+
+const request = (extra: object = {}) => ({ method: "POST", url: "/v1/chat/completions", headers: {}, body: Buffer.from(JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hi" }], ...extra })) });
+
+async function text(r: GatewayResponse): Promise<string> {
+  if (r.stream === undefined) return r.body.toString();
+  let out = "";
+  for await (const chunk of r.stream) out += chunk.toString();
+  return out;
+}
+
+describe("gateway core (no sockets)", () => {
+  test("the model name is rewritten per provider and the answer attributed", async () => {
+    const up = scripted({ a: [ok], b: [ok] });
+    const r = await core(up).handle(request(), new Abort());
+    expect([r.status, r.headers["x-aire-provider"], r.headers["x-aire-attempts"]]).toEqual([200, "a", "1"]);
+    expect(up.calls).toEqual(["a"]);
+  });
+
+  test("x-should-retry: false is obeyed even on a 503; a 400 is the caller's and is passed through unretried", async () => {
+    for (const failure of [error(503, { "x-should-retry": "false" }), error(400)]) {
+      const up = scripted({ a: [failure], b: [ok] });
+      const r = await core(up).handle(request(), new Abort());
+      expect([r.status, r.headers["x-aire-attempts"]]).toEqual([failure.status, "1"]);
+      expect(up.calls).toEqual(["a"]);
+    }
+  });
+
+  test("connection refused everywhere: every attempt is made, then a 502 upstream_unavailable", async () => {
+    const up = scripted({ a: ["refuse"], b: ["refuse"] });
+    const r = await core(up, { retries: { maxAttempts: 3, backoffBase: "1ms", backoffMax: "2ms" }, breaker: false }).handle(request(), new Abort());
+    expect([r.status, r.headers["x-aire-attempts"], JSON.parse(await text(r)).error.code]).toEqual([502, "3", "upstream_unavailable"]);
+    // The third goes back to whichever of the two has the shorter (jittered) backoff.
+    expect(up.calls.slice(0, 2)).toEqual(["a", "b"]);
+    expect(up.calls).toHaveLength(3);
+  });
+
+  test("a spent retry budget ends the request with the last failure and says so", async () => {
+    const up = scripted({ a: [error(502)], b: [error(502)] });
+    const c = core(up, { retries: { maxAttempts: 3, budget: { ratio: 0, minPerSecond: 0 } }, breaker: false });
+    const r = await c.handle(request(), new Abort());
+    expect([r.status, r.headers["x-aire-attempts"], r.headers["x-aire-retry-budget"]]).toEqual([502, "1", "exhausted"]);
+    expect(await c.metrics.registry.getSingleMetricAsString("aire_gateway_retry_budget_exhausted_total")).toMatch(/ 1$/m);
+  });
+
+  test("a provider cooling down after its retry-after is skipped by later requests, which go straight to the next one", async () => {
+    const up = scripted({ a: [error(429, { "retry-after-ms": "10000" }), ok], b: [ok] });
+    const c = core(up, { retries: { retryAfterCap: "1s" } });
+    const first = await c.handle(request(), new Abort());
+    expect([first.status, first.headers["x-aire-provider"], first.headers["x-aire-attempts"]]).toEqual([200, "b", "2"]);
+    const second = await c.handle(request(), new Abort());
+    expect([second.status, second.headers["x-aire-provider"], second.headers["x-aire-attempts"]]).toEqual([200, "b", "1"]);
+    expect(up.calls).toEqual(["a", "b", "b"]);
+    expect(c.providerState("a")?.coolingMs).toBeGreaterThan(9_000);
+  });
+
+  test("a tool call is a first token: the stream is forwarded, not held or failed over", async () => {
+    const toolCall = { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "lookup", arguments: "{}" } }] }, finish_reason: null }] };
+    const up = scripted({ a: [sse({ choices: [{ index: 0, delta: { role: "assistant" }, finish_reason: null }] }, toolCall, { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })], b: [ok] });
+    const r = await core(up).handle(request({ stream: true }), new Abort());
+    expect([r.status, r.headers["x-aire-provider"]]).toEqual([200, "a"]);
+    const body = await text(r);
+    expect(body).toContain('"tool_calls"');
+    expect(body.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  test("an error event before the first token falls over; the same stream without [DONE] after tokens ends with an error event", async () => {
+    const content = { choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }] };
+    const early = { status: 200, body: `data: ${JSON.stringify({ error: { message: "overloaded", type: "server_error" } })}\n\n` };
+    const late = { status: 200, body: `data: ${JSON.stringify(content)}\n\n` };
+    const up = scripted({ a: [early, late], b: [sse(content)] });
+    const c = core(up, { breaker: false });
+    const first = await c.handle(request({ stream: true }), new Abort());
+    expect([first.headers["x-aire-provider"], (await text(first)).trimEnd().endsWith("[DONE]")]).toEqual(["b", true]);
+    const second = await c.handle(request({ stream: true }), new Abort());
+    const frames = (await text(second)).split("\n\n").filter(Boolean);
+    expect(second.headers["x-aire-provider"]).toBe("a");
+    expect(JSON.parse(frames.at(-1)!.slice(6))).toMatchObject({ error: { code: "stream_interrupted" } });
+  });
+
+  test("a stream that is never read can be cancelled: its slot and provider in-flight count are released", async () => {
+    const up = scripted({ a: [sse({ choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] })] });
+    const c = core(up, { concurrency: { maxInFlight: 1, maxQueue: 0 } }, ["a"]);
+    const r = await c.handle(request({ stream: true }), new Abort());
+    expect(c.providerState("a")?.inFlight).toBe(1);
+    expect((await c.handle(request(), new Abort())).status).toBe(503); // the one slot is held
+    r.stream!.cancel();
+    expect(c.providerState("a")?.inFlight).toBe(0);
+    expect((await c.handle(request({ stream: true }), new Abort())).status).toBe(200);
+  });
+});
