@@ -169,8 +169,9 @@ export class GatewayCore {
     }
     if (req.body === undefined) return [errorResponse(new GatewayError(413, "invalid_request_error", "request_too_large", `Request body too large: the limit is ${this.#config.bodyLimit} bytes.`), none)];
     let body: Record<string, unknown>;
+    const raw = req.body.toString("utf8");
     try {
-      body = JSON.parse(req.body.toString("utf8"));
+      body = JSON.parse(raw);
     } catch {
       return [errorResponse(new GatewayError(400, "invalid_request_error", null, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)"), none)];
     }
@@ -208,7 +209,7 @@ export class GatewayCore {
     });
     let streaming = false;
     try {
-      const response = await this.#attempts(route, body, chat, requestId, rateHeaders, abort, done);
+      const response = await this.#attempts(route, payloadFor(raw, body, chat.model), chat, requestId, rateHeaders, abort, done);
       streaming = response.stream !== undefined;
       return [response, chat.model];
     } finally {
@@ -217,7 +218,7 @@ export class GatewayCore {
     }
   }
 
-  async #attempts(route: Route, body: Record<string, unknown>, chat: ChatRequest, requestId: string, rateHeaders: Record<string, string>, abort: Abort, done: () => void): Promise<GatewayResponse> {
+  async #attempts(route: Route, payload: (model: string) => string, chat: ChatRequest, requestId: string, rateHeaders: Record<string, string>, abort: Abort, done: () => void): Promise<GatewayResponse> {
     const totalMs = this.#config.policy.timeouts.totalMs;
     let total: { aborted: boolean; clear(): void } | undefined;
     if (totalMs !== undefined) {
@@ -230,7 +231,7 @@ export class GatewayCore {
     this.#budget?.request();
     let response: GatewayResponse | undefined;
     try {
-      response = await this.#attemptLoop(route, body, chat, requestId, rateHeaders, abort.signal, total, done);
+      response = await this.#attemptLoop(route, payload, chat, requestId, rateHeaders, abort.signal, total, done);
       return response;
     } finally {
       if (response?.stream === undefined) total?.clear(); // a stream clears it when it ends
@@ -239,7 +240,7 @@ export class GatewayCore {
 
   async #attemptLoop(
     route: Route,
-    body: Record<string, unknown>,
+    payloadFor: (model: string) => string,
     chat: ChatRequest,
     requestId: string,
     rateHeaders: Record<string, string>,
@@ -313,7 +314,7 @@ export class GatewayCore {
       attempts++;
       p.inFlight++;
       const startedAt = now();
-      const payload = JSON.stringify({ ...body, model: p.model });
+      const payload = payloadFor(p.model);
       const outcome = await attempt(this.#upstream, p.name, payload, chat.stream, policy.timeouts, signal);
       this.metrics.attempts.inc({ provider: p.name, result: attemptResult(outcome) });
 
@@ -464,6 +465,25 @@ export class GatewayCore {
   close(): Promise<void> {
     return this.#upstream.close();
   }
+}
+
+/**
+ * The request body for a provider, with its model name. The raw text is spliced when the model
+ * field occurs once in compact form (no re-serialising a long prompt); otherwise it is rebuilt.
+ */
+function payloadFor(raw: string, body: Record<string, unknown>, model: string): (providerModel: string) => string {
+  const field = `"model":${JSON.stringify(model)}`;
+  const at = raw.indexOf(field);
+  const splice = at >= 0 && raw.indexOf(field, at + 1) < 0;
+  const cache = new Map<string, string>();
+  return (providerModel) => {
+    let text = cache.get(providerModel);
+    if (text === undefined) {
+      text = providerModel === model ? raw : splice ? `${raw.slice(0, at)}"model":${JSON.stringify(providerModel)}${raw.slice(at + field.length)}` : JSON.stringify({ ...body, model: providerModel });
+      cache.set(providerModel, text);
+    }
+    return text;
+  };
 }
 
 function attemptResult(o: AttemptOutcome): AttemptResult {

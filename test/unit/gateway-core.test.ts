@@ -10,12 +10,15 @@ import type { Upstream, UpstreamResponse } from "../../harness/gateway/upstream.
 
 type Scripted = { status: number; headers?: Record<string, string>; body: string } | "refuse";
 
-function scripted(script: Record<string, Scripted[]>): Upstream & { calls: string[] } {
+function scripted(script: Record<string, Scripted[]>): Upstream & { calls: string[]; payloads: string[] } {
   const calls: string[] = [];
+  const payloads: string[] = [];
   return {
     calls,
-    async send(provider) {
+    payloads,
+    async send(provider, payload) {
       calls.push(provider);
+      payloads.push(payload);
       const list = script[provider]!;
       const next = list.length > 1 ? list.shift()! : list[0]!;
       if (next === "refuse") throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
@@ -45,11 +48,15 @@ async function text(r: GatewayResponse): Promise<string> {
 }
 
 describe("gateway core (no sockets)", () => {
-  test("the model name is rewritten per provider and the answer attributed", async () => {
-    const up = scripted({ a: [ok], b: [ok] });
-    const r = await core(up).handle(request(), new Abort());
-    expect([r.status, r.headers["x-aire-provider"], r.headers["x-aire-attempts"]]).toEqual([200, "a", "1"]);
-    expect(up.calls).toEqual(["a"]);
+  test("the model name is rewritten per provider (spliced or rebuilt, the rest untouched) and the answer attributed", async () => {
+    const up = scripted({ a: ["refuse"], b: [ok] });
+    const r = await core(up, { breaker: false }).handle(request({ temperature: 0.5, user: '"model":"chat"' }), new Abort());
+    expect([r.status, r.headers["x-aire-provider"], r.headers["x-aire-attempts"]]).toEqual([200, "b", "2"]);
+    expect(up.calls).toEqual(["a", "b"]);
+    expect(up.payloads.map((p) => JSON.parse(p))).toEqual(["m-a", "m-b"].map((model) => ({ model, messages: [{ role: "user", content: "hi" }], temperature: 0.5, user: '"model":"chat"' })));
+    const spaced = { ...request(), body: Buffer.from('{ "model" : "chat", "messages": [{"role": "user", "content": "hi"}] }') };
+    await core(up, {}, ["b"]).handle(spaced, new Abort());
+    expect(JSON.parse(up.payloads.at(-1)!)).toEqual({ model: "m-b", messages: [{ role: "user", content: "hi" }] });
   });
 
   test("x-should-retry: false is obeyed even on a 503; a 400 is the caller's and is passed through unretried", async () => {
