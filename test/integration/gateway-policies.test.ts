@@ -252,10 +252,15 @@ describe("gateway policies, through real sockets", () => {
     for (let i = 0; i < 40; i++) picks.push((await call(gw.url, chat("chat", { max_tokens: 2 }))).provider);
     expect(picks.slice(10).filter((p) => p === "primary").length, picks.join(" ")).toBeLessThanOrEqual(3);
     await toxic.remove();
-    // Unpicked, the slow provider's EWMA decays (τ 500 ms here) until it is tried again, found fast, and shares again.
+    // Unpicked, the slow provider's EWMA decays (τ 500 ms here) while the picked one's is refreshed by
+    // its samples, so it is tried again, found fast, and shares again. Requests 25 ms apart give
+    // time for that (one slow sample on either side sidelines it for about τ·ln(slow/fast)).
     await new Promise((r) => setTimeout(r, 2_000));
     const later = [];
-    for (let i = 0; i < 40; i++) later.push((await call(gw.url, chat("chat", { max_tokens: 2 }))).provider);
+    for (let i = 0; i < 40; i++) {
+      later.push((await call(gw.url, chat("chat", { max_tokens: 2 }))).provider);
+      await new Promise((r) => setTimeout(r, 25));
+    }
     expect(later.filter((p) => p === "primary").length, later.join(" ")).toBeGreaterThanOrEqual(8);
   });
 
