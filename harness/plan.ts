@@ -4,6 +4,7 @@ import { faultDefinition } from "../faults/index.js";
 import type { Schedule } from "../faults/schedule.js";
 import type { LoadedScenario } from "./scenario/load.js";
 import { describePolicy } from "./gateway/config.js";
+import { arrivalModel, describeArrival, expectedArrivals } from "./traffic/arrival.js";
 import { gatewayPolicy } from "./stack/reference-stack.js";
 import { formatDuration } from "./units.js";
 
@@ -17,13 +18,15 @@ export function planText(loaded: LoadedScenario): string {
   lines.push(`target: reference gateway, profile ${s.target.reference.gateway.profile}`);
   for (const line of describePolicy(policy)) lines.push(`  ${line}`);
   for (const p of s.target.reference.providers) lines.push(`  provider ${p.name}: model ${p.model}, ttft ${formatDuration(p.ttft)}, decode ${p.decodeTokensPerSec} tok/s, prefill ${p.prefillTokensPerSec} tok/s`);
-  lines.push(`traffic: ${s.traffic.arrival.type} ${s.traffic.arrival.rate}/s to model ${s.traffic.model}, client timeout ${formatDuration(s.traffic.client.timeout)}`);
+  const total = s.phases.reduce((sum, p) => sum + p.duration, 0);
+  const { segments } = arrivalModel(s.traffic.arrival, total);
+  lines.push(`traffic: ${describeArrival(s.traffic.arrival)} to model ${s.traffic.model}, client timeout ${formatDuration(s.traffic.client.timeout)}`);
   for (const w of s.traffic.mix) lines.push(`  ${w.name} (weight ${w.weight}): ${w.stream ? "stream" : "non-stream"}, ${w.promptTokens} prompt tokens, max ${w.maxTokens} output tokens`);
   lines.push("");
   lines.push("timeline:");
   let t = 0;
   for (const phase of s.phases) {
-    lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  (~${Math.round((phase.duration / 1000) * s.traffic.arrival.rate)} requests)`);
+    lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  (~${Math.round(expectedArrivals(segments, t, t + phase.duration))} requests)`);
     for (const f of phase.faults) lines.push(`                     fault: ${faultDefinition(f).describe(f)}${describeSchedule(f.schedule)}`);
     t += phase.duration;
   }

@@ -16,8 +16,10 @@ import { describeError, isHarnessError } from "../errors.js";
 import { sleep } from "../lifecycle/sleep.js";
 import { Teardown } from "../lifecycle/teardown.js";
 import type { LoadedScenario } from "../scenario/load.js";
+import type { Scenario } from "../scenario/schema.js";
 import { scoreHypotheses } from "../slo/evaluate.js";
 import { policyJson } from "../gateway/config.js";
+import { arrivalModel, describeArrival, lambda } from "../traffic/arrival.js";
 import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stack/reference-stack.js";
 import { runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
@@ -89,7 +91,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     if (interrupted()) throw options.signal!.reason;
 
     const start = performance.now() + 50;
-    events.append("traffic_start", { ratePerSec: scenario.traffic.arrival.rate });
+    events.append("traffic_start", { arrival: describeArrival(scenario.traffic.arrival), meanRatePerSec: meanRate(scenario) });
     traffic = runTraffic({
       baseUrl: stack.gatewayUrl,
       traffic: scenario.traffic,
@@ -241,7 +243,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     endedAt: new Date().toISOString(),
     ...(error ? { error: describeError(error) } : {}),
     target: { kind: "reference", gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) }, components: stack?.components ?? [] },
-    traffic: { ratePerSec: scenario.traffic.arrival.rate, ...trafficResult, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
+    traffic: { arrival: describeArrival(scenario.traffic.arrival), ratePerSec: meanRate(scenario), ...trafficResult, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
     phases: scenario.phases.map((p, i) => ({
       name: p.name,
       startMs: phaseStarts[i] ?? -1,
@@ -256,4 +258,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   events.append("run_end", { status, verdict, exitCode });
   events.close();
   return { report, dir };
+}
+
+/** The arrival process's mean rate over the run, per second. */
+function meanRate(scenario: Scenario): number {
+  const total = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
+  if (total === 0) return 0;
+  return Math.round((lambda(arrivalModel(scenario.traffic.arrival, total).segments, total) / (total / 1000)) * 1000) / 1000;
 }

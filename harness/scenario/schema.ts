@@ -73,13 +73,39 @@ const workloadSchema = closed({
   maxTokens: z.number().int().positive().max(100_000).default(64),
 });
 
+const positiveRate = rate.refine((r) => r > 0, "the rate must be above 0");
+const process = z.enum(["uniform", "poisson"]).optional();
+export const arrivalTypes = ["constant", "poisson", "gamma", "ramp", "steps", "spike"] as const;
+
+/** When requests are due (see harness/traffic/arrival.ts). Rates carry a unit (`20/s`, `600/m`). */
+const arrivalSchema = z.discriminatedUnion(
+  "type",
+  [
+    /** Evenly spaced (or Poisson with `process: poisson`). */
+    closed({ type: z.literal("constant").default("constant"), rate: positiveRate, process }),
+    /** Exponential gaps: independent users. */
+    closed({ type: z.literal("poisson"), rate: positiveRate }),
+    /** Gamma gaps with coefficient of variation `cv`: above 1 is burstier than Poisson. */
+    closed({ type: z.literal("gamma"), rate: positiveRate, cv: z.number().positive().max(20) }),
+    /** Linear from `from` to `to` over `over` (default: the whole run), then `to`. */
+    closed({ type: z.literal("ramp"), from: rate, to: rate, over: duration.optional(), process }).refine((a) => a.from > 0 || a.to > 0, { message: "a ramp from 0/s to 0/s sends nothing", path: ["to"] }),
+    /** Piecewise constant; the last step's rate holds until the end. */
+    closed({ type: z.literal("steps"), steps: z.array(closed({ rate, for: duration })).min(1, "give at least one step"), process }).refine((a) => a.steps.some((s) => s.rate > 0), { message: "every step has rate 0/s: nothing would be sent", path: ["steps"] }),
+    /** `rate`, with `spike.rate` from `spike.at` for `spike.for`. */
+    closed({ type: z.literal("spike"), rate, spike: closed({ at: duration, for: duration, rate: positiveRate }), process }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === "invalid_union"
+        ? `unknown arrival type ${JSON.stringify((issue.input as { type?: unknown } | undefined)?.type)}; known types: ${arrivalTypes.join(", ")}`
+        : undefined,
+  },
+);
+
 const trafficSchema = closed({
   /** The model name requests ask the gateway for. */
   model: z.string().min(1).default("aire-chat"),
-  arrival: closed({
-    type: z.literal("constant").default("constant"),
-    rate,
-  }),
+  arrival: arrivalSchema,
   mix: z.array(workloadSchema).min(1).prefault([{}]),
   client: closed({
     /** A request still running after this time counts as a `timeout` error. */

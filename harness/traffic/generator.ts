@@ -1,12 +1,14 @@
 /**
- * The open-loop dispatcher: request i is due at start + i/rate whatever happened to the earlier
- * ones, and every latency is measured from that intended time. How late the dispatcher itself
- * ran (schedule lag) is recorded, so a generator that fell behind is visible.
+ * The open-loop dispatcher: each request is due at the time its arrival process gives
+ * (arrival.ts), whatever happened to the earlier ones, and every latency is measured from that
+ * intended time. How late the dispatcher itself ran (schedule lag) is recorded, so a generator
+ * that fell behind is visible.
  * @module
  */
 import { Pool } from "undici";
 import type { Sample } from "../metrics/sample.js";
-import { seededRandom } from "../random/prng.js";
+import { hashString, seededRandom } from "../random/prng.js";
+import { arrivalOffsets } from "./arrival.js";
 import type { Scenario } from "../scenario/schema.js";
 import { PromptBook } from "./prompts.js";
 import { sendRequest } from "./request.js";
@@ -46,17 +48,17 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const books = traffic.mix.map((w, i) => new PromptBook(options.seed * 31 + i, w.promptTokens));
   const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const total = bounds.at(-1)?.end ?? 0;
-  const interval = 1000 / traffic.arrival.rate;
+  // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
+  const offsets = arrivalOffsets(traffic.arrival, total, seededRandom(hashString("arrival", options.seed)));
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
   const inflight = new Set<Promise<void>>();
   const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0 };
 
-  const dispatch = (i: number, due: number) => {
-    // From the index, not from due − start: that difference of large floats puts a request due
+  const dispatch = (i: number, offset: number, due: number) => {
+    // From the offset, not from due − start: that difference of large floats puts a request due
     // exactly on a phase boundary into the phase before it.
-    const offset = i * interval;
     const phase = bounds.find((b) => offset < b.end)?.name ?? bounds.at(-1)!.name;
     let pick = random() * totalWeight;
     const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));
@@ -82,6 +84,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   try {
     await new Promise<void>((resolve) => {
       let i = 0;
+      let next = offsets.next();
       let timer: NodeJS.Timeout | undefined;
       const finish = () => {
         clearTimeout(timer);
@@ -92,14 +95,15 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       const tick = () => {
         const now = performance.now();
         // Send everything that is due, however late this timer fired: open loop, never "catch up later".
-        while (i < options.maxRequests && i * interval < total && options.start + i * interval <= now) {
-          const due = options.start + i * interval;
+        while (i < options.maxRequests && !next.done && options.start + next.value <= now) {
+          const due = options.start + next.value;
           result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, now - due);
-          dispatch(i++, due);
+          dispatch(i++, next.value, due);
           result.scheduled++;
+          next = offsets.next();
         }
-        if (i >= options.maxRequests || i * interval >= total || options.signal.aborted) return finish();
-        timer = setTimeout(tick, Math.max(0, options.start + i * interval - performance.now()));
+        if (i >= options.maxRequests || next.done || options.signal.aborted) return finish();
+        timer = setTimeout(tick, Math.max(0, options.start + next.value - performance.now()));
       };
       if (options.signal.aborted) return finish();
       timer = setTimeout(tick, Math.max(0, options.start - performance.now()));

@@ -64,6 +64,32 @@ describe("traffic engine", () => {
     expect(lag).toBeLessThan(25);
   });
 
+  test("a Poisson arrival process is dispatched as drawn: ~1,000 requests in 5 s at 200/s, each sent within a few ms of its due time", async () => {
+    await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9, slots: 64 });
+    const samples: Sample[] = [];
+    const result = await runTraffic({
+      baseUrl: server.url,
+      traffic: { ...traffic(200, 1), arrival: { type: "poisson", rate: 200 } },
+      seed: 3,
+      phases: [{ name: "only", duration: 5_000 }],
+      maxRequests: 10_000,
+      start: performance.now() + 20,
+      signal: new AbortController().signal,
+      onSample: (x) => samples.push(x),
+    });
+    expect(Math.abs(result.scheduled - 1_000)).toBeLessThan(4 * Math.sqrt(1_000));
+    expect(samples).toHaveLength(result.scheduled);
+    const due = samples.map((x) => x.scheduledAt).sort((a, b) => a - b);
+    const gaps = due.slice(1).map((t, i) => t - due[i]!);
+    // Not evenly spaced: the gaps spread like an exponential's (sd ≈ mean).
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
+    expect(sd / mean).toBeGreaterThan(0.85);
+    expect(sd / mean).toBeLessThan(1.15);
+    const late = samples.map((x) => x.sentAt - x.scheduledAt).sort((a, b) => a - b);
+    expect(late[Math.floor(late.length * 0.99)]).toBeLessThan(15);
+  });
+
   test("a request due exactly on a phase boundary belongs to the phase that starts there", async () => {
     await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9 });
     const samples: Sample[] = [];

@@ -25,7 +25,7 @@ describe("loading scenarios", () => {
     const s = result.value.scenario;
     expect(s.phases.map((p) => [p.name, p.duration])).toEqual([["baseline", 10_000], ["slow-primary", 20_000], ["recovery", 10_000]]);
     expect(s.phases[1]!.faults[0]).toEqual({ kind: "latency", proxy: "primary", latency: 800, jitter: 50, stream: "downstream", toxicity: 1 });
-    expect(s.traffic.arrival.rate).toBe(10);
+    expect(s.traffic.arrival).toEqual({ type: "constant", rate: 10 });
     expect(s.target.reference.gateway.timeouts?.ttft).toBe(400);
     expect(s.hypotheses[1]!.expect[0]).toMatchObject({ metric: "ttft", stat: "p95", threshold: 750 });
   });
@@ -90,7 +90,7 @@ describe("loading scenarios", () => {
     const ok = parseScenario(minimal, "s.yaml", { set: ["traffic.arrival.rate=50/s", "target.reference.gateway.fallback=false", "phases[0].duration=3s"] });
     expect(ok.ok).toBe(true);
     if (ok.ok) {
-      expect(ok.value.scenario.traffic.arrival.rate).toBe(50);
+      expect(ok.value.scenario.traffic.arrival).toMatchObject({ rate: 50 });
       expect(ok.value.scenario.target.reference.gateway.fallback).toBe(false);
       expect(ok.value.scenario.phases[0]!.duration).toBe(3000);
       expect(ok.value.source).toContain("fallback: false");
