@@ -53,7 +53,7 @@ export interface RunReport {
   endedAt: string;
   error?: string;
   target: { kind: "reference"; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
-  traffic: { arrival: string; ratePerSec: number; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; valid: boolean; invalidReason?: string };
+  traffic: { arrival: string; ratePerSec: number; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
   phases: PhaseSummary[];
   total: WindowSummary;
   hypotheses: HypothesisResult[];

@@ -31,7 +31,7 @@ export function renderTerminal(report: RunReport): string {
   lines.push(table([header, ...rows]));
   for (const p of report.phases) if (p.faults.length > 0) lines.push(`  ${p.name}: ${p.faults.join("; ")}`);
   lines.push("");
-  lines.push(`traffic: ${report.traffic.scheduled} scheduled (${report.traffic.arrival}, mean ${report.traffic.ratePerSec}/s), ${report.traffic.completed} measured, ${report.traffic.cancelled} cancelled, max schedule lag ${formatDuration(report.traffic.maxScheduleLagMs)}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);
+  lines.push(`traffic: ${report.traffic.scheduled} scheduled (${report.traffic.arrival}, mean ${report.traffic.ratePerSec}/s), ${report.traffic.completed} measured, ${report.traffic.cancelled} cancelled, schedule lag p99 ${formatDuration(report.traffic.scheduleLagMs.p99)} (max ${formatDuration(report.traffic.maxScheduleLagMs)}), event-loop lag p99 ${formatDuration(report.traffic.eventLoopLagMs.p99)}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);
   if (report.hypotheses.length > 0) {
     lines.push("");
     lines.push("hypotheses:");

@@ -140,6 +140,8 @@ const limitsSchema = closed({
   maxRequests: z.number().int().positive().default(1_000_000),
   /** Phases may not add up to more than this. */
   maxDuration: duration.prefault("2h"),
+  /** A generator later than this behind its schedule (p99 over all requests, or at worst) makes the run INVALID. */
+  scheduleLag: closed({ p99: duration.prefault("100ms"), max: duration.prefault("1s") }).prefault({}),
 });
 
 export const scenarioSchema = closed({

@@ -5,7 +5,9 @@
  * that fell behind is visible.
  * @module
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Pool } from "undici";
+import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
 import { hashString, seededRandom } from "../random/prng.js";
 import { arrivalOffsets } from "./arrival.js";
@@ -28,6 +30,17 @@ export interface TrafficOptions {
   onSample(sample: Sample): void;
   /** How long to wait for requests still in flight after the last phase (default: the client timeout). */
   drainMs?: number;
+  /** The prompts, built ahead (prepareTraffic) so that building them does not delay the first requests. */
+  prepared?: PreparedTraffic;
+}
+
+export interface PreparedTraffic {
+  books: PromptBook[];
+}
+
+/** Everything the dispatcher needs that takes time to build (faker prompts: tens of ms). Call it before fixing `start`. */
+export function prepareTraffic(traffic: Scenario["traffic"], seed: number): PreparedTraffic {
+  return { books: traffic.mix.map((w, i) => new PromptBook(seed * 31 + i, w.promptTokens)) };
 }
 
 export interface TrafficResult {
@@ -36,6 +49,10 @@ export interface TrafficResult {
   cancelled: number;
   /** Largest delay between a request's intended and actual dispatch, ms. */
   maxScheduleLagMs: number;
+  /** The delay between intended and actual dispatch over every request, ms. */
+  scheduleLagMs: { p50: number; p99: number; max: number };
+  /** How late the generator's event loop ran its timers while sending (perf_hooks), ms. */
+  eventLoopLagMs: { p99: number; max: number };
 }
 
 export async function runTraffic(options: TrafficOptions): Promise<TrafficResult> {
@@ -45,7 +62,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const pool = new Pool(url.origin, { connections: 1024, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
   const random = seededRandom(options.seed);
   const totalWeight = traffic.mix.reduce((s, w) => s + w.weight, 0);
-  const books = traffic.mix.map((w, i) => new PromptBook(options.seed * 31 + i, w.promptTokens));
+  const { books } = options.prepared ?? prepareTraffic(traffic, options.seed);
   const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const total = bounds.at(-1)?.end ?? 0;
   // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
@@ -54,7 +71,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
   const inflight = new Set<Promise<void>>();
-  const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0 };
+  const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
+  const lag = new LatencyHistogram();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
 
   const dispatch = (i: number, offset: number, due: number) => {
     // From the offset, not from due − start: that difference of large floats puts a request due
@@ -98,6 +118,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
         while (i < options.maxRequests && !next.done && options.start + next.value <= now) {
           const due = options.start + next.value;
           result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, now - due);
+          lag.record(now - due);
           dispatch(i++, next.value, due);
           result.scheduled++;
           next = offsets.next();
@@ -114,9 +135,14 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     clearTimeout(drain);
   } finally {
     stop.abort();
+    loop.disable();
     await Promise.allSettled([...inflight]);
     await pool.destroy();
   }
-  result.maxScheduleLagMs = Math.round(result.maxScheduleLagMs * 1000) / 1000;
+  const round = (ms: number | undefined) => Math.round((ms ?? 0) * 1000) / 1000;
+  result.maxScheduleLagMs = round(result.maxScheduleLagMs);
+  result.scheduleLagMs = { p50: round(lag.stat("p50")), p99: round(lag.stat("p99")), max: result.maxScheduleLagMs };
+  // The monitor reports ns, and the timer's own resolution (10 ms) as its floor.
+  result.eventLoopLagMs = { p99: round(Math.max(0, loop.percentile(99) / 1e6 - 10)), max: round(Math.max(0, loop.max / 1e6 - 10)) };
   return result;
 }

@@ -24,8 +24,9 @@ describe("GPU serving model", () => {
     expect(ok).toHaveLength(4);
     expect(refused).toHaveLength(2);
     expect(JSON.parse(refused[0]!.text)).toMatchObject({ error: { type: "server_error", code: "server_overloaded" } });
-    // The two queued requests finish about one generation after the first two.
-    expect(ok[2]!.ms - ok[1]!.ms).toBeGreaterThan(90);
+    // The two queued requests finish about one generation (~120 ms) after the first two. Measured
+    // against the first to finish: a busy client may read the second one's end late (seen in CI).
+    expect(ok[2]!.ms - ok[0]!.ms).toBeGreaterThan(80);
     // Refused at once: before even the first admitted request has finished.
     expect(Math.max(...refused.map((r) => r.ms))).toBeLessThan(ok[0]!.ms);
   });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { Sample } from "../../harness/metrics/sample.js";
 import { startHttpServer } from "../../harness/net/http-server.js";
 import { ChunkWriter, DONE_FRAME } from "../../harness/providers/openai-wire.js";
-import { runTraffic } from "../../harness/traffic/generator.js";
+import { prepareTraffic, runTraffic } from "../../harness/traffic/generator.js";
 import { provider } from "../helpers/stack.js";
 
 const traffic = (rate: number, maxTokens = 10) => ({
@@ -14,7 +14,9 @@ const traffic = (rate: number, maxTokens = 10) => ({
 
 async function collect(baseUrl: string, rate: number, durationMs: number, maxTokens = 10): Promise<{ samples: Sample[]; scheduled: number; lag: number }> {
   const samples: Sample[] = [];
+  const prepared = prepareTraffic(traffic(rate, maxTokens), 1);
   const result = await runTraffic({
+    prepared,
     baseUrl,
     traffic: traffic(rate, maxTokens),
     seed: 1,
@@ -88,6 +90,36 @@ describe("traffic engine", () => {
     expect(sd / mean).toBeLessThan(1.15);
     const late = samples.map((x) => x.sentAt - x.scheduledAt).sort((a, b) => a - b);
     expect(late[Math.floor(late.length * 0.99)]).toBeLessThan(15);
+  });
+
+  test("a generator that cannot keep up shows it: a 400 ms event-loop block appears as schedule lag and event-loop lag", async () => {
+    await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9, slots: 64 });
+    const prepared = prepareTraffic(traffic(100, 1), 1);
+    const run = () =>
+      runTraffic({
+        baseUrl: server.url,
+        traffic: traffic(100, 1),
+        seed: 1,
+        phases: [{ name: "only", duration: 1_000 }],
+        maxRequests: 1_000,
+        start: performance.now() + 20,
+        signal: new AbortController().signal,
+        onSample: () => {},
+        prepared,
+      });
+    const calm = await run();
+    const timer = setTimeout(() => {
+      const until = performance.now() + 400;
+      while (performance.now() < until); // the generator's event loop is stuck
+    }, 300);
+    const blocked = await run();
+    clearTimeout(timer);
+    expect(calm.scheduleLagMs.p99).toBeLessThan(50);
+    // 40 of the 100 requests were due during the block: the 99th percentile is close to it.
+    expect(blocked.scheduleLagMs.max).toBeGreaterThanOrEqual(350);
+    expect(blocked.scheduleLagMs.p99).toBeGreaterThanOrEqual(300);
+    expect(blocked.eventLoopLagMs.max).toBeGreaterThanOrEqual(300);
+    expect(blocked.scheduled).toBe(100); // late, but every one of them sent: open loop
   });
 
   test("a request due exactly on a phase boundary belongs to the phase that starts there", async () => {
