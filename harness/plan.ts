@@ -5,6 +5,7 @@ import type { Schedule } from "../faults/schedule.js";
 import type { LoadedScenario } from "./scenario/load.js";
 import { describePolicy } from "./gateway/config.js";
 import { arrivalModel, describeArrival, expectedArrivals } from "./traffic/arrival.js";
+import { describeTokens } from "./traffic/distribution.js";
 import { gatewayPolicy } from "./stack/reference-stack.js";
 import { formatDuration } from "./units.js";
 
@@ -21,7 +22,7 @@ export function planText(loaded: LoadedScenario): string {
   const total = s.phases.reduce((sum, p) => sum + p.duration, 0);
   const { segments } = arrivalModel(s.traffic.arrival, total);
   lines.push(`traffic: ${describeArrival(s.traffic.arrival)} to model ${s.traffic.model}, client timeout ${formatDuration(s.traffic.client.timeout)}`);
-  for (const w of s.traffic.mix) lines.push(`  ${w.name} (weight ${w.weight}): ${w.stream ? "stream" : "non-stream"}, ${w.promptTokens} prompt tokens, max ${w.maxTokens} output tokens`);
+  for (const w of s.traffic.mix) lines.push(`  ${w.name} (weight ${w.weight}): ${w.stream ? "stream" : "non-stream"}, prompt tokens ${describeTokens(w.promptTokens)}, max_tokens ${describeTokens(w.maxTokens)}`);
   lines.push("");
   lines.push("timeline:");
   let t = 0;

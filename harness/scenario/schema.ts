@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { faultSchema } from "../../faults/schema.js";
 import { policyOverridesShape } from "../gateway/config.js";
+import { tokenCount } from "../traffic/distribution.js";
 import { parseAssertion } from "../slo/expression.js";
 import { isLoopbackHost } from "../net/http-server.js";
 import { closed, duration, identifier, rate } from "./fields.js";
@@ -69,8 +70,10 @@ const workloadSchema = closed({
   name: identifier.default("chat"),
   weight: z.number().positive().default(1),
   stream: z.boolean().default(true),
-  promptTokens: z.number().int().positive().max(1_000_000).default(200),
-  maxTokens: z.number().int().positive().max(100_000).default(64),
+  /** Prompt length in tokens: a number, or a distribution (uniform, normal, lognormal, empirical). */
+  promptTokens: tokenCount(1_000_000).default(200),
+  /** `max_tokens` of each request: a number or a distribution. */
+  maxTokens: tokenCount(100_000).default(64),
 });
 
 const positiveRate = rate.refine((r) => r > 0, "the rate must be above 0");

@@ -11,6 +11,7 @@ import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
 import { hashString, seededRandom } from "../random/prng.js";
 import { arrivalOffsets } from "./arrival.js";
+import { drawTokens } from "./distribution.js";
 import type { Scenario } from "../scenario/schema.js";
 import { PromptBook } from "./prompts.js";
 import { sendRequest } from "./request.js";
@@ -38,9 +39,9 @@ export interface PreparedTraffic {
   books: PromptBook[];
 }
 
-/** Everything the dispatcher needs that takes time to build (faker prompts: tens of ms). Call it before fixing `start`. */
-export function prepareTraffic(traffic: Scenario["traffic"], seed: number): PreparedTraffic {
-  return { books: traffic.mix.map((w, i) => new PromptBook(seed * 31 + i, w.promptTokens)) };
+/** Everything the dispatcher needs that takes time to build (the tokenizer, faker prompts). Call it before fixing `start`. */
+export async function prepareTraffic(traffic: Scenario["traffic"], seed: number): Promise<PreparedTraffic> {
+  return { books: await Promise.all(traffic.mix.map((_, i) => PromptBook.create(seed * 31 + i))) };
 }
 
 export interface TrafficResult {
@@ -62,7 +63,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const pool = new Pool(url.origin, { connections: 1024, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
   const random = seededRandom(options.seed);
   const totalWeight = traffic.mix.reduce((s, w) => s + w.weight, 0);
-  const { books } = options.prepared ?? prepareTraffic(traffic, options.seed);
+  const { books } = options.prepared ?? (await prepareTraffic(traffic, options.seed));
   const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const total = bounds.at(-1)?.end ?? 0;
   // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
@@ -85,8 +86,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     const workload = traffic.mix[index]!;
     const body = JSON.stringify({
       model: traffic.model,
-      messages: [{ role: "user", content: books[index]!.pick(random) }],
-      max_tokens: workload.maxTokens,
+      messages: [{ role: "user", content: books[index]!.prompt(drawTokens(workload.promptTokens, random), random) }],
+      max_tokens: drawTokens(workload.maxTokens, random),
       stream: workload.stream,
       ...(workload.stream ? { stream_options: { include_usage: true } } : {}),
     });

@@ -14,7 +14,7 @@ const traffic = (rate: number, maxTokens = 10) => ({
 
 async function collect(baseUrl: string, rate: number, durationMs: number, maxTokens = 10): Promise<{ samples: Sample[]; scheduled: number; lag: number }> {
   const samples: Sample[] = [];
-  const prepared = prepareTraffic(traffic(rate, maxTokens), 1);
+  const prepared = await prepareTraffic(traffic(rate, maxTokens), 1);
   const result = await runTraffic({
     prepared,
     baseUrl,
@@ -94,7 +94,7 @@ describe("traffic engine", () => {
 
   test("a generator that cannot keep up shows it: a 400 ms event-loop block appears as schedule lag and event-loop lag", async () => {
     await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9, slots: 64 });
-    const prepared = prepareTraffic(traffic(100, 1), 1);
+    const prepared = await prepareTraffic(traffic(100, 1), 1);
     const run = () =>
       runTraffic({
         baseUrl: server.url,
