@@ -7,7 +7,7 @@ export interface Sample {
   workload: string;
   /** Intended send time, ms since the run's traffic started. */
   scheduledAt: number;
-  /** Actual send time, ms since the run's traffic started (≥ scheduledAt). */
+  /** When the first attempt was written to a socket (after any wait for a free connection), ms since the run's traffic started (≥ scheduledAt). */
   sentAt: number;
   status: number | null;
   /** A complete success: 2xx, a stream that ended with finish_reason and [DONE], a body that parses. */
@@ -25,9 +25,16 @@ export interface Sample {
   tpot?: number;
   /** Largest gap between content chunks. */
   maxStall?: number;
+  /** Every gap between content chunks (pooled into the `itl` histogram; not written to samples.jsonl). */
+  gaps?: number[];
   outputTokens: number;
   tokenSource: "usage" | "counted";
   finishReason?: string;
   provider?: string;
   attempts?: number;
+  /** Attempts the client made (its own retries), when more than one. */
+  clientAttempts?: number;
+  /** The user gave up: no first token within `client.abandonAfterTtft`. */
+  abandoned?: boolean;
+  tenant?: string;
 }

@@ -17,6 +17,8 @@ export class WindowStats {
     ttft: new LatencyHistogram(),
     e2e: new LatencyHistogram(),
     tpot: new LatencyHistogram(),
+    itl: new LatencyHistogram(),
+    max_stall: new LatencyHistogram(),
   };
   readonly providers = new Map<string, number>();
   attempts = 0;
@@ -33,6 +35,8 @@ export class WindowStats {
       if (sample.ttft !== undefined) this.latency.ttft.record(sample.ttft);
       this.latency.e2e.record(sample.e2e);
       if (sample.tpot !== undefined) this.latency.tpot.record(sample.tpot);
+      if (sample.maxStall !== undefined) this.latency.max_stall.record(sample.maxStall);
+      if (sample.gaps) for (const gap of sample.gaps) this.latency.itl.record(gap);
     } else if (sample.errorClass) {
       this.errors.set(sample.errorClass, (this.errors.get(sample.errorClass) ?? 0) + 1);
     }

@@ -19,7 +19,8 @@ export class Recorder {
   }
 
   record(sample: Sample): void {
-    this.#out.write(`${JSON.stringify(sample)}\n`);
+    const { gaps, ...line } = sample;
+    this.#out.write(`${JSON.stringify(line)}\n`);
     this.windows.get(sample.phase)?.add(sample);
     this.run.add(sample);
   }

@@ -90,7 +90,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     events.append("warmup", { ...warm });
     if (interrupted()) throw options.signal!.reason;
 
-    const prepared = await prepareTraffic(scenario.traffic, scenario.seed);
+    const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl });
     const start = performance.now() + 50;
     events.append("traffic_start", { arrival: describeArrival(scenario.traffic.arrival), meanRatePerSec: meanRate(scenario) });
     traffic = runTraffic({

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { faultSchema } from "../../faults/schema.js";
 import { policyOverridesShape } from "../gateway/config.js";
 import { tokenCount } from "../traffic/distribution.js";
+import { jsonSchemaProblem } from "../traffic/quality.js";
 import { parseAssertion } from "../slo/expression.js";
 import { isLoopbackHost } from "../net/http-server.js";
 import { closed, duration, identifier, rate } from "./fields.js";
@@ -74,6 +75,22 @@ const workloadSchema = closed({
   promptTokens: tokenCount(1_000_000).default(200),
   /** `max_tokens` of each request: a number or a distribution. */
   maxTokens: tokenCount(100_000).default(64),
+  /** Answer checks (harness/traffic/quality.ts); a failed check is a `quality` error. */
+  quality: closed({
+    /** Share of requests (0..1, or true for all) that end with "reply with exactly: <nonce>"; the answer must contain the nonce. */
+    canary: z.union([z.boolean(), z.number().min(0).max(1)]).optional(),
+    /** Ask for `response_format: json_schema` with this schema; the answer must parse and validate. */
+    jsonSchema: z.record(z.string(), z.unknown()).optional(),
+    /** The answer's output tokens must be within these bounds. */
+    outputTokens: closed({ min: z.number().int().nonnegative().optional(), max: z.number().int().positive().optional() }).optional(),
+  })
+    .superRefine((q, ctx) => {
+      const problem = q.jsonSchema && jsonSchemaProblem(q.jsonSchema);
+      if (problem) ctx.addIssue({ code: "custom", path: ["jsonSchema"], message: problem });
+      const { min, max } = q.outputTokens ?? {};
+      if (min !== undefined && max !== undefined && min > max) ctx.addIssue({ code: "custom", path: ["outputTokens", "min"], message: `min (${min}) is above max (${max})` });
+    })
+    .optional(),
 });
 
 const positiveRate = rate.refine((r) => r > 0, "the rate must be above 0");
@@ -111,8 +128,16 @@ const trafficSchema = closed({
   arrival: arrivalSchema,
   mix: z.array(workloadSchema).min(1).prefault([{}]),
   client: closed({
-    /** A request still running after this time counts as a `timeout` error. */
+    /** An attempt still running after this time counts as a `timeout` error. */
     timeout: duration.prefault("60s"),
+    /** Connections to the target (one undici Pool); requests beyond them wait for a free one, and that wait counts in every latency. */
+    connections: z.number().int().positive().max(65_536).default(1024),
+    /** Connections opened (with `GET /v1/models`) before the timeline starts, so the first measured requests do not pay a TCP connect. */
+    warmConnections: z.number().int().min(0).max(65_536).default(16),
+    /** Client retries after the first attempt, with openai-node's policy (retry-after honoured, else 0.5·2^k s backoff); 0 = none. */
+    retries: z.number().int().min(0).max(10).default(0),
+    /** The user gives up when no first token arrived this long after the intended send time (class `timeout`, `abandoned`). */
+    abandonAfterTtft: duration.optional(),
   }).prefault({}),
 });
 

@@ -14,7 +14,8 @@ import { arrivalOffsets } from "./arrival.js";
 import { drawTokens } from "./distribution.js";
 import type { Scenario } from "../scenario/schema.js";
 import { PromptBook } from "./prompts.js";
-import { sendRequest } from "./request.js";
+import { QualityPlanner } from "./quality.js";
+import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
 
 export interface TrafficOptions {
   /** Base URL of the OpenAI-compatible target, e.g. http://127.0.0.1:4000 */
@@ -37,11 +38,39 @@ export interface TrafficOptions {
 
 export interface PreparedTraffic {
   books: PromptBook[];
+  /** The connection pool, with `client.warmConnections` connections already open (runTraffic takes it over and closes it). */
+  pool?: { origin: string; pool: Pool };
 }
 
-/** Everything the dispatcher needs that takes time to build (the tokenizer, faker prompts). Call it before fixing `start`. */
-export async function prepareTraffic(traffic: Scenario["traffic"], seed: number): Promise<PreparedTraffic> {
-  return { books: await Promise.all(traffic.mix.map((_, i) => PromptBook.create(seed * 31 + i))) };
+/**
+ * Everything the dispatcher needs that takes time to build (the tokenizer, faker prompts) and,
+ * given the target, the connections it will use: the first measured requests should not pay the
+ * generator's own TCP connects, which clients with keep-alive pay once. Call it before fixing `start`.
+ */
+export async function prepareTraffic(traffic: Scenario["traffic"], seed: number, target?: { baseUrl: string; apiKey?: string }): Promise<PreparedTraffic> {
+  const books = await Promise.all(traffic.mix.map((_, i) => PromptBook.create(seed * 31 + i)));
+  if (!target) return { books };
+  const { origin } = new URL(target.baseUrl);
+  const pool = newPool(origin, traffic.client.connections);
+  const warm = Math.min(traffic.client.connections, traffic.client.warmConnections ?? 0);
+  const path = `${apiPath(target.baseUrl)}/models`;
+  const headers = target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {};
+  // Concurrent requests, so the pool opens one connection for each; their answers do not matter.
+  await Promise.allSettled(
+    Array.from({ length: warm }, () =>
+      pool.request({ path, method: "GET", headers, signal: AbortSignal.timeout(5_000) }).then((res) => res.body.dump()),
+    ),
+  );
+  return { books, pool: { origin, pool } };
+}
+
+function newPool(origin: string, connections: number): Pool {
+  return new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+}
+
+/** `/v1` under the target's base path (`http://h:p` and `http://h:p/v1` both work). */
+function apiPath(baseUrl: string): string {
+  return `${new URL(baseUrl).pathname.replace(/\/$/, "").replace(/\/v1$/, "")}/v1`;
 }
 
 export interface TrafficResult {
@@ -59,18 +88,24 @@ export interface TrafficResult {
 export async function runTraffic(options: TrafficOptions): Promise<TrafficResult> {
   const { traffic, phases } = options;
   const url = new URL(options.baseUrl);
-  const path = `${url.pathname.replace(/\/$/, "")}/v1/chat/completions`.replace(/\/v1\/v1\//, "/v1/");
-  const pool = new Pool(url.origin, { connections: 1024, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+  const path = `${apiPath(options.baseUrl)}/chat/completions`;
+  const warmed = options.prepared?.pool;
+  const pool = warmed && warmed.origin === url.origin ? warmed.pool : newPool(url.origin, traffic.client.connections);
+  if (warmed && warmed.pool !== pool) await warmed.pool.destroy();
   const random = seededRandom(options.seed);
+  // Retry jitter draws from its own stream: retries happen in completion order, which must not move the other draws.
+  const retryRandom = seededRandom(hashString("retry", options.seed));
+  const quality = traffic.mix.map((w) => new QualityPlanner(w.quality));
   const totalWeight = traffic.mix.reduce((s, w) => s + w.weight, 0);
-  const { books } = options.prepared ?? (await prepareTraffic(traffic, options.seed));
+  const books = options.prepared?.books ?? (await prepareTraffic(traffic, options.seed)).books;
   const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const total = bounds.at(-1)?.end ?? 0;
   // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
   const offsets = arrivalOffsets(traffic.arrival, total, seededRandom(hashString("arrival", options.seed)));
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-  const stop = new AbortController();
-  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const live = new LiveRequests();
+  const onAbort = () => live.cancelAll();
+  options.signal.addEventListener("abort", onAbort, { once: true });
   const inflight = new Set<Promise<void>>();
   const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
   const lag = new LatencyHistogram();
@@ -84,15 +119,33 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     let pick = random() * totalWeight;
     const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));
     const workload = traffic.mix[index]!;
+    const prompt = books[index]!.prompt(drawTokens(workload.promptTokens, random), random);
+    const maxTokens = drawTokens(workload.maxTokens, random);
+    const check = quality[index]!.plan(random);
     const body = JSON.stringify({
       model: traffic.model,
-      messages: [{ role: "user", content: books[index]!.prompt(drawTokens(workload.promptTokens, random), random) }],
-      max_tokens: drawTokens(workload.maxTokens, random),
+      messages: [{ role: "user", content: prompt + check.suffix }],
+      max_tokens: maxTokens,
       stream: workload.stream,
       ...(workload.stream ? { stream_options: { include_usage: true } } : {}),
+      ...(check.responseFormat ? { response_format: check.responseFormat } : {}),
     });
-    const plan = { id: i, phase, workload: workload.name, scheduled: due, origin: options.start, body, stream: workload.stream, headers, timeoutMs: traffic.client.timeout };
-    const p = sendRequest(pool, path, plan, signal).then((sample) => {
+    const plan: RequestPlan = {
+      id: i,
+      phase,
+      workload: workload.name,
+      scheduled: due,
+      origin: options.start,
+      body,
+      stream: workload.stream,
+      headers,
+      timeoutMs: traffic.client.timeout,
+      retries: traffic.client.retries,
+      random: retryRandom,
+      ...(traffic.client.abandonAfterTtft !== undefined ? { abandonAfterTtftMs: traffic.client.abandonAfterTtft } : {}),
+      ...(check.check ? { check: check.check } : {}),
+    };
+    const p = sendRequest(pool, path, plan, live).then((sample) => {
       if (sample) {
         result.completed++;
         options.onSample(sample);
@@ -107,8 +160,11 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       let i = 0;
       let next = offsets.next();
       let timer: NodeJS.Timeout | undefined;
+      let immediate: NodeJS.Immediate | undefined;
+      let lastOffset = Number.NEGATIVE_INFINITY;
       const finish = () => {
         clearTimeout(timer);
+        clearImmediate(immediate);
         options.signal.removeEventListener("abort", finish);
         resolve();
       };
@@ -121,21 +177,33 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
           result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, now - due);
           lag.record(now - due);
           dispatch(i++, next.value, due);
+          lastOffset = next.value;
           result.scheduled++;
           next = offsets.next();
         }
         if (i >= options.maxRequests || next.done || options.signal.aborted) return finish();
-        timer = setTimeout(tick, Math.max(0, options.start + next.value - performance.now()));
+        // Node's timers may fire up to ~1 ms early (and the retry then a whole ms late), and a process
+        // that sleeps can wake a millisecond or two late on a VM: the timer is set to fire early and
+        // the rest is waited out with setImmediate, which yields to I/O. Early by 2 ms when requests
+        // are 10 ms apart or more (at most 20% of a core), else only the last millisecond.
+        const wait = options.start + next.value - performance.now();
+        const early = next.value - lastOffset >= 10 ? 2 : 1;
+        if (wait < early) {
+          timer = undefined;
+          immediate = setImmediate(tick);
+        } else timer = setTimeout(tick, wait - early);
       };
       if (options.signal.aborted) return finish();
       timer = setTimeout(tick, Math.max(0, options.start - performance.now()));
     });
     // Let the last requests finish (bounded), then cancel what is left.
-    const drain = setTimeout(() => stop.abort(), options.drainMs ?? traffic.client.timeout);
+    // The drain is counted from the end of the last phase, however early the last request was due.
+    const drain = setTimeout(() => live.cancelAll(), Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout));
     await Promise.all([...inflight]);
     clearTimeout(drain);
   } finally {
-    stop.abort();
+    live.cancelAll();
+    options.signal.removeEventListener("abort", onAbort);
     loop.disable();
     await Promise.allSettled([...inflight]);
     await pool.destroy();

@@ -1,12 +1,17 @@
 /**
- * Sends one chat completion and measures it chunk by chunk as the SSE arrives (never buffered):
- * ttfb, ttft, tpot, the largest stall and e2e, from both the intended and the actual send time.
+ * One logical request: its attempts (the client's own retries, openai-node's policy), each sent
+ * through an undici dispatch handler that sees the bytes as they arrive. SSE is parsed chunk by
+ * chunk, never buffered; every latency is measured from the intended send time and, for the
+ * `*Service` figures, from the moment the request was written to a socket (after any wait for a
+ * free connection), which is what a closed-loop tool would report.
  * @module
  */
 import type { Dispatcher } from "undici";
 import type { ErrorClass } from "../slo/expression.js";
+import type { Random } from "../random/prng.js";
 import { chunkContent, SseParser } from "../sse/parser.js";
 import type { Sample } from "../metrics/sample.js";
+import type { QualityCheck } from "./quality.js";
 
 export interface RequestPlan {
   id: number;
@@ -19,44 +24,394 @@ export interface RequestPlan {
   body: string;
   stream: boolean;
   headers: Record<string, string>;
+  /** Per attempt: an attempt with no complete answer after this is a `timeout`. */
   timeoutMs: number;
+  /** The user gives up (class `timeout`, `abandoned: true`) when no first token came this long after the intended send time. */
+  abandonAfterTtftMs?: number;
+  /** Client retries after the first attempt (openai-node's policy); 0 = none. */
+  retries: number;
+  /** Jitter for the retry delay. */
+  random: Random;
+  /** What the answer must satisfy; a failure is a `quality` error. */
+  check?: QualityCheck;
+  tenant?: string;
 }
 
-/** Thrown into the request when the run stops; such a request is not a sample. */
-export class Cancelled extends Error {}
+interface Outcome {
+  sample?: Sample;
+  /** Set when the attempt failed in a way the client may retry, with the server's retry-after if it gave one. */
+  retry?: { afterMs?: number };
+}
 
-export async function sendRequest(dispatcher: Dispatcher, path: string, plan: RequestPlan, runSignal: AbortSignal): Promise<Sample | undefined> {
-  const sent = performance.now();
-  const timeout = AbortSignal.timeout(plan.timeoutMs);
-  const signal = AbortSignal.any([runSignal, timeout]);
-  const m = new Measure(plan, sent);
+/** Something of a request that the run can stop: an attempt in flight, or a wait before a retry. */
+interface Cancellable {
+  cancel(reason: "run"): void;
+}
+
+/**
+ * The requests of a run that have not finished; `cancelAll` stops them without recording samples
+ * (the run was stopped, so they measured nothing).
+ */
+export class LiveRequests {
+  readonly #live = new Set<Cancellable>();
+  #cancelled = false;
+
+  add(item: Cancellable): void {
+    if (this.#cancelled) item.cancel("run");
+    else this.#live.add(item);
+  }
+
+  delete(item: Cancellable): void {
+    this.#live.delete(item);
+  }
+
+  cancelAll(): void {
+    this.#cancelled = true;
+    for (const item of this.#live) item.cancel("run");
+    this.#live.clear();
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+}
+
+/** Sends the logical request, retrying as the plan says; resolves with its sample, or undefined when the run cancelled it. */
+export async function sendRequest(dispatcher: Dispatcher, path: string, plan: RequestPlan, live: LiveRequests): Promise<Sample | undefined> {
+  const state: LogicalState = { firstSentAt: undefined, firstToken: false, abandoned: false };
+  let current: Exchange | undefined;
+  let wake: (() => void) | undefined;
+  const abandonTimer =
+    plan.abandonAfterTtftMs === undefined
+      ? undefined
+      : at(plan.scheduled + plan.abandonAfterTtftMs, () => {
+          if (state.firstToken) return;
+          state.abandoned = true;
+          current?.cancel("abandon");
+          wake?.();
+        });
   try {
-    const response = await dispatcher.request({ path, method: "POST", headers: { "content-type": "application/json", ...plan.headers }, body: plan.body, signal });
-    m.headers(response.statusCode, response.headers);
-    if (response.statusCode < 200 || response.statusCode > 299) {
-      await response.body.dump();
-      return m.finish(response.statusCode === 429 ? "http_429" : response.statusCode < 500 ? "http_4xx" : "http_5xx", `HTTP ${response.statusCode}`);
-    }
-    if (!plan.stream) {
-      const text = await response.body.text();
-      return m.finishJson(text);
-    }
-    const parser = new SseParser();
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      for (const event of parser.push(chunk)) {
-        const problem = m.event(event.data);
-        if (problem) {
-          response.body.destroy();
-          return m.finish(problem.errorClass, problem.message);
-        }
+    for (let attempt = 0; ; attempt++) {
+      const exchange = new Exchange(plan, state, attempt);
+      current = exchange;
+      live.add(exchange);
+      const outcome = await exchange.send(dispatcher, path);
+      live.delete(exchange);
+      current = undefined;
+      const sample = outcome.sample;
+      if (!sample) return undefined;
+      if (attempt > 0) sample.clientAttempts = attempt + 1;
+      if (state.abandoned || !outcome.retry || attempt >= plan.retries) return sample;
+      // openai-node: the server's retry-after when 0 ≤ t ≤ 60 s, else min(0.5·2^k, 8) s × (1 − rand·0.25).
+      const after = outcome.retry.afterMs;
+      const delay = after !== undefined && after >= 0 && after <= 60_000 ? after : Math.min(500 * 2 ** attempt, 8000) * (1 - plan.random() * 0.25);
+      const stopped = await new Promise<boolean>((resolve) => {
+        const wait: Cancellable = { cancel: () => done(true) };
+        const timer = setTimeout(() => done(false), delay);
+        const done = (cancelled: boolean) => {
+          clearTimeout(timer);
+          live.delete(wait);
+          wake = undefined;
+          resolve(cancelled);
+        };
+        wake = () => done(false);
+        live.add(wait);
+      });
+      if (stopped) return undefined;
+      if (state.abandoned) {
+        sample.errorClass = "timeout";
+        sample.error = `abandoned: no first token within ${plan.abandonAfterTtftMs} ms (while waiting to retry after ${sample.error})`;
+        sample.abandoned = true;
+        sample.e2e = r(performance.now() - plan.scheduled);
+        return sample;
       }
     }
-    return m.finishStream();
-  } catch (err) {
-    if (runSignal.aborted && !timeout.aborted) return undefined;
-    if (timeout.aborted) return m.finish("timeout", `no complete answer within ${plan.timeoutMs} ms`);
-    return m.finish(classifyNetworkError(err), (err as Error).message);
+  } finally {
+    abandonTimer?.clear();
   }
+}
+
+/** Calls `fn` at `deadline` (performance.now() time), never before: Node's timers can fire up to a millisecond early. */
+function at(deadline: number, fn: () => void): { clear(): void } {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const wait = deadline - performance.now();
+    if (wait <= 0) return fn();
+    timer = setTimeout(arm, Math.max(1, wait));
+  };
+  timer = setTimeout(arm, Math.max(0, deadline - performance.now()));
+  return { clear: () => clearTimeout(timer) };
+}
+
+interface LogicalState {
+  /** When the first attempt was written to a socket. */
+  firstSentAt: number | undefined;
+  firstToken: boolean;
+  abandoned: boolean;
+}
+
+const retryableStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+
+/** One attempt, as an undici dispatch handler. */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #plan: RequestPlan;
+  readonly #state: LogicalState;
+  readonly #attempt: number;
+  #controller: Dispatcher.DispatchController | undefined;
+  #settle: ((outcome: Outcome) => void) | undefined;
+  #settled = false;
+  #timer: { clear(): void } | undefined;
+  #cancelledBy: "run" | "abandon" | "timeout" | undefined;
+
+  // Measurement of this attempt.
+  #sentAt: number | undefined;
+  #status: number | null = null;
+  #headersAt: number | undefined;
+  #provider: string | undefined;
+  #attempts: number | undefined;
+  #retryAfterMs: number | undefined;
+  #shouldRetry: boolean | undefined;
+  #parser: SseParser | undefined;
+  #body: Buffer[] = [];
+  #bodyBytes = 0;
+  #firstToken: number | undefined;
+  #lastToken: number | undefined;
+  #maxStall = 0;
+  #gaps: number[] = [];
+  #chunks = 0;
+  #text = "";
+  #usageTokens: number | undefined;
+  #finishReason: string | undefined;
+  #done = false;
+
+  constructor(plan: RequestPlan, state: LogicalState, attempt: number) {
+    this.#plan = plan;
+    this.#state = state;
+    this.#attempt = attempt;
+  }
+
+  send(dispatcher: Dispatcher, path: string): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      this.#settle = resolve;
+      this.#timer = at(performance.now() + this.#plan.timeoutMs, () => this.cancel("timeout"));
+      const headers = this.#attempt > 0 ? { ...this.#plan.headers, "x-stainless-retry-count": String(this.#attempt) } : this.#plan.headers;
+      try {
+        dispatcher.dispatch({ path, method: "POST", headers: { "content-type": "application/json", ...headers }, body: this.#plan.body }, this);
+      } catch (err) {
+        this.#end(this.#failure(classifyNetworkError(err), (err as Error).message), true);
+      }
+    });
+  }
+
+  /** Stops the attempt: the run ended (no sample), the client timeout fired, or the user abandoned it. */
+  cancel(reason: "run" | "abandon" | "timeout"): void {
+    if (this.#settled) return;
+    this.#cancelledBy = reason;
+    if (reason === "run") this.#end({}, false);
+    else if (reason === "timeout") this.#end(this.#failure("timeout", `no complete answer within ${this.#plan.timeoutMs} ms`), true);
+    else {
+      const outcome = this.#failure("timeout", `abandoned: no first token within ${this.#plan.abandonAfterTtftMs} ms`);
+      outcome.sample.abandoned = true;
+      this.#end(outcome, false);
+    }
+    // Settled first: undici may report the abort synchronously, and that must not become the outcome.
+    this.#controller?.abort(new Error(`aire: ${reason}`));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    this.#sentAt = performance.now();
+    this.#state.firstSentAt ??= this.#sentAt;
+    if (this.#settled) controller.abort(new Error(`aire: ${this.#cancelledBy ?? "cancelled"}`));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    this.#status = status;
+    this.#headersAt = performance.now();
+    const provider = headers["x-aire-provider"];
+    if (typeof provider === "string" && provider !== "") this.#provider = provider;
+    const attempts = Number(headers["x-aire-attempts"]);
+    if (Number.isInteger(attempts) && attempts > 0) this.#attempts = attempts;
+    if (status >= 200 && status <= 299) {
+      if (this.#plan.stream) this.#parser = new SseParser();
+      return;
+    }
+    this.#retryAfterMs = retryAfterMs(headers);
+    const should = headers["x-should-retry"];
+    if (should === "true" || should === "false") this.#shouldRetry = should === "true";
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    if (!this.#parser) {
+      // Bodies that are not streams are kept whole (errors only up to 16 KiB: enough for the message).
+      if (this.#status !== null && (this.#status < 200 || this.#status > 299) && this.#bodyBytes > 16_384) return;
+      this.#body.push(chunk);
+      this.#bodyBytes += chunk.length;
+      return;
+    }
+    for (const event of this.#parser.push(chunk)) {
+      const problem = this.#event(event.data);
+      if (problem) {
+        this.#end(problem, true);
+        controller.abort(new Error("aire: stream rejected"));
+        return;
+      }
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    const status = this.#status ?? 0;
+    if (status < 200 || status > 299) {
+      const errorClass: ErrorClass = status === 429 ? "http_429" : status < 500 ? "http_4xx" : "http_5xx";
+      const outcome = this.#failure(errorClass, `HTTP ${status}${errorMessage(this.#body)}`);
+      const retry = this.#shouldRetry ?? retryableStatus(status);
+      return this.#end(retry ? { ...outcome, retry: this.#retryAfterMs === undefined ? {} : { afterMs: this.#retryAfterMs } } : outcome, false);
+    }
+    if (!this.#parser) return this.#end(this.#finishJson(), false);
+    if (!this.#done) return this.#end(this.#failure("truncated", "stream ended without [DONE]"), false);
+    if (!this.#finishReason) return this.#end(this.#failure("truncated", "stream ended without a finish_reason"), false);
+    this.#end(this.#success(), false);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#settled) return;
+    // Broken before the response started: the client may retry (openai-node retries connection errors).
+    const retryable = this.#status === null;
+    this.#end(this.#failure(classifyNetworkError(err), err.message), retryable);
+  }
+
+  #end(outcome: Outcome, retryable: boolean): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#timer?.clear();
+    if (retryable && outcome.sample && !outcome.retry) outcome.retry = {};
+    this.#settle?.(outcome);
+  }
+
+  /** Takes one SSE data payload; returns the outcome that ends the request when it is a problem. */
+  #event(data: string): Outcome | undefined {
+    if (this.#done) return undefined; // openai-node ignores events after [DONE]
+    if (data === "[DONE]") {
+      this.#done = true;
+      return undefined;
+    }
+    let chunk: { error?: { message?: string }; choices?: { finish_reason?: string | null }[] | null; usage?: { completion_tokens?: number } | null };
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return this.#failure("malformed", "a stream chunk is not valid JSON");
+    }
+    if (chunk.error) return this.#failure("truncated", `error event in stream: ${chunk.error.message ?? "unknown"}`);
+    const content = chunkContent(chunk);
+    if (content !== "") {
+      const now = performance.now();
+      this.#chunks++;
+      if (this.#plan.check) this.#text += content;
+      if (this.#firstToken === undefined) {
+        this.#firstToken = now;
+        this.#state.firstToken = true;
+      } else {
+        const gap = now - this.#lastToken!;
+        this.#gaps.push(gap);
+        if (gap > this.#maxStall) this.#maxStall = gap;
+      }
+      this.#lastToken = now;
+    }
+    const reason = Array.isArray(chunk.choices) ? chunk.choices[0]?.finish_reason : undefined;
+    if (reason) this.#finishReason = reason;
+    if (typeof chunk.usage?.completion_tokens === "number") this.#usageTokens = chunk.usage.completion_tokens;
+    return undefined;
+  }
+
+  #finishJson(): Outcome {
+    let body: { choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: { completion_tokens?: number } };
+    try {
+      body = JSON.parse(Buffer.concat(this.#body, this.#bodyBytes).toString("utf8"));
+    } catch {
+      return this.#failure("malformed", "response body is not valid JSON");
+    }
+    const choice = body.choices?.[0];
+    const content = choice?.message?.content;
+    if (typeof content !== "string") return this.#failure("malformed", "response has no choices[0].message.content");
+    this.#firstToken = this.#lastToken = performance.now();
+    this.#state.firstToken = true;
+    this.#finishReason = choice!.finish_reason;
+    this.#usageTokens = body.usage?.completion_tokens;
+    this.#text = content;
+    this.#chunks = countWords(content);
+    return this.#success();
+  }
+
+  #success(): Outcome {
+    const sample = this.#sample(true);
+    const problem = this.#plan.check?.(this.#text, sample);
+    if (problem) {
+      sample.ok = false;
+      sample.errorClass = "quality";
+      sample.error = problem;
+    }
+    return { sample };
+  }
+
+  #failure(errorClass: ErrorClass, message: string): Outcome & { sample: Sample } {
+    const sample = this.#sample(false);
+    sample.errorClass = errorClass;
+    sample.error = message;
+    return { sample };
+  }
+
+  #sample(ok: boolean): Sample {
+    const end = performance.now();
+    const { scheduled, origin } = this.#plan;
+    const tokens = this.#usageTokens ?? this.#chunks;
+    const sent = this.#state.firstSentAt ?? end;
+    const sample: Sample = {
+      id: this.#plan.id,
+      phase: this.#plan.phase,
+      workload: this.#plan.workload,
+      scheduledAt: r(scheduled - origin),
+      sentAt: r(sent - origin),
+      status: this.#status,
+      ok,
+      e2e: r(end - scheduled),
+      e2eService: r(end - sent),
+      outputTokens: tokens,
+      tokenSource: this.#usageTokens === undefined ? "counted" : "usage",
+    };
+    if (this.#plan.tenant) sample.tenant = this.#plan.tenant;
+    if (this.#headersAt !== undefined) sample.ttfb = r(this.#headersAt - scheduled);
+    if (this.#firstToken !== undefined) {
+      sample.ttft = r(this.#firstToken - scheduled);
+      sample.ttftService = r(this.#firstToken - sent);
+      // DESIGN.md: tpot = (e2e − ttft) / (output_tokens − 1), streamed answers of 2 or more tokens.
+      if (tokens >= 2 && this.#plan.stream) sample.tpot = r((end - this.#firstToken) / (tokens - 1));
+      if (this.#chunks >= 2) {
+        sample.maxStall = r(this.#maxStall);
+        sample.gaps = this.#gaps;
+      }
+    }
+    if (this.#finishReason) sample.finishReason = this.#finishReason;
+    if (this.#provider) sample.provider = this.#provider;
+    if (this.#attempts) sample.attempts = this.#attempts;
+    return sample;
+  }
+}
+
+/** The server's retry delay: `retry-after-ms`, else `retry-after` in seconds or as an HTTP date (openai-node's order). */
+export function retryAfterMs(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const ms = headers["retry-after-ms"];
+  if (typeof ms === "string") {
+    const v = Number.parseFloat(ms);
+    if (Number.isFinite(v)) return v;
+  }
+  const after = headers["retry-after"];
+  if (typeof after !== "string") return undefined;
+  const seconds = Number.parseFloat(after);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(after);
+  return Number.isFinite(date) ? date - Date.now() : undefined;
 }
 
 export function classifyNetworkError(err: unknown): ErrorClass {
@@ -67,119 +422,27 @@ export function classifyNetworkError(err: unknown): ErrorClass {
   return "reset";
 }
 
-class Measure {
-  readonly #plan: RequestPlan;
-  readonly #sent: number;
-  #status: number | null = null;
-  #ttfb: number | undefined;
-  #firstToken: number | undefined;
-  #lastToken: number | undefined;
-  #maxStall = 0;
-  #chunks = 0;
-  #usageTokens: number | undefined;
-  #finishReason: string | undefined;
-  #done = false;
-  #provider: string | undefined;
-  #attempts: number | undefined;
-
-  constructor(plan: RequestPlan, sent: number) {
-    this.#plan = plan;
-    this.#sent = sent;
+function errorMessage(body: Buffer[]): string {
+  if (body.length === 0) return "";
+  try {
+    const parsed = JSON.parse(Buffer.concat(body).toString("utf8")) as { error?: { code?: unknown; message?: unknown } };
+    const code = typeof parsed.error?.code === "string" ? parsed.error.code : undefined;
+    const message = typeof parsed.error?.message === "string" ? parsed.error.message.slice(0, 200) : undefined;
+    return code || message ? `: ${[code, message].filter(Boolean).join(": ")}` : "";
+  } catch {
+    return "";
   }
+}
 
-  headers(status: number, headers: Dispatcher.ResponseData["headers"]): void {
-    this.#status = status;
-    this.#ttfb = performance.now();
-    const provider = headers["x-aire-provider"];
-    if (typeof provider === "string" && provider !== "") this.#provider = provider;
-    const attempts = Number(headers["x-aire-attempts"]);
-    if (Number.isInteger(attempts) && attempts > 0) this.#attempts = attempts;
+function countWords(text: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = text.charCodeAt(i) <= 32;
+    if (!space && !inWord) n++;
+    inWord = !space;
   }
-
-  /** Takes one SSE data payload; returns a problem that ends the request, if any. */
-  event(data: string): { errorClass: ErrorClass; message: string } | undefined {
-    if (this.#done) return undefined;
-    if (data === "[DONE]") {
-      this.#done = true;
-      return undefined;
-    }
-    let chunk: { error?: { message?: string }; choices?: { finish_reason?: string | null }[] | null; usage?: { completion_tokens?: number } | null };
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      return { errorClass: "malformed", message: "a stream chunk is not valid JSON" };
-    }
-    if (chunk.error) return { errorClass: "truncated", message: `error event in stream: ${chunk.error.message ?? "unknown"}` };
-    const now = performance.now();
-    if (chunkContent(chunk) !== "") {
-      this.#chunks++;
-      if (this.#firstToken === undefined) this.#firstToken = now;
-      else this.#maxStall = Math.max(this.#maxStall, now - this.#lastToken!);
-      this.#lastToken = now;
-    }
-    const reason = Array.isArray(chunk.choices) ? chunk.choices[0]?.finish_reason : undefined;
-    if (reason) this.#finishReason = reason;
-    if (typeof chunk.usage?.completion_tokens === "number") this.#usageTokens = chunk.usage.completion_tokens;
-    return undefined;
-  }
-
-  finishStream(): Sample {
-    if (!this.#done) return this.finish("truncated", "stream ended without [DONE]");
-    if (!this.#finishReason) return this.finish("truncated", "stream ended without a finish_reason");
-    return this.#sample(true);
-  }
-
-  finishJson(text: string): Sample {
-    try {
-      const body = JSON.parse(text) as { choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: { completion_tokens?: number } };
-      const choice = body.choices?.[0];
-      if (!choice || typeof choice.message?.content !== "string") return this.finish("malformed", "response has no choices[0].message.content");
-      this.#firstToken = performance.now();
-      this.#lastToken = this.#firstToken;
-      this.#finishReason = choice.finish_reason;
-      this.#usageTokens = body.usage?.completion_tokens;
-      this.#chunks = choice.message.content.split(/\s+/).filter(Boolean).length;
-      return this.#sample(true);
-    } catch {
-      return this.finish("malformed", "response body is not valid JSON");
-    }
-  }
-
-  finish(errorClass: ErrorClass, message: string): Sample {
-    return { ...this.#sample(false), errorClass, error: message };
-  }
-
-  #sample(ok: boolean): Sample {
-    const end = performance.now();
-    const { scheduled, origin } = this.#plan;
-    const tokens = this.#usageTokens ?? this.#chunks;
-    const ttft = this.#firstToken === undefined ? undefined : this.#firstToken - scheduled;
-    const e2e = end - scheduled;
-    const sample: Sample = {
-      id: this.#plan.id,
-      phase: this.#plan.phase,
-      workload: this.#plan.workload,
-      scheduledAt: r(scheduled - origin),
-      sentAt: r(this.#sent - origin),
-      status: this.#status,
-      ok,
-      e2e: r(e2e),
-      e2eService: r(end - this.#sent),
-      outputTokens: tokens,
-      tokenSource: this.#usageTokens === undefined ? "counted" : "usage",
-    };
-    if (this.#ttfb !== undefined) sample.ttfb = r(this.#ttfb - scheduled);
-    if (ttft !== undefined) {
-      sample.ttft = r(ttft);
-      sample.ttftService = r(this.#firstToken! - this.#sent);
-      if (tokens >= 2 && this.#plan.stream) sample.tpot = r((this.#lastToken! - this.#firstToken!) / (tokens - 1));
-      if (this.#chunks >= 2) sample.maxStall = r(this.#maxStall);
-    }
-    if (this.#finishReason) sample.finishReason = this.#finishReason;
-    if (this.#provider) sample.provider = this.#provider;
-    if (this.#attempts) sample.attempts = this.#attempts;
-    return sample;
-  }
+  return n;
 }
 
 const r = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -9,7 +9,7 @@ const traffic = (rate: number, maxTokens = 10) => ({
   model: "m",
   arrival: { type: "constant" as const, rate },
   mix: [{ name: "chat", weight: 1, stream: true, promptTokens: 50, maxTokens }],
-  client: { timeout: 5000 },
+  client: { timeout: 5000, connections: 1024, warmConnections: 0, retries: 0 },
 });
 
 async function collect(baseUrl: string, rate: number, durationMs: number, maxTokens = 10): Promise<{ samples: Sample[]; scheduled: number; lag: number }> {
@@ -167,7 +167,7 @@ describe("traffic engine", () => {
     const samples: Sample[] = [];
     await runTraffic({
       baseUrl: server.url,
-      traffic: { ...traffic(10), client: { timeout: 150 } },
+      traffic: { ...traffic(10), client: { timeout: 150, connections: 1024, warmConnections: 0, retries: 0 } },
       seed: 1,
       phases: [{ name: "only", duration: 200 }],
       maxRequests: 100,
