@@ -10,4 +10,4 @@ export const reportFormats = {
 } as const satisfies Record<string, (report: RunReport) => string>;
 
 export { renderTerminal };
-export { summarizeWindow, type RunReport, type RunStatus, type PhaseSummary, type WindowSummary, type LatencySummary } from "./run-report.js";
+export { summarizeWindow, summarizeWindows, type RunReport, type RunStatus, type PhaseSummary, type WindowSummary, type LatencySummary } from "./run-report.js";

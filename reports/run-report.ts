@@ -5,6 +5,7 @@
  */
 import type { HypothesisResult, Verdict } from "../harness/slo/evaluate.js";
 import type { WindowStats } from "../harness/metrics/window-stats.js";
+import type { SecondSummary } from "../harness/metrics/time-series.js";
 
 export type RunStatus = "completed" | "interrupted" | "error";
 
@@ -27,11 +28,22 @@ export interface WindowSummary {
   ttft: LatencySummary;
   tpot: LatencySummary;
   e2e: LatencySummary;
+  /** Every gap between content chunks, pooled. */
+  itl: LatencySummary;
+  /** The largest gap of each request. */
+  maxStall: LatencySummary;
   outputTokens: number;
+  promptTokens: number;
   /** Logical requests served (last attempt) per provider. */
   providers: Record<string, number>;
   /** Upstream attempts per logical request, from the gateway's x-aire-attempts header. */
   attemptsPerRequest: number | null;
+  /** Client attempts per logical request (its own retries), 1 without retries. */
+  clientAttemptsPerRequest: number | null;
+  /** Requests the user abandoned (no first token within client.abandonAfterTtft). */
+  abandoned: number;
+  /** USD from the scenario's prices; `unpriced` counts answered requests whose model has no price. */
+  cost: { total: number; per1kRequests: number | null; unpriced: number };
 }
 
 export interface PhaseSummary extends WindowSummary {
@@ -39,6 +51,8 @@ export interface PhaseSummary extends WindowSummary {
   startMs: number;
   durationMs: number;
   faults: string[];
+  /** The same figures per workload of the mix. */
+  workloads: Record<string, WindowSummary>;
 }
 
 export interface RunReport {
@@ -55,7 +69,9 @@ export interface RunReport {
   target: { kind: "reference"; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
   traffic: { arrival: string; ratePerSec: number; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
   phases: PhaseSummary[];
-  total: WindowSummary;
+  total: WindowSummary & { workloads: Record<string, WindowSummary> };
+  /** One entry per second of traffic, by intended send time. */
+  timeSeries: SecondSummary[];
   hypotheses: HypothesisResult[];
 }
 
@@ -78,10 +94,23 @@ export function summarizeWindow(stats: WindowStats): WindowSummary {
     ttft: latency(stats.latency.ttft),
     tpot: latency(stats.latency.tpot),
     e2e: latency(stats.latency.e2e),
+    itl: latency(stats.latency.itl),
+    maxStall: latency(stats.latency.max_stall),
     outputTokens: stats.outputTokens,
+    promptTokens: stats.promptTokens,
     providers: Object.fromEntries(stats.providers),
-    attemptsPerRequest: stats.total === 0 ? null : Math.round((stats.attempts / stats.total) * 1000) / 1000,
+    attemptsPerRequest: perRequest(stats.attempts, stats.total),
+    clientAttemptsPerRequest: perRequest(stats.clientAttempts, stats.total),
+    abandoned: stats.abandoned,
+    cost: { total: Math.round(stats.cost * 1e6) / 1e6, per1kRequests: stats.total === 0 ? null : Math.round((stats.cost / stats.total) * 1000 * 1e6) / 1e6, unpriced: stats.unpriced },
   };
 }
+
+/** Summaries of a map of windows (workloads), by name. */
+export function summarizeWindows(windows: ReadonlyMap<string, WindowStats> | undefined): Record<string, WindowSummary> {
+  return Object.fromEntries([...(windows ?? new Map<string, WindowStats>())].map(([name, stats]) => [name, summarizeWindow(stats)]));
+}
+
+const perRequest = (n: number, total: number) => (total === 0 ? null : Math.round((n / total) * 1000) / 1000);
 
 const r = (v: number | undefined) => (v === undefined ? null : Math.round(v * 10) / 10);

@@ -30,8 +30,28 @@ export function renderTerminal(report: RunReport): string {
   ]);
   lines.push(table([header, ...rows]));
   for (const p of report.phases) if (p.faults.length > 0) lines.push(`  ${p.name}: ${p.faults.join("; ")}`);
+  const workloads = Object.entries(report.total.workloads);
+  if (workloads.length > 1) {
+    lines.push("");
+    const head = ["workload", "requests", "avail", "errors", "ttft p95", "tpot p50", "e2e p95", "out tokens"];
+    const wrows = workloads.map(([name, w]) => [
+      name,
+      String(w.requests),
+      pct(w.availability),
+      Object.entries(w.errors).map(([k, v]) => `${k}:${v}`).join(",") || "0",
+      ms(w.ttft.p95),
+      ms(w.tpot.p50),
+      ms(w.e2e.p95),
+      String(w.outputTokens),
+    ]);
+    lines.push(table([head, ...wrows]));
+  }
   lines.push("");
   lines.push(`traffic: ${report.traffic.scheduled} scheduled (${report.traffic.arrival}, mean ${report.traffic.ratePerSec}/s), ${report.traffic.completed} measured, ${report.traffic.cancelled} cancelled, schedule lag p99 ${formatDuration(report.traffic.scheduleLagMs.p99)} (max ${formatDuration(report.traffic.maxScheduleLagMs)}), event-loop lag p99 ${formatDuration(report.traffic.eventLoopLagMs.p99)}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);
+  const cost = report.total.cost;
+  if (cost.total > 0 || cost.unpriced > 0) {
+    lines.push(`cost: $${cost.total.toFixed(4)} (${cost.per1kRequests === null ? "-" : `$${cost.per1kRequests.toFixed(4)}`} per 1k requests)${cost.unpriced > 0 ? `; ${cost.unpriced} answered requests have no price` : ""}`);
+  }
   if (report.hypotheses.length > 0) {
     lines.push("");
     lines.push("hypotheses:");

@@ -29,6 +29,12 @@ export interface Sample {
   gaps?: number[];
   outputTokens: number;
   tokenSource: "usage" | "counted";
+  /** Prompt tokens: from `usage` when the target reports them, else the size the prompt was built to. */
+  promptTokens?: number;
+  /** The model that answered (the response's `model`). */
+  model?: string;
+  /** What the request cost, in USD, from the scenario's price table; null when the table has no price for its model; absent without a table. */
+  cost?: number | null;
   finishReason?: string;
   provider?: string;
   attempts?: number;

@@ -22,10 +22,23 @@ export class WindowStats {
   };
   readonly providers = new Map<string, number>();
   attempts = 0;
+  /** Client attempts (its own retries included). */
+  clientAttempts = 0;
+  abandoned = 0;
+  promptTokens = 0;
+  /** USD, over the requests whose model has a price. */
+  cost = 0;
+  /** Requests answered 2xx by a model with no price in the table. */
+  unpriced = 0;
 
   add(sample: Sample): void {
     this.total++;
     this.outputTokens += sample.outputTokens;
+    this.promptTokens += sample.promptTokens ?? 0;
+    this.clientAttempts += sample.clientAttempts ?? 1;
+    if (sample.abandoned) this.abandoned++;
+    if (typeof sample.cost === "number") this.cost += sample.cost;
+    else if (sample.cost === null) this.unpriced++;
     this.attempts += sample.attempts ?? 1;
     if (sample.provider) this.providers.set(sample.provider, (this.providers.get(sample.provider) ?? 0) + 1);
     if (sample.ok) {

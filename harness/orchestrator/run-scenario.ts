@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { faultDefinition, ProviderAdmin, type FaultSpec } from "../../faults/index.js";
 import { activations } from "../../faults/schedule.js";
 import type { FaultContext } from "../../faults/types.js";
-import { reportFormats, summarizeWindow, type RunReport, type RunStatus } from "../../reports/index.js";
+import { reportFormats, summarizeWindow, summarizeWindows, type RunReport, type RunStatus } from "../../reports/index.js";
 import { describeError, isHarnessError } from "../errors.js";
 import { sleep } from "../lifecycle/sleep.js";
 import { Teardown } from "../lifecycle/teardown.js";
@@ -25,6 +25,7 @@ import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/gener
 import { warmUp } from "../traffic/warmup.js";
 import { EventLog, type EventType } from "./event-log.js";
 import { Recorder } from "./recorder.js";
+import { Pricing } from "../traffic/cost.js";
 import { newRunId } from "./run-id.js";
 
 export interface RunOptions {
@@ -56,7 +57,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   await writeFile(join(dir, "scenario.resolved.yaml"), header + loaded.source);
 
   const events = new EventLog(join(dir, "events.jsonl"));
-  const recorder = new Recorder(join(dir, "samples.jsonl"), scenario.phases.map((p) => p.name));
+  const recorder = new Recorder(join(dir, "samples.jsonl"), scenario.phases.map((p) => p.name), new Pricing(scenario.prices, scenario.traffic.model));
   const stackTeardown = new Teardown();
   const faultTeardown = new Teardown();
   const trafficStop = new AbortController();
@@ -258,8 +259,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       durationMs: p.duration,
       faults: p.faults.map((f) => faultDefinition(f).describe(f)),
       ...summarizeWindow(recorder.windows.get(p.name)!),
+      workloads: summarizeWindows(recorder.workloads.get(p.name)),
     })),
-    total: summarizeWindow(recorder.run),
+    total: { ...summarizeWindow(recorder.run), workloads: summarizeWindows(recorder.runWorkloads) },
+    timeSeries: recorder.series.summarize(),
     hypotheses,
   };
   for (const [name, render] of Object.entries(reportFormats)) await writeFile(join(dir, name), render(report));

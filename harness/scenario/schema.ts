@@ -141,6 +141,9 @@ const trafficSchema = closed({
   }).prefault({}),
 });
 
+/** USD per million tokens, per model (the response's `model`, else the requested one). */
+const pricesSchema = z.record(z.string().min(1), closed({ input: z.number().nonnegative(), output: z.number().nonnegative() })).default({});
+
 const phaseSchema = closed({
   name: identifier,
   duration,
@@ -181,6 +184,8 @@ export const scenarioSchema = closed({
   traffic: trafficSchema,
   phases: z.array(phaseSchema).min(1, "a scenario needs at least one phase"),
   hypotheses: z.array(hypothesisSchema).default([]),
+  /** Token prices, USD per million tokens, per model: `{ sim-large: { input: 3, output: 15 } }`. */
+  prices: pricesSchema,
   limits: limitsSchema.prefault({}),
 }).superRefine((scenario, ctx) => {
   const phases = new Set<string>();

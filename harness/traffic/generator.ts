@@ -119,7 +119,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     let pick = random() * totalWeight;
     const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));
     const workload = traffic.mix[index]!;
-    const prompt = books[index]!.prompt(drawTokens(workload.promptTokens, random), random);
+    const promptTokens = drawTokens(workload.promptTokens, random);
+    const prompt = books[index]!.prompt(promptTokens, random);
     const maxTokens = drawTokens(workload.maxTokens, random);
     const check = quality[index]!.plan(random);
     const body = JSON.stringify({
@@ -142,6 +143,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       timeoutMs: traffic.client.timeout,
       retries: traffic.client.retries,
       random: retryRandom,
+      promptTokens,
       ...(traffic.client.abandonAfterTtft !== undefined ? { abandonAfterTtftMs: traffic.client.abandonAfterTtft } : {}),
       ...(check.check ? { check: check.check } : {}),
     };

@@ -35,6 +35,8 @@ export interface RequestPlan {
   /** What the answer must satisfy; a failure is a `quality` error. */
   check?: QualityCheck;
   tenant?: string;
+  /** The size the prompt was built to (used when the answer reports no usage). */
+  promptTokens?: number;
 }
 
 interface Outcome {
@@ -181,6 +183,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   #chunks = 0;
   #text = "";
   #usageTokens: number | undefined;
+  #usagePrompt: number | undefined;
+  #model: string | undefined;
   #finishReason: string | undefined;
   #done = false;
 
@@ -297,7 +301,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#done = true;
       return undefined;
     }
-    let chunk: { error?: { message?: string }; choices?: { finish_reason?: string | null }[] | null; usage?: { completion_tokens?: number } | null };
+    let chunk: { error?: { message?: string }; model?: unknown; choices?: { finish_reason?: string | null }[] | null; usage?: { completion_tokens?: number; prompt_tokens?: number } | null };
     try {
       chunk = JSON.parse(data);
     } catch {
@@ -322,11 +326,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     const reason = Array.isArray(chunk.choices) ? chunk.choices[0]?.finish_reason : undefined;
     if (reason) this.#finishReason = reason;
     if (typeof chunk.usage?.completion_tokens === "number") this.#usageTokens = chunk.usage.completion_tokens;
+    if (typeof chunk.usage?.prompt_tokens === "number") this.#usagePrompt = chunk.usage.prompt_tokens;
+    if (this.#model === undefined && typeof chunk.model === "string") this.#model = chunk.model;
     return undefined;
   }
 
   #finishJson(): Outcome {
-    let body: { choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: { completion_tokens?: number } };
+    let body: { model?: unknown; choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } };
     try {
       body = JSON.parse(Buffer.concat(this.#body, this.#bodyBytes).toString("utf8"));
     } catch {
@@ -339,6 +345,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#state.firstToken = true;
     this.#finishReason = choice!.finish_reason;
     this.#usageTokens = body.usage?.completion_tokens;
+    this.#usagePrompt = body.usage?.prompt_tokens;
+    if (typeof body.model === "string") this.#model = body.model;
     this.#text = content;
     this.#chunks = countWords(content);
     return this.#success();
@@ -381,6 +389,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       tokenSource: this.#usageTokens === undefined ? "counted" : "usage",
     };
     if (this.#plan.tenant) sample.tenant = this.#plan.tenant;
+    const promptTokens = this.#usagePrompt ?? this.#plan.promptTokens;
+    if (promptTokens !== undefined) sample.promptTokens = promptTokens;
+    if (this.#model !== undefined) sample.model = this.#model;
     if (this.#headersAt !== undefined) sample.ttfb = r(this.#headersAt - scheduled);
     if (this.#firstToken !== undefined) {
       sample.ttft = r(this.#firstToken - scheduled);

@@ -224,6 +224,18 @@ describe("provider faults in a run", () => {
       const events = await readEvents(run);
       expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);
       expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(2);
+      // Per workload, with their answer checks passing; priced; a 1-second time series of it all.
+      const priced = samples as unknown as { workload: string; ok: boolean; cost: number; promptTokens: number; outputTokens: number; errorClass?: string }[];
+      expect(Object.keys(summary.total.workloads).sort()).toEqual(["chat", "extract"]);
+      expect(summary.total.workloads.extract.requests).toBeGreaterThan(15);
+      expect(priced.filter((x) => x.errorClass === "quality")).toEqual([]);
+      const expected = priced.reduce((sum, x) => sum + (x.promptTokens * 2 + x.outputTokens * 8) / 1e6, 0);
+      expect(summary.total.cost.total).toBeCloseTo(expected, 6);
+      expect(summary.total.cost.unpriced).toBe(0);
+      expect(summary.timeSeries).toHaveLength(7);
+      expect(summary.timeSeries.reduce((n: number, s: { requests: number }) => n + s.requests, 0)).toBe(summary.total.requests);
+      expect(result.stdout).toMatch(/workload\s+requests\s+avail/);
+      expect(result.stdout).toMatch(/cost: \$0\.\d+ \(\$0\.\d+ per 1k requests\)/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
