@@ -7,6 +7,8 @@ export interface Sample {
   workload: string;
   /** Intended send time, ms since the run's traffic started. */
   scheduledAt: number;
+  /** When the generator handed it to the HTTP client, ms since the traffic started (scheduledAt + its schedule lag). */
+  dispatchedAt: number;
   /** When the first attempt was written to a socket (after any wait for a free connection), ms since the run's traffic started (≥ scheduledAt). */
   sentAt: number;
   status: number | null;

@@ -112,7 +112,9 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
 
-  const dispatch = (i: number, offset: number, due: number) => {
+  /** Builds request i (all its random draws, its body): done ahead of its due time, so sending it costs only the send. */
+  const build = (i: number, offset: number): RequestPlan => {
+    const due = options.start + offset;
     // From the offset, not from due − start: that difference of large floats puts a request due
     // exactly on a phase boundary into the phase before it.
     const phase = bounds.find((b) => offset < b.end)?.name ?? bounds.at(-1)!.name;
@@ -147,6 +149,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       ...(traffic.client.abandonAfterTtft !== undefined ? { abandonAfterTtftMs: traffic.client.abandonAfterTtft } : {}),
       ...(check.check ? { check: check.check } : {}),
     };
+    return plan;
+  };
+
+  const send = (plan: RequestPlan) => {
     const p = sendRequest(pool, path, plan, live).then((sample) => {
       if (sample) {
         result.completed++;
@@ -161,9 +167,17 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     await new Promise<void>((resolve) => {
       let i = 0;
       let next = offsets.next();
+      // Requests built ahead, in due order: those due within the next few ms.
+      const ahead: RequestPlan[] = [];
+      const buildAhead = (horizon: number) => {
+        while (ahead.length < 256 && i < options.maxRequests && !next.done && (ahead.length === 0 || options.start + next.value <= horizon)) {
+          ahead.push(build(i++, next.value));
+          next = offsets.next();
+        }
+      };
       let timer: NodeJS.Timeout | undefined;
       let immediate: NodeJS.Immediate | undefined;
-      let lastOffset = Number.NEGATIVE_INFINITY;
+      let lastDue = Number.NEGATIVE_INFINITY;
       const finish = () => {
         clearTimeout(timer);
         clearImmediate(immediate);
@@ -173,24 +187,31 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       options.signal.addEventListener("abort", finish, { once: true });
       const tick = () => {
         const now = performance.now();
+        buildAhead(now);
         // Send everything that is due, however late this timer fired: open loop, never "catch up later".
-        while (i < options.maxRequests && !next.done && options.start + next.value <= now) {
-          const due = options.start + next.value;
-          result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, now - due);
-          lag.record(now - due);
-          dispatch(i++, next.value, due);
-          lastOffset = next.value;
+        while (ahead.length > 0 && ahead[0]!.scheduled <= now) {
+          const plan = ahead.shift()!;
+          plan.dispatched = performance.now();
+          const late = plan.dispatched - plan.scheduled;
+          result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, late);
+          lag.record(late);
+          send(plan);
+          lastDue = plan.scheduled;
           result.scheduled++;
-          next = offsets.next();
+          if (ahead.length === 0) buildAhead(now);
         }
-        if (i >= options.maxRequests || next.done || options.signal.aborted) return finish();
+        buildAhead(performance.now() + 5);
+        if (ahead.length === 0 || options.signal.aborted) return finish();
         // Node's timers may fire up to ~1 ms early (and the retry then a whole ms late), and a process
         // that sleeps can wake a millisecond or two late on a VM: the timer is set to fire early and
         // the rest is waited out with setImmediate, which yields to I/O. Early by 2 ms when requests
         // are 10 ms apart or more (at most 20% of a core), else only the last millisecond.
-        const wait = options.start + next.value - performance.now();
-        const early = next.value - lastOffset >= 10 ? 2 : 1;
-        if (wait < early) {
+        const due = ahead[0]!.scheduled;
+        const wait = due - performance.now();
+        const early = due - lastDue >= 10 ? 2 : 1;
+        // A timer cannot wait less than 1 ms (Node rounds shorter delays up, and its clock ticks in
+        // whole ms): anything due sooner than early + 1 ms is waited out actively.
+        if (wait < early + 1) {
           timer = undefined;
           immediate = setImmediate(tick);
         } else timer = setTimeout(tick, wait - early);

@@ -21,6 +21,8 @@ export interface RequestPlan {
   scheduled: number;
   /** performance.now() of the traffic start (sample times are relative to it). */
   origin: number;
+  /** performance.now() when the generator handed the request to the HTTP client. */
+  dispatched?: number;
   body: string;
   stream: boolean;
   headers: Record<string, string>;
@@ -380,6 +382,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       phase: this.#plan.phase,
       workload: this.#plan.workload,
       scheduledAt: r(scheduled - origin),
+      dispatchedAt: r((this.#plan.dispatched ?? scheduled) - origin),
       sentAt: r(sent - origin),
       status: this.#status,
       ok,

@@ -2,22 +2,10 @@ import { describe, expect, test } from "vitest";
 import { parseScenario } from "../../harness/scenario/load.js";
 import { arrivalModel, arrivalOffsets, expectedArrivals, gamma, lambda, type ArrivalSpec } from "../../harness/traffic/arrival.js";
 import { seededRandom } from "../../harness/random/prng.js";
+import { gapsOf, ksExponential } from "../helpers/stats.js";
 
 const offsets = (spec: ArrivalSpec, totalMs: number, seed = 1) => [...arrivalOffsets(spec, totalMs, seededRandom(seed))];
 const countIn = (xs: number[], from: number, to: number) => xs.filter((x) => x >= from && x < to).length;
-
-/** Kolmogorov–Smirnov distance between the sample and the exponential distribution with `rate` per ms. */
-function ksExponential(gaps: number[], ratePerMs: number): number {
-  const sorted = [...gaps].sort((a, b) => a - b);
-  let d = 0;
-  sorted.forEach((x, i) => {
-    const cdf = 1 - Math.exp(-ratePerMs * x);
-    d = Math.max(d, Math.abs(cdf - i / sorted.length), Math.abs(cdf - (i + 1) / sorted.length));
-  });
-  return d;
-}
-
-const gapsOf = (xs: number[]) => xs.slice(1).map((x, i) => x - xs[i]!);
 
 describe("arrival processes", () => {
   test("constant: exactly n · 1000/rate, so a request due on a phase boundary is in the later phase", () => {

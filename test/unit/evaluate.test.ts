@@ -11,7 +11,7 @@ const a = (text: string): Assertion => {
 };
 
 const sample = (over: Partial<Sample>): Sample => ({
-  id: 0, phase: "p", workload: "chat", scheduledAt: 0, sentAt: 0, status: 200, ok: true, ttft: 100, e2e: 500, e2eService: 500, outputTokens: 10, tokenSource: "usage", ...over,
+  id: 0, phase: "p", workload: "chat", scheduledAt: 0, dispatchedAt: 0, sentAt: 0, status: 200, ok: true, ttft: 100, e2e: 500, e2eService: 500, outputTokens: 10, tokenSource: "usage", ...over,
 });
 
 function window(samples: Partial<Sample>[]): Map<string, WindowStats> {

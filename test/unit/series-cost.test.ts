@@ -4,7 +4,7 @@ import { TimeSeries } from "../../harness/metrics/time-series.js";
 import { WindowStats } from "../../harness/metrics/window-stats.js";
 import { Pricing } from "../../harness/traffic/cost.js";
 
-const sample = (over: Partial<Sample>): Sample => ({ id: 0, phase: "p", workload: "w", scheduledAt: 0, sentAt: 0, status: 200, ok: true, e2e: 100, e2eService: 100, outputTokens: 10, tokenSource: "usage", ...over });
+const sample = (over: Partial<Sample>): Sample => ({ id: 0, phase: "p", workload: "w", scheduledAt: 0, dispatchedAt: 0, sentAt: 0, status: 200, ok: true, e2e: 100, e2eService: 100, outputTokens: 10, tokenSource: "usage", ...over });
 
 describe("1-second time series", () => {
   test("counts each request in the second it was due; empty seconds are zeros; per-second percentiles", () => {
