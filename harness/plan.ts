@@ -20,14 +20,15 @@ export function planText(loaded: LoadedScenario): string {
   for (const line of describePolicy(policy)) lines.push(`  ${line}`);
   for (const p of s.target.reference.providers) lines.push(`  provider ${p.name}: model ${p.model}, ttft ${formatDuration(p.ttft)}, decode ${p.decodeTokensPerSec} tok/s, prefill ${p.prefillTokensPerSec} tok/s`);
   const total = s.phases.reduce((sum, p) => sum + p.duration, 0);
-  const { segments } = arrivalModel(s.traffic.arrival, total);
+  const arrival = s.traffic.arrival;
+  const segments = arrival.type === "closed" ? undefined : arrivalModel(arrival, total).segments;
   lines.push(`traffic: ${describeArrival(s.traffic.arrival)} to model ${s.traffic.model}, client timeout ${formatDuration(s.traffic.client.timeout)}`);
   for (const w of s.traffic.mix) lines.push(`  ${w.name} (weight ${w.weight}): ${w.stream ? "stream" : "non-stream"}, prompt tokens ${describeTokens(w.promptTokens)}, max_tokens ${describeTokens(w.maxTokens)}`);
   lines.push("");
   lines.push("timeline:");
   let t = 0;
   for (const phase of s.phases) {
-    lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  (~${Math.round(expectedArrivals(segments, t, t + phase.duration))} requests)`);
+    lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  ${segments ? `(~${Math.round(expectedArrivals(segments, t, t + phase.duration))} requests)` : "(closed loop: as many requests as the answers allow)"}`);
     for (const f of phase.faults) lines.push(`                     fault: ${faultDefinition(f).describe(f)}${describeSchedule(f.schedule)}`);
     t += phase.duration;
   }

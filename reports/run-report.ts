@@ -67,7 +67,7 @@ export interface RunReport {
   endedAt: string;
   error?: string;
   target: { kind: "reference"; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
-  traffic: { arrival: string; ratePerSec: number; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
+  traffic: { arrival: string; ratePerSec: number | null; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
   phases: PhaseSummary[];
   total: WindowSummary & { workloads: Record<string, WindowSummary> };
   /** One entry per second of traffic, by intended send time. */

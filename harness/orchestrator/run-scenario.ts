@@ -271,9 +271,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   return { report, dir };
 }
 
-/** The arrival process's mean rate over the run, per second. */
-function meanRate(scenario: Scenario): number {
+/** The arrival process's mean rate over the run, per second; null for a closed loop (its rate is the target's). */
+function meanRate(scenario: Scenario): number | null {
   const total = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
+  const arrival = scenario.traffic.arrival;
+  if (arrival.type === "closed") return null;
   if (total === 0) return 0;
-  return Math.round((lambda(arrivalModel(scenario.traffic.arrival, total).segments, total) / (total / 1000)) * 1000) / 1000;
+  return Math.round((lambda(arrivalModel(arrival, total).segments, total) / (total / 1000)) * 1000) / 1000;
 }

@@ -95,7 +95,7 @@ const workloadSchema = closed({
 
 const positiveRate = rate.refine((r) => r > 0, "the rate must be above 0");
 const process = z.enum(["uniform", "poisson"]).optional();
-export const arrivalTypes = ["constant", "poisson", "gamma", "ramp", "steps", "spike"] as const;
+export const arrivalTypes = ["constant", "poisson", "gamma", "ramp", "steps", "spike", "closed"] as const;
 
 /** When requests are due (see harness/traffic/arrival.ts). Rates carry a unit (`20/s`, `600/m`). */
 const arrivalSchema = z.discriminatedUnion(
@@ -113,6 +113,8 @@ const arrivalSchema = z.discriminatedUnion(
     closed({ type: z.literal("steps"), steps: z.array(closed({ rate, for: duration })).min(1, "give at least one step"), process }).refine((a) => a.steps.some((s) => s.rate > 0), { message: "every step has rate 0/s: nothing would be sent", path: ["steps"] }),
     /** `rate`, with `spike.rate` from `spike.at` for `spike.for`. */
     closed({ type: z.literal("spike"), rate, spike: closed({ at: duration, for: duration, rate: positiveRate }), process }),
+    /** Closed loop: `vus` users, each sending again `thinkTime` after its answer (session workloads, throughput). */
+    closed({ type: z.literal("closed"), vus: z.number().int().positive().max(100_000), thinkTime: duration.prefault("0s") }),
   ],
   {
     error: (issue) =>

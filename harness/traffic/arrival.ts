@@ -31,6 +31,13 @@ export type ArrivalSpec =
   | { type: "steps"; steps: readonly { rate: number; for: number }[]; process?: "uniform" | "poisson" }
   | { type: "spike"; rate: number; spike: { at: number; for: number; rate: number }; process?: "uniform" | "poisson" };
 
+/** Closed loop: `vus` users, each sending its next request `thinkTime` after the last answer. */
+export interface ClosedSpec {
+  type: "closed";
+  vus: number;
+  thinkTime: number;
+}
+
 /** The rate profile over [0, totalMs) and the spacing of a spec. */
 export function arrivalModel(spec: ArrivalSpec, totalMs: number): { segments: RateSegment[]; spacing: Spacing } {
   const flat = (rate: number): RateSegment[] => [{ start: 0, end: totalMs, r0: rate, r1: rate }];
@@ -177,8 +184,9 @@ export function normal(random: Random): number {
 }
 
 /** One line describing a spec, for `aire plan` and the terminal. */
-export function describeArrival(spec: ArrivalSpec): string {
+export function describeArrival(spec: ArrivalSpec | ClosedSpec): string {
   const r = (x: number) => `${x}/s`;
+  if (spec.type === "closed") return `closed loop, ${spec.vus} virtual users${spec.thinkTime > 0 ? `, think time ${spec.thinkTime / 1000}s` : ""}`;
   const p = "process" in spec && spec.process === "poisson" ? ", Poisson" : "";
   switch (spec.type) {
     case "constant":

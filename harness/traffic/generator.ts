@@ -10,7 +10,8 @@ import { Pool } from "undici";
 import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
 import { hashString, seededRandom } from "../random/prng.js";
-import { arrivalOffsets } from "./arrival.js";
+import { arrivalOffsets, type ArrivalSpec } from "./arrival.js";
+import { sleep } from "../lifecycle/sleep.js";
 import { drawTokens } from "./distribution.js";
 import type { Scenario } from "../scenario/schema.js";
 import { PromptBook } from "./prompts.js";
@@ -101,7 +102,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const total = bounds.at(-1)?.end ?? 0;
   // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
-  const offsets = arrivalOffsets(traffic.arrival, total, seededRandom(hashString("arrival", options.seed)));
+  const arrival = traffic.arrival;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const live = new LiveRequests();
   const onAbort = () => live.cancelAll();
@@ -152,7 +153,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     return plan;
   };
 
-  const send = (plan: RequestPlan) => {
+  const send = (plan: RequestPlan): Promise<void> => {
     const p = sendRequest(pool, path, plan, live).then((sample) => {
       if (sample) {
         result.completed++;
@@ -161,10 +162,38 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     });
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
+    return p;
   };
 
-  try {
-    await new Promise<void>((resolve) => {
+  /** Closed loop: each virtual user sends, waits for the answer, thinks, and sends again until the end. */
+  const closedLoop = async (vus: number, thinkTime: number) => {
+    const end = options.start + total;
+    let i = 0;
+    const user = async () => {
+      try {
+        await sleep(Math.max(0, options.start - performance.now()), options.signal);
+        while (i < options.maxRequests && !options.signal.aborted) {
+          const now = performance.now();
+          if (now >= end) return;
+          const plan = build(i++, now - options.start);
+          plan.dispatched = performance.now();
+          lag.record(0);
+          result.scheduled++;
+          await send(plan);
+          if (thinkTime > 0) await sleep(Math.min(thinkTime, Math.max(0, end - performance.now())), options.signal);
+        }
+      } catch {
+        // The run was aborted while this user slept.
+      }
+    };
+    await Promise.all(Array.from({ length: vus }, user));
+  };
+
+  /** Open loop: each request is sent when it is due, whatever the earlier ones are doing. */
+  const openLoop = (spec: ArrivalSpec) =>
+    new Promise<void>((resolve) => {
+      // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
+      const offsets = arrivalOffsets(spec, total, seededRandom(hashString("arrival", options.seed)));
       let i = 0;
       let next = offsets.next();
       // Requests built ahead, in due order: those due within the next few ms.
@@ -219,6 +248,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       if (options.signal.aborted) return finish();
       timer = setTimeout(tick, Math.max(0, options.start - performance.now()));
     });
+
+  try {
+    if (arrival.type === "closed") await closedLoop(arrival.vus, arrival.thinkTime);
+    else await openLoop(arrival);
     // Let the last requests finish (bounded), then cancel what is left.
     // The drain is counted from the end of the last phase, however early the last request was due.
     const drain = setTimeout(() => live.cancelAll(), Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout));

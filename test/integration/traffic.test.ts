@@ -122,6 +122,48 @@ describe("traffic engine", () => {
     expect(blocked.scheduled).toBe(100); // late, but every one of them sent: open loop
   });
 
+  test("closed loop: N virtual users never have more than N requests out, and think between them", async () => {
+    let open = 0;
+    let most = 0;
+    await using server = await startHttpServer((req, res) => {
+      req.resume();
+      open++;
+      most = Math.max(most, open);
+      setTimeout(() => {
+        open--;
+        const w = new ChunkWriter("c", 1, "m");
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end(w.content(" hi") + w.finish("stop") + DONE_FRAME);
+      }, 50);
+    });
+    const run = async (thinkTime: number) => {
+      const samples: Sample[] = [];
+      const result = await runTraffic({
+        baseUrl: server.url,
+        traffic: { ...traffic(1), arrival: { type: "closed", vus: 4, thinkTime } },
+        seed: 1,
+        phases: [{ name: "a", duration: 500 }, { name: "b", duration: 500 }],
+        maxRequests: 1000,
+        start: performance.now() + 20,
+        signal: new AbortController().signal,
+        onSample: (x) => samples.push(x),
+      });
+      return { samples, result };
+    };
+    const busy = await run(0);
+    expect(most).toBe(4);
+    // ~50 ms per request per user: about 4 × 1000 / 50 = 80 in 1 s.
+    expect(busy.samples.length).toBeGreaterThan(60);
+    expect(busy.samples.length).toBeLessThanOrEqual(84);
+    expect(busy.samples.every((x) => x.ok)).toBe(true);
+    expect(busy.samples.some((x) => x.phase === "a") && busy.samples.some((x) => x.phase === "b")).toBe(true);
+    expect(busy.result.scheduleLagMs.max).toBe(0);
+    const thinking = await run(100);
+    // 150 ms per cycle: about 4 × 1000 / 150 ≈ 27.
+    expect(thinking.samples.length).toBeGreaterThan(20);
+    expect(thinking.samples.length).toBeLessThanOrEqual(32);
+  });
+
   test("a request due exactly on a phase boundary belongs to the phase that starts there", async () => {
     await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9 });
     const samples: Sample[] = [];
