@@ -2,8 +2,11 @@
 import { benchGateway } from "./gateway-bench.js";
 import { benchProvider } from "./provider-bench.js";
 import { benchProxy } from "./proxy-bench.js";
+import { benchScale, benchTraffic } from "./traffic-bench.js";
 
 const only = process.argv[2];
 if (!only || only === "provider") await benchProvider();
 if (!only || only === "proxy") await benchProxy();
 if (!only || only === "gateway") await benchGateway();
+if (!only || only === "traffic") await benchTraffic();
+if (!only || only === "scale") await benchScale();

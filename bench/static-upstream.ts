@@ -5,7 +5,7 @@
  * Prints `listening on URL` like `aire serve`.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveUpstream } from "./process.js";
 
 const completion = JSON.stringify({
   id: "chatcmpl-bench",
@@ -32,10 +32,4 @@ const server = createServer((req, res) => {
     }
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
-process.once("SIGTERM", () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
-if (process.send) process.once("disconnect", () => process.exit(0));
+serveUpstream(server);

@@ -11,7 +11,6 @@ import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
 import { hashString, seededRandom } from "../random/prng.js";
 import { arrivalOffsets, type ArrivalSpec } from "./arrival.js";
-import { sleep } from "../lifecycle/sleep.js";
 import { drawTokens } from "./distribution.js";
 import type { Scenario } from "../scenario/schema.js";
 import { PromptBook } from "./prompts.js";
@@ -103,7 +102,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const total = bounds.at(-1)?.end ?? 0;
   // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
   const arrival = traffic.arrival;
-  const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const headers: Record<string, string> = { "content-type": "application/json", ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
   const live = new LiveRequests();
   const onAbort = () => live.cancelAll();
   options.signal.addEventListener("abort", onAbort, { once: true });
@@ -113,6 +112,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
 
+  const model = JSON.stringify(traffic.model);
+  const abandonAfterTtftMs = traffic.client.abandonAfterTtft;
   /** Builds request i (all its random draws, its body): done ahead of its due time, so sending it costs only the send. */
   const build = (i: number, offset: number): RequestPlan => {
     const due = options.start + offset;
@@ -126,14 +127,11 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     const prompt = books[index]!.prompt(promptTokens, random);
     const maxTokens = drawTokens(workload.maxTokens, random);
     const check = quality[index]!.plan(random);
-    const body = JSON.stringify({
-      model: traffic.model,
-      messages: [{ role: "user", content: prompt + check.suffix }],
-      max_tokens: maxTokens,
-      stream: workload.stream,
-      ...(workload.stream ? { stream_options: { include_usage: true } } : {}),
-      ...(check.responseFormat ? { response_format: check.responseFormat } : {}),
-    });
+    // The body as text: the same JSON as JSON.stringify of the object, without building the object.
+    let body = `{"model":${model},"messages":[{"role":"user","content":${JSON.stringify(check.suffix ? prompt + check.suffix : prompt)}}],"max_tokens":${maxTokens},"stream":${workload.stream}`;
+    if (workload.stream) body += ',"stream_options":{"include_usage":true}';
+    if (check.responseFormat) body += `,"response_format":${JSON.stringify(check.responseFormat)}`;
+    body += "}";
     const plan: RequestPlan = {
       id: i,
       phase,
@@ -147,9 +145,9 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       retries: traffic.client.retries,
       random: retryRandom,
       promptTokens,
-      ...(traffic.client.abandonAfterTtft !== undefined ? { abandonAfterTtftMs: traffic.client.abandonAfterTtft } : {}),
-      ...(check.check ? { check: check.check } : {}),
     };
+    if (abandonAfterTtftMs !== undefined) plan.abandonAfterTtftMs = abandonAfterTtftMs;
+    if (check.check) plan.check = check.check;
     return plan;
   };
 
@@ -169,24 +167,38 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const closedLoop = async (vus: number, thinkTime: number) => {
     const end = options.start + total;
     let i = 0;
+    // One abort listener for every sleeping user (not one each: thousands of users may think at once).
+    const sleepers = new Set<() => void>();
+    const nap = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          sleepers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms);
+        sleepers.add(wake);
+      });
+    const wakeAll = () => [...sleepers].forEach((wake) => wake());
+    options.signal.addEventListener("abort", wakeAll, { once: true });
     const user = async () => {
-      try {
-        await sleep(Math.max(0, options.start - performance.now()), options.signal);
-        while (i < options.maxRequests && !options.signal.aborted) {
-          const now = performance.now();
-          if (now >= end) return;
-          const plan = build(i++, now - options.start);
-          plan.dispatched = performance.now();
-          lag.record(0);
-          result.scheduled++;
-          await send(plan);
-          if (thinkTime > 0) await sleep(Math.min(thinkTime, Math.max(0, end - performance.now())), options.signal);
-        }
-      } catch {
-        // The run was aborted while this user slept.
+      await nap(Math.max(0, options.start - performance.now()));
+      while (i < options.maxRequests && !options.signal.aborted) {
+        const now = performance.now();
+        if (now >= end) return;
+        const plan = build(i++, now - options.start);
+        plan.dispatched = performance.now();
+        lag.record(0);
+        result.scheduled++;
+        await send(plan);
+        if (thinkTime > 0) await nap(Math.min(thinkTime, Math.max(0, end - performance.now())));
       }
     };
-    await Promise.all(Array.from({ length: vus }, user));
+    try {
+      await Promise.all(Array.from({ length: vus }, user));
+    } finally {
+      options.signal.removeEventListener("abort", wakeAll);
+    }
   };
 
   /** Open loop: each request is sent when it is due, whatever the earlier ones are doing. */

@@ -25,6 +25,7 @@ export interface RequestPlan {
   dispatched?: number;
   body: string;
   stream: boolean;
+  /** Request headers, content-type included (shared by the requests of a run). */
   headers: Record<string, string>;
   /** Per attempt: an attempt with no complete answer after this is a `timeout`. */
   timeoutMs: number;
@@ -176,12 +177,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   #retryAfterMs: number | undefined;
   #shouldRetry: boolean | undefined;
   #parser: SseParser | undefined;
-  #body: Buffer[] = [];
+  /** The body of an answer that is not a stream: the first chunk alone (the usual case), then all of them. */
+  #first: Buffer | undefined;
+  #body: Buffer[] | undefined;
   #bodyBytes = 0;
   #firstToken: number | undefined;
   #lastToken: number | undefined;
   #maxStall = 0;
-  #gaps: number[] = [];
+  #gaps: number[] | undefined;
   #chunks = 0;
   #text = "";
   #usageTokens: number | undefined;
@@ -202,7 +205,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#timer = at(performance.now() + this.#plan.timeoutMs, () => this.cancel("timeout"));
       const headers = this.#attempt > 0 ? { ...this.#plan.headers, "x-stainless-retry-count": String(this.#attempt) } : this.#plan.headers;
       try {
-        dispatcher.dispatch({ path, method: "POST", headers: { "content-type": "application/json", ...headers }, body: this.#plan.body }, this);
+        dispatcher.dispatch({ path, method: "POST", headers, body: this.#plan.body }, this);
       } catch (err) {
         this.#end(this.#failure(classifyNetworkError(err), (err as Error).message), true);
       }
@@ -252,7 +255,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (!this.#parser) {
       // Bodies that are not streams are kept whole (errors only up to 16 KiB: enough for the message).
       if (this.#status !== null && (this.#status < 200 || this.#status > 299) && this.#bodyBytes > 16_384) return;
-      this.#body.push(chunk);
+      if (this.#first === undefined) this.#first = chunk;
+      else (this.#body ??= [this.#first]).push(chunk);
       this.#bodyBytes += chunk.length;
       return;
     }
@@ -271,7 +275,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const status = this.#status ?? 0;
     if (status < 200 || status > 299) {
       const errorClass: ErrorClass = status === 429 ? "http_429" : status < 500 ? "http_4xx" : "http_5xx";
-      const outcome = this.#failure(errorClass, `HTTP ${status}${errorMessage(this.#body)}`);
+      const outcome = this.#failure(errorClass, `HTTP ${status}${errorMessage(this.#bodyText())}`);
       const retry = this.#shouldRetry ?? retryableStatus(status);
       return this.#end(retry ? { ...outcome, retry: this.#retryAfterMs === undefined ? {} : { afterMs: this.#retryAfterMs } } : outcome, false);
     }
@@ -320,7 +324,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         this.#state.firstToken = true;
       } else {
         const gap = now - this.#lastToken!;
-        this.#gaps.push(gap);
+        (this.#gaps ??= []).push(gap);
         if (gap > this.#maxStall) this.#maxStall = gap;
       }
       this.#lastToken = now;
@@ -336,7 +340,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #finishJson(): Outcome {
     let body: { model?: unknown; choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } };
     try {
-      body = JSON.parse(Buffer.concat(this.#body, this.#bodyBytes).toString("utf8"));
+      body = JSON.parse(this.#bodyText());
     } catch {
       return this.#failure("malformed", "response body is not valid JSON");
     }
@@ -350,8 +354,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#usagePrompt = body.usage?.prompt_tokens;
     if (typeof body.model === "string") this.#model = body.model;
     this.#text = content;
-    this.#chunks = countWords(content);
+    // Counted only when the answer reports no usage.
+    if (this.#usageTokens === undefined) this.#chunks = countWords(content);
     return this.#success();
+  }
+
+  #bodyText(): string {
+    if (this.#body) return Buffer.concat(this.#body, this.#bodyBytes).toString("utf8");
+    return this.#first === undefined ? "" : this.#first.toString("utf8");
   }
 
   #success(): Outcome {
@@ -403,7 +413,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (tokens >= 2 && this.#plan.stream) sample.tpot = r((end - this.#firstToken) / (tokens - 1));
       if (this.#chunks >= 2) {
         sample.maxStall = r(this.#maxStall);
-        sample.gaps = this.#gaps;
+        if (this.#gaps) sample.gaps = this.#gaps;
       }
     }
     if (this.#finishReason) sample.finishReason = this.#finishReason;
@@ -436,10 +446,10 @@ export function classifyNetworkError(err: unknown): ErrorClass {
   return "reset";
 }
 
-function errorMessage(body: Buffer[]): string {
-  if (body.length === 0) return "";
+function errorMessage(body: string): string {
+  if (body === "") return "";
   try {
-    const parsed = JSON.parse(Buffer.concat(body).toString("utf8")) as { error?: { code?: unknown; message?: unknown } };
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
     const code = typeof parsed.error?.code === "string" ? parsed.error.code : undefined;
     const message = typeof parsed.error?.message === "string" ? parsed.error.message.slice(0, 200) : undefined;
     return code || message ? `: ${[code, message].filter(Boolean).join(": ")}` : "";

@@ -1,0 +1,145 @@
+/**
+ * One load generator run in its own process, for the traffic benchmark; prints one JSON line.
+ *   node traffic-driver.js aire <url> <connections> <seconds> <stream:0|1> <maxTokens>
+ *   node traffic-driver.js autocannon <url> <connections> <seconds>
+ *   node traffic-driver.js scale <url> <connections> <requests> <dir>   (aire with its recorder: samples.jsonl in dir, windows, time series; memory every second)
+ *   node traffic-driver.js undici <url> <connections> <seconds>   (bare undici dispatch, the same body: the floor of the HTTP client aire is built on)
+ *   node traffic-driver.js reader <url> <connections> <seconds> <maxTokens>   (bare undici stream reader: counts chunks, parses nothing)
+ * Each runs closed-loop with one request per connection at a time, for the same time.
+ */
+import autocannon from "autocannon";
+import { Pool } from "undici";
+import type { Sample } from "../harness/metrics/sample.js";
+import { join } from "node:path";
+import { Recorder } from "../harness/orchestrator/recorder.js";
+import { Pricing } from "../harness/traffic/cost.js";
+import { prepareTraffic, runTraffic, type PreparedTraffic, type TrafficOptions } from "../harness/traffic/generator.js";
+
+const [mode, url = "", c = "64", s = "10", a = "0", b = "8"] = process.argv.slice(2);
+const connections = Number(c);
+const seconds = Number(s);
+
+/** A request body of the size aire sends for a 16-token prompt. */
+export const fixedBody = JSON.stringify({ model: "aire-chat", messages: [{ role: "user", content: "Tell me about the weather in the mountains in the spring, briefly." }], max_tokens: 8, stream: false });
+
+/** One request per connection at a time, 16-token prompts: what every generator here sends. */
+function closedLoop(stream: boolean, maxTokens: number): TrafficOptions["traffic"] {
+  return {
+    model: "aire-chat",
+    arrival: { type: "closed", vus: connections, thinkTime: 0 },
+    mix: [{ name: "chat", weight: 1, stream, promptTokens: 16, maxTokens }],
+    client: { timeout: 60_000, connections, warmConnections: connections, retries: 0 },
+  };
+}
+
+/** Runs the generator until `durationMs` or `maxRequests`; returns the seconds it took. */
+async function drive(traffic: TrafficOptions["traffic"], prepared: PreparedTraffic, durationMs: number, maxRequests: number, onSample: (sample: Sample) => void): Promise<number> {
+  const start = performance.now() + 20;
+  await runTraffic({ prepared, baseUrl: url, traffic, seed: 1, phases: [{ name: "bench", duration: durationMs }], maxRequests, start, drainMs: 60_000, signal: new AbortController().signal, onSample });
+  return (performance.now() - start) / 1000;
+}
+
+if (mode === "aire") {
+  const stream = a === "1";
+  const traffic = closedLoop(stream, Number(b));
+  let ok = 0;
+  let failed = 0;
+  let chunks = 0;
+  const prepared = await prepareTraffic(traffic, 1, { baseUrl: url });
+  const elapsed = await drive(traffic, prepared, seconds * 1000, 100_000_000, (sample) => {
+    if (sample.ok) ok++;
+    else failed++;
+    chunks += sample.outputTokens;
+  });
+  console.log(JSON.stringify({ requests: ok, failed, seconds: elapsed, reqPerSec: ok / elapsed, chunks, chunksPerSec: chunks / elapsed }));
+} else if (mode === "autocannon") {
+  const result = await autocannon({ url: `${url}/v1/chat/completions`, connections, duration: seconds, method: "POST", headers: { "content-type": "application/json" }, body: fixedBody });
+  const ok = result["2xx"];
+  console.log(JSON.stringify({ requests: ok, failed: result.non2xx + result.errors, seconds, reqPerSec: ok / seconds }));
+} else if (mode === "scale") {
+  const requests = Number(s);
+  const dir = a;
+  const traffic = closedLoop(false, 8);
+  const recorder = new Recorder(join(dir, "samples.jsonl"), ["bench"], new Pricing({ m: { input: 1, output: 2 } }, "aire-chat"));
+  const prepared = await prepareTraffic(traffic, 1, { baseUrl: url });
+  global.gc?.();
+  const before = process.memoryUsage();
+  let baseline: NodeJS.MemoryUsage | undefined;
+  let peakRss = before.rss;
+  let peakHeap = before.heapUsed;
+  let done = 0;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    // The baseline: once the first 20,000 requests have warmed every code path and buffer.
+    if (!baseline && done >= 20_000) baseline = m;
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 1000);
+  const elapsed = await drive(traffic, prepared, 3_600_000, requests, (sample) => {
+    recorder.record(sample);
+    done++;
+  });
+  clearInterval(timer);
+  await recorder.close();
+  const series = recorder.series.summarize().length;
+  global.gc?.();
+  const after = process.memoryUsage();
+  const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
+  const base = baseline ?? before;
+  console.log(JSON.stringify({ requests: done, failed: recorder.run.total - recorder.run.ok, seconds: elapsed, reqPerSec: done / elapsed, seriesSeconds: series, rssBeforeMb: mb(before.rss), rssBaselineMb: mb(base.rss), rssPeakMb: mb(peakRss), rssGrowthMb: mb(peakRss - base.rss), heapBaselineMb: mb(base.heapUsed), heapPeakMb: mb(peakHeap), heapAfterGcMb: mb(after.heapUsed), heapRetainedGrowthMb: mb(after.heapUsed - base.heapUsed) }));
+} else if (mode === "undici") {
+  const pool = new Pool(url, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  const headers = { "content-type": "application/json" };
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let requests = 0;
+  let failed = 0;
+  const one = () =>
+    new Promise<void>((resolve) =>
+      pool.dispatch(
+        { path: "/v1/chat/completions", method: "POST", headers, body: fixedBody },
+        {
+          onRequestStart: () => {},
+          onResponseStart: (_c, status) => void (status === 200 ? requests++ : failed++),
+          onResponseData: () => {},
+          onResponseEnd: () => resolve(),
+          onResponseError: () => {
+            failed++;
+            resolve();
+          },
+        },
+      ),
+    );
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < end) await one();
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.destroy();
+  console.log(JSON.stringify({ requests, failed, seconds: elapsed, reqPerSec: requests / elapsed }));
+} else if (mode === "reader") {
+  const maxTokens = Number(a);
+  const pool = new Pool(url, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  const body = JSON.stringify({ model: "aire-chat", messages: [{ role: "user", content: "bench" }], max_tokens: maxTokens, stream: true });
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  let chunks = 0;
+  let requests = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const res = await pool.request({ path: "/v1/chat/completions", method: "POST", headers: { "content-type": "application/json" }, body });
+        for await (const data of res.body as AsyncIterable<Buffer>) {
+          let i = -1;
+          while ((i = data.indexOf('"content":" ', i + 1)) >= 0) chunks++;
+        }
+        requests++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.destroy();
+  console.log(JSON.stringify({ requests, failed: 0, seconds: elapsed, reqPerSec: requests / elapsed, chunks, chunksPerSec: chunks / elapsed }));
+} else {
+  console.error("usage: traffic-driver.js aire|autocannon|reader <url> <connections> <seconds> …");
+  process.exit(2);
+}
