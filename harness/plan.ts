@@ -21,14 +21,17 @@ export function planText(loaded: LoadedScenario): string {
   for (const p of s.target.reference.providers) lines.push(`  provider ${p.name}: model ${p.model}, ttft ${formatDuration(p.ttft)}, decode ${p.decodeTokensPerSec} tok/s, prefill ${p.prefillTokensPerSec} tok/s`);
   const total = s.phases.reduce((sum, p) => sum + p.duration, 0);
   const arrival = s.traffic.arrival;
-  const segments = arrival.type === "closed" ? undefined : arrivalModel(arrival, total).segments;
+  // The shared arrival and each tenant's own (a closed loop has no expected count).
+  const models = arrival.type === "closed" ? undefined : [arrival, ...s.traffic.tenants.flatMap((t) => (t.arrival && t.arrival.type !== "closed" ? [t.arrival] : []))].map((a) => arrivalModel(a, total).segments);
+  const expected = (from: number, to: number) => models!.reduce((sum, segments) => sum + expectedArrivals(segments, from, to), 0);
   lines.push(`traffic: ${describeArrival(s.traffic.arrival)} to model ${s.traffic.model}, client timeout ${formatDuration(s.traffic.client.timeout)}`);
+  for (const t of s.traffic.tenants) lines.push(`  tenant ${t.name}: ${t.arrival ? `own arrival ${describeArrival(t.arrival)}` : `weight ${t.weight} of the shared arrival`}${t.rpm ? `, rpm ${t.rpm}` : ""}${t.tpm ? `, tpm ${t.tpm}` : ""}`);
   for (const w of s.traffic.mix) lines.push(`  ${w.name} (weight ${w.weight}): ${w.stream ? "stream" : "non-stream"}, prompt tokens ${describeTokens(w.promptTokens)}, max_tokens ${describeTokens(w.maxTokens)}`);
   lines.push("");
   lines.push("timeline:");
   let t = 0;
   for (const phase of s.phases) {
-    lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  ${segments ? `(~${Math.round(expectedArrivals(segments, t, t + phase.duration))} requests)` : "(closed loop: as many requests as the answers allow)"}`);
+    lines.push(`  ${formatDuration(t).padStart(7)} → ${formatDuration(t + phase.duration).padEnd(7)} ${phase.name}  ${models ? `(~${Math.round(expected(t, t + phase.duration))} requests)` : "(closed loop: as many requests as the answers allow)"}`);
     for (const f of phase.faults) lines.push(`                     fault: ${faultDefinition(f).describe(f)}${describeSchedule(f.schedule)}`);
     t += phase.duration;
   }

@@ -53,6 +53,8 @@ export interface PhaseSummary extends WindowSummary {
   faults: string[];
   /** The same figures per workload of the mix. */
   workloads: Record<string, WindowSummary>;
+  /** And per tenant (empty without tenants). */
+  tenants: Record<string, WindowSummary>;
 }
 
 export interface RunReport {
@@ -69,7 +71,7 @@ export interface RunReport {
   target: { kind: "reference"; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
   traffic: { arrival: string; ratePerSec: number | null; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
   phases: PhaseSummary[];
-  total: WindowSummary & { workloads: Record<string, WindowSummary> };
+  total: WindowSummary & { workloads: Record<string, WindowSummary>; tenants: Record<string, WindowSummary> };
   /** One entry per second of traffic, by intended send time. */
   timeSeries: SecondSummary[];
   hypotheses: HypothesisResult[];

@@ -30,11 +30,13 @@ export function renderTerminal(report: RunReport): string {
   ]);
   lines.push(table([header, ...rows]));
   for (const p of report.phases) if (p.faults.length > 0) lines.push(`  ${p.name}: ${p.faults.join("; ")}`);
-  const workloads = Object.entries(report.total.workloads);
-  if (workloads.length > 1) {
+  for (const [title, windows] of [["workload", report.total.workloads], ["tenant", report.total.tenants]] as const) {
+    const entries = Object.entries(windows);
+    // One workload is the phase table again; tenants are worth a table from one on.
+    if (entries.length < (title === "workload" ? 2 : 1)) continue;
     lines.push("");
-    const head = ["workload", "requests", "avail", "errors", "ttft p95", "tpot p50", "e2e p95", "out tokens"];
-    const wrows = workloads.map(([name, w]) => [
+    const head = [title, "requests", "avail", "errors", "ttft p95", "tpot p50", "e2e p95", "out tokens"];
+    const rows = entries.map(([name, w]) => [
       name,
       String(w.requests),
       pct(w.availability),
@@ -44,7 +46,7 @@ export function renderTerminal(report: RunReport): string {
       ms(w.e2e.p95),
       String(w.outputTokens),
     ]);
-    lines.push(table([head, ...wrows]));
+    lines.push(table([head, ...rows]));
   }
   lines.push("");
   lines.push(`traffic: ${report.traffic.scheduled} scheduled (${report.traffic.arrival}${report.traffic.ratePerSec === null ? "" : `, mean ${report.traffic.ratePerSec}/s`}), ${report.traffic.completed} measured, ${report.traffic.cancelled} cancelled, schedule lag p99 ${formatDuration(report.traffic.scheduleLagMs.p99)} (max ${formatDuration(report.traffic.maxScheduleLagMs)}), event-loop lag p99 ${formatDuration(report.traffic.eventLoopLagMs.p99)}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);

@@ -17,6 +17,9 @@ export class Recorder {
   readonly workloads = new Map<string, Map<string, WindowStats>>();
   /** Per workload over the whole run. */
   readonly runWorkloads = new Map<string, WindowStats>();
+  /** Per phase, then per tenant (requests with a tenant only). */
+  readonly tenants = new Map<string, Map<string, WindowStats>>();
+  readonly runTenants = new Map<string, WindowStats>();
   readonly series = new TimeSeries();
   readonly #out: WriteStream;
   readonly #pricing: Pricing | undefined;
@@ -27,6 +30,7 @@ export class Recorder {
     for (const phase of phases) {
       this.windows.set(phase, new WindowStats());
       this.workloads.set(phase, new Map());
+      this.tenants.set(phase, new Map());
     }
   }
 
@@ -42,6 +46,11 @@ export class Recorder {
     const byWorkload = this.workloads.get(sample.phase);
     if (byWorkload) of(byWorkload, sample.workload).add(sample);
     of(this.runWorkloads, sample.workload).add(sample);
+    if (sample.tenant !== undefined) {
+      const byTenant = this.tenants.get(sample.phase);
+      if (byTenant) of(byTenant, sample.tenant).add(sample);
+      of(this.runTenants, sample.tenant).add(sample);
+    }
     this.series.add(sample);
   }
 

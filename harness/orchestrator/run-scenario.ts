@@ -87,15 +87,17 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     if (interrupted()) throw options.signal!.reason;
     log(`stack ready: gateway ${stack.gatewayUrl}, toxiproxy ${stack.toxiproxyUrl}`);
 
-    const warm = await warmUp(stack.gatewayUrl, scenario.traffic, options.signal ?? new AbortController().signal);
+    const firstKey = Object.values(stack.tenantKeys)[0];
+    const warm = await warmUp(stack.gatewayUrl, scenario.traffic, options.signal ?? new AbortController().signal, firstKey);
     events.append("warmup", { ...warm });
     if (interrupted()) throw options.signal!.reason;
 
-    const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl });
+    const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
     const start = performance.now() + 50;
-    events.append("traffic_start", { arrival: describeArrival(scenario.traffic.arrival), meanRatePerSec: meanRate(scenario) });
+    events.append("traffic_start", { arrival: describeTraffic(scenario), meanRatePerSec: meanRate(scenario) });
     traffic = runTraffic({
       baseUrl: stack.gatewayUrl,
+      tenantKeys: stack.tenantKeys,
       traffic: scenario.traffic,
       seed: scenario.seed,
       phases: scenario.phases,
@@ -236,7 +238,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
         ? `the generator fell ${Math.round(trafficResult.maxScheduleLagMs)} ms behind its schedule (budget ${budget.max} ms)`
         : undefined;
   const trafficValid = invalidReason === undefined;
-  const hypotheses = status === "completed" ? scoreHypotheses(scenario.hypotheses, recorder.windows, { trafficValid, ...(invalidReason ? { invalidReason } : {}) }) : [];
+  const hypotheses = status === "completed" ? scoreHypotheses(scenario.hypotheses, recorder.windows, { trafficValid, ...(invalidReason ? { invalidReason } : {}), scoped: (phase, scope) => (scope.tenant !== undefined ? recorder.tenants.get(phase)?.get(scope.tenant) : recorder.workloads.get(phase)?.get(scope.workload!)) }) : [];
   const verdict: RunReport["verdict"] =
     status === "interrupted" ? "INTERRUPTED" : status === "error" ? "ERROR" : hypotheses.length === 0 ? "NO_HYPOTHESES" : hypotheses.every((h) => h.verdict === "PASS") ? "PASS" : hypotheses.some((h) => h.verdict === "FAIL") ? "FAIL" : "INCONCLUSIVE";
   const exitCode = status === "interrupted" ? 130 : status === "error" ? (isHarnessError(error) ? error.exitCode : 3) : verdict === "PASS" || verdict === "NO_HYPOTHESES" ? 0 : 1;
@@ -252,7 +254,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     endedAt: new Date().toISOString(),
     ...(error ? { error: describeError(error) } : {}),
     target: { kind: "reference", gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) }, components: stack?.components ?? [] },
-    traffic: { arrival: describeArrival(scenario.traffic.arrival), ratePerSec: meanRate(scenario), ...trafficResult, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
+    traffic: { arrival: describeTraffic(scenario), ratePerSec: meanRate(scenario), ...trafficResult, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
     phases: scenario.phases.map((p, i) => ({
       name: p.name,
       startMs: phaseStarts[i] ?? -1,
@@ -260,8 +262,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       faults: p.faults.map((f) => faultDefinition(f).describe(f)),
       ...summarizeWindow(recorder.windows.get(p.name)!),
       workloads: summarizeWindows(recorder.workloads.get(p.name)),
+      tenants: summarizeWindows(recorder.tenants.get(p.name)),
     })),
-    total: { ...summarizeWindow(recorder.run), workloads: summarizeWindows(recorder.runWorkloads) },
+    total: { ...summarizeWindow(recorder.run), workloads: summarizeWindows(recorder.runWorkloads), tenants: summarizeWindows(recorder.runTenants) },
     timeSeries: recorder.series.summarize(),
     hypotheses,
   };
@@ -277,5 +280,14 @@ function meanRate(scenario: Scenario): number | null {
   const arrival = scenario.traffic.arrival;
   if (arrival.type === "closed") return null;
   if (total === 0) return 0;
-  return Math.round((lambda(arrivalModel(arrival, total).segments, total) / (total / 1000)) * 1000) / 1000;
+  // Tenants' own arrivals add to the shared one (the schema keeps them open-loop).
+  const own = scenario.traffic.tenants.flatMap((t) => (t.arrival && t.arrival.type !== "closed" ? [t.arrival] : []));
+  const expected = [arrival, ...own].reduce((sum, a) => sum + lambda(arrivalModel(a, total).segments, total), 0);
+  return Math.round((expected / (total / 1000)) * 1000) / 1000;
+}
+
+/** The shared arrival process, and each tenant's own. */
+function describeTraffic(scenario: Scenario): string {
+  const own = scenario.traffic.tenants.filter((t) => t.arrival).map((t) => `; tenant ${t.name}: ${describeArrival(t.arrival!)}`);
+  return describeArrival(scenario.traffic.arrival) + own.join("");
 }

@@ -124,11 +124,25 @@ const arrivalSchema = z.discriminatedUnion(
   },
 );
 
+/** A tenant: its own API key (made per run); shares `traffic.arrival` by weight, or sends on its own `arrival` too. */
+const tenantSchema = closed({
+  name: identifier,
+  /** Share of `traffic.arrival` (among the tenants without an arrival of their own). */
+  weight: z.number().positive().default(1),
+  /** The tenant's own arrival process, on top of `traffic.arrival` (a noisy tenant, a batch job). */
+  arrival: arrivalSchema.optional(),
+  /** Limits the reference gateway enforces on this tenant's key (OpenAI-style 429s). */
+  rpm: z.number().positive().optional(),
+  tpm: z.number().positive().optional(),
+});
+
 const trafficSchema = closed({
   /** The model name requests ask the gateway for. */
   model: z.string().min(1).default("aire-chat"),
   arrival: arrivalSchema,
   mix: z.array(workloadSchema).min(1).prefault([{}]),
+  /** Tenants, each with its own API key; none = one anonymous caller. */
+  tenants: z.array(tenantSchema).default([]),
   client: closed({
     /** An attempt still running after this time counts as a `timeout` error. */
     timeout: duration.prefault("60s"),
@@ -141,6 +155,16 @@ const trafficSchema = closed({
     /** The user gives up when no first token arrived this long after the intended send time (class `timeout`, `abandoned`). */
     abandonAfterTtft: duration.optional(),
   }).prefault({}),
+}).superRefine((t, ctx) => {
+  const names = new Set<string>();
+  t.tenants.forEach((tenant, i) => {
+    if (names.has(tenant.name)) ctx.addIssue({ code: "custom", path: ["tenants", i, "name"], message: `tenant "${tenant.name}" is defined twice` });
+    names.add(tenant.name);
+    if (tenant.arrival?.type === "closed") ctx.addIssue({ code: "custom", path: ["tenants", i, "arrival", "type"], message: "a tenant's own arrival must be open-loop (constant, poisson, gamma, ramp, steps or spike)" });
+  });
+  if (t.tenants.length > 0 && t.tenants.every((tenant) => tenant.arrival)) {
+    ctx.addIssue({ code: "custom", path: ["tenants"], message: "every tenant has an arrival of its own, so nobody would send traffic.arrival: leave at least one tenant without one" });
+  }
 });
 
 /** USD per million tokens, per model (the response's `model`, else the requested one). */
@@ -216,7 +240,18 @@ export const scenarioSchema = closed({
       }
     }),
   );
+  const tenants = new Set(scenario.traffic.tenants.map((t) => t.name));
+  const workloads = new Set(scenario.traffic.mix.map((w) => w.name));
   scenario.hypotheses.forEach((hypothesis, i) => {
+    hypothesis.expect.forEach((assertion, j) => {
+      const { tenant, workload } = assertion.scope ?? {};
+      if (tenant !== undefined && !tenants.has(tenant)) {
+        ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no tenant named "${tenant}" (tenants: ${[...tenants].join(", ") || "none"})` });
+      }
+      if (workload !== undefined && !workloads.has(workload)) {
+        ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no workload named "${workload}" (workloads: ${[...workloads].join(", ")})` });
+      }
+    });
     if (!phases.has(hypothesis.during)) {
       ctx.addIssue({ code: "custom", path: ["hypotheses", i, "during"], message: `no phase named "${hypothesis.during}" (phases: ${[...phases].join(", ")})` });
     }
@@ -232,5 +267,6 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type ProviderSpec = Scenario["target"]["reference"]["providers"][number];
 export type GatewaySpec = Scenario["target"]["reference"]["gateway"];
 export type WorkloadSpec = Scenario["traffic"]["mix"][number];
+export type TenantSpec = Scenario["traffic"]["tenants"][number];
 export type PhaseSpec = Scenario["phases"][number];
 export type HypothesisSpec = Scenario["hypotheses"][number];

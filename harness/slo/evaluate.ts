@@ -2,9 +2,9 @@
  * Scoring, as a pure function: hypotheses × per-window statistics → verdicts. An SLO breach is data.
  * @module
  */
-import type { WindowStats } from "../metrics/window-stats.js";
+import { WindowStats } from "../metrics/window-stats.js";
 import type { HypothesisSpec } from "../scenario/schema.js";
-import { compare, type Assertion } from "./expression.js";
+import { compare, type Assertion, type Scope } from "./expression.js";
 
 export type Verdict = "PASS" | "FAIL" | "INCONCLUSIVE";
 
@@ -33,18 +33,30 @@ export interface ScoreContext {
   /** False when the generator fell behind its schedule: nothing it measured may PASS. */
   trafficValid: boolean;
   invalidReason?: string;
+  /** The windows of one tenant or workload within a phase, for assertions with a filter. */
+  scoped?: (phase: string, scope: Scope) => WindowStats | undefined;
 }
 
 export function scoreHypotheses(hypotheses: readonly HypothesisSpec[], windows: ReadonlyMap<string, WindowStats>, context: ScoreContext): HypothesisResult[] {
   return hypotheses.map((h) => {
     const stats = windows.get(h.during);
     const samples = stats?.total ?? 0;
-    const assertions = h.expect.map((a) => scoreAssertion(a, stats));
+    const assertions = h.expect.map((a) => {
+      if (!a.scope) return scoreAssertion(a, stats);
+      const scoped = context.scoped?.(h.during, a.scope) ?? new WindowStats();
+      const result = scoreAssertion(a, scoped);
+      // A filtered assertion needs the samples itself: a tenant that sent little proves little.
+      if (result.verdict === "PASS" && scoped.total < h.minSamples) {
+        const who = a.scope.tenant !== undefined ? `tenant ${a.scope.tenant}` : `workload ${a.scope.workload}`;
+        return { ...result, verdict: "INCONCLUSIVE" as const, note: `${scoped.total} samples for ${who}, fewer than the ${h.minSamples} required` };
+      }
+      return result;
+    });
     const base = { name: h.name, during: h.during, samples, assertions };
     if (!context.trafficValid) return { ...base, verdict: "INCONCLUSIVE", reason: context.invalidReason ?? "the traffic generator fell behind its schedule" };
     if (samples < h.minSamples) return { ...base, verdict: "INCONCLUSIVE", reason: `${samples} samples in "${h.during}", fewer than the ${h.minSamples} required` };
     if (assertions.some((a) => a.verdict === "FAIL")) return { ...base, verdict: "FAIL" };
-    if (assertions.some((a) => a.verdict === "INCONCLUSIVE")) return { ...base, verdict: "INCONCLUSIVE", reason: "an assertion had no data" };
+    if (assertions.some((a) => a.verdict === "INCONCLUSIVE")) return { ...base, verdict: "INCONCLUSIVE", reason: assertions.find((a) => a.verdict === "INCONCLUSIVE")?.note ?? "an assertion had no data" };
     return { ...base, verdict: "PASS" };
   });
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { HarnessError } from "../errors.js";
@@ -26,6 +27,8 @@ export interface ReferenceStack {
   /** Each provider's front (its admin API) and the per-run admin token. */
   providers: Map<string, { url: string; adminToken: string }>;
   components: { label: string; pid: number; url: string }[];
+  /** Each tenant's API key for the gateway, made for this run (never written to the results). */
+  tenantKeys: Record<string, string>;
 }
 
 /** Resolves the gateway profile and the scenario's overrides into the gateway's policy. */
@@ -36,10 +39,10 @@ export function gatewayPolicy(gateway: Scenario["target"]["reference"]["gateway"
 
 export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog): Promise<ReferenceStack> {
   const components: ReferenceStack["components"] = [];
-  const start = async (kind: "provider" | "gateway", label: string, config: object | undefined) => {
+  const start = async (kind: "provider" | "gateway", label: string, config: object | undefined, configDir = dir) => {
     const args: string[] = [];
     if (config) {
-      const file = join(dir, `stack-${label}.json`);
+      const file = join(configDir, `stack-${label}.json`);
       await writeFile(file, JSON.stringify(config, null, 2));
       args.push("--config", file);
     }
@@ -135,7 +138,16 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
       for (const pod of pods) events.append("component_ready", { component: `provider-${p.name}-pod-${pod.index}`, kind: "pod", pid: pod.pid, parent: `provider-${p.name}` });
     }),
   );
-  const gateway = await start("gateway", "gateway", gatewayConfig);
+  // Tenants get API keys made for this run; the gateway's config then holds them, so it is written
+  // outside the results directory and removed when the stack stops.
+  const tenantKeys = Object.fromEntries(scenario.traffic.tenants.map((t) => [t.name, `sk-aire-${t.name}-${randomBytes(12).toString("hex")}`]));
+  let configDir = dir;
+  if (scenario.traffic.tenants.length > 0) {
+    gatewayConfig.auth = { keys: scenario.traffic.tenants.map((t) => ({ key: tenantKeys[t.name]!, name: t.name, ...(t.rpm ? { rpm: t.rpm } : {}), ...(t.tpm ? { tpm: t.tpm } : {}) })) };
+    configDir = await mkdtemp(join(tmpdir(), "aire-gateway-"));
+    teardown.defer("remove the gateway's key file", () => rm(configDir, { recursive: true, force: true }));
+  }
+  const gateway = await start("gateway", "gateway", gatewayConfig, configDir);
   const providerFronts = new Map(providers.map((p, i) => [p.name, { url: providerServices[i]!.url, adminToken: adminTokens.get(p.name)! }]));
-  return { gatewayUrl: gateway.url, toxiproxy, toxiproxyUrl: backend.url, proxyName, providers: providerFronts, components };
+  return { gatewayUrl: gateway.url, toxiproxy, toxiproxyUrl: backend.url, proxyName, providers: providerFronts, components, tenantKeys };
 }

@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Pool } from "undici";
 import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
-import { hashString, seededRandom } from "../random/prng.js";
+import { hashString, seededRandom, type Random } from "../random/prng.js";
 import { arrivalOffsets, type ArrivalSpec } from "./arrival.js";
 import { drawTokens } from "./distribution.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -20,8 +20,12 @@ import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
 export interface TrafficOptions {
   /** Base URL of the OpenAI-compatible target, e.g. http://127.0.0.1:4000 */
   baseUrl: string;
+  /** Sent as `authorization: Bearer …` when there are no tenants. */
   apiKey?: string;
-  traffic: Scenario["traffic"];
+  /** Each tenant's API key, by tenant name (required for every tenant of `traffic.tenants`). */
+  tenantKeys?: Readonly<Record<string, string>>;
+  /** The scenario's traffic block (`tenants` may be left out: one anonymous caller). */
+  traffic: TrafficSpec;
   seed: number;
   /** Phases in order; traffic runs for their total duration. */
   phases: readonly { name: string; duration: number }[];
@@ -36,6 +40,8 @@ export interface TrafficOptions {
   prepared?: PreparedTraffic;
 }
 
+export type TrafficSpec = Omit<Scenario["traffic"], "tenants"> & { tenants?: Scenario["traffic"]["tenants"] };
+
 export interface PreparedTraffic {
   books: PromptBook[];
   /** The connection pool, with `client.warmConnections` connections already open (runTraffic takes it over and closes it). */
@@ -47,7 +53,7 @@ export interface PreparedTraffic {
  * given the target, the connections it will use: the first measured requests should not pay the
  * generator's own TCP connects, which clients with keep-alive pay once. Call it before fixing `start`.
  */
-export async function prepareTraffic(traffic: Scenario["traffic"], seed: number, target?: { baseUrl: string; apiKey?: string }): Promise<PreparedTraffic> {
+export async function prepareTraffic(traffic: TrafficSpec, seed: number, target?: { baseUrl: string; apiKey?: string }): Promise<PreparedTraffic> {
   const books = await Promise.all(traffic.mix.map((_, i) => PromptBook.create(seed * 31 + i)));
   if (!target) return { books };
   const { origin } = new URL(target.baseUrl);
@@ -85,6 +91,20 @@ export interface TrafficResult {
   eventLoopLagMs: { p99: number; max: number };
 }
 
+/** A source of requests: its random draws and the tenants it picks from (by weight; none = anonymous). */
+interface Stream {
+  random: Random;
+  tenants: readonly { name: string; weight: number; headers: Record<string, string> }[];
+}
+
+function pickTenant(stream: Stream): Stream["tenants"][number] | undefined {
+  const { tenants } = stream;
+  // One tenant (or none) draws nothing, so adding a single tenant does not move the other draws.
+  if (tenants.length <= 1) return tenants[0];
+  let pick = stream.random() * tenants.reduce((sum, t) => sum + t.weight, 0);
+  return tenants.find((t) => (pick -= t.weight) < 0) ?? tenants.at(-1);
+}
+
 export async function runTraffic(options: TrafficOptions): Promise<TrafficResult> {
   const { traffic, phases } = options;
   const url = new URL(options.baseUrl);
@@ -92,7 +112,6 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const warmed = options.prepared?.pool;
   const pool = warmed && warmed.origin === url.origin ? warmed.pool : newPool(url.origin, traffic.client.connections);
   if (warmed && warmed.pool !== pool) await warmed.pool.destroy();
-  const random = seededRandom(options.seed);
   // Retry jitter draws from its own stream: retries happen in completion order, which must not move the other draws.
   const retryRandom = seededRandom(hashString("retry", options.seed));
   const quality = traffic.mix.map((w) => new QualityPlanner(w.quality));
@@ -102,7 +121,16 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const total = bounds.at(-1)?.end ?? 0;
   // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
   const arrival = traffic.arrival;
-  const headers: Record<string, string> = { "content-type": "application/json", ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
+  const headersFor = (key: string | undefined): Record<string, string> => ({ "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) });
+  const tenants = (traffic.tenants ?? []).map((t) => {
+    const key = options.tenantKeys?.[t.name];
+    if (key === undefined) throw new Error(`no API key for tenant "${t.name}"`);
+    return { ...t, headers: headersFor(key) };
+  });
+  // The shared arrival draws from the run's seed (as without tenants); a tenant's own arrival from its name.
+  const mainStream: Stream = { random: seededRandom(options.seed), tenants: tenants.filter((t) => !t.arrival) };
+  const anonymous = headersFor(options.apiKey);
+  let nextId = 0;
   const live = new LiveRequests();
   const onAbort = () => live.cancelAll();
   options.signal.addEventListener("abort", onAbort, { once: true });
@@ -115,7 +143,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const model = JSON.stringify(traffic.model);
   const abandonAfterTtftMs = traffic.client.abandonAfterTtft;
   /** Builds request i (all its random draws, its body): done ahead of its due time, so sending it costs only the send. */
-  const build = (i: number, offset: number): RequestPlan => {
+  const build = (offset: number, stream: Stream): RequestPlan => {
+    const { random } = stream;
     const due = options.start + offset;
     // From the offset, not from due − start: that difference of large floats puts a request due
     // exactly on a phase boundary into the phase before it.
@@ -123,6 +152,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     let pick = random() * totalWeight;
     const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));
     const workload = traffic.mix[index]!;
+    const tenant = pickTenant(stream);
     const promptTokens = drawTokens(workload.promptTokens, random);
     const prompt = books[index]!.prompt(promptTokens, random);
     const maxTokens = drawTokens(workload.maxTokens, random);
@@ -133,14 +163,14 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     if (check.responseFormat) body += `,"response_format":${JSON.stringify(check.responseFormat)}`;
     body += "}";
     const plan: RequestPlan = {
-      id: i,
+      id: nextId++,
       phase,
       workload: workload.name,
       scheduled: due,
       origin: options.start,
       body,
       stream: workload.stream,
-      headers,
+      headers: tenant?.headers ?? anonymous,
       timeoutMs: traffic.client.timeout,
       retries: traffic.client.retries,
       random: retryRandom,
@@ -148,6 +178,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     };
     if (abandonAfterTtftMs !== undefined) plan.abandonAfterTtftMs = abandonAfterTtftMs;
     if (check.check) plan.check = check.check;
+    if (tenant) plan.tenant = tenant.name;
     return plan;
   };
 
@@ -164,9 +195,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   };
 
   /** Closed loop: each virtual user sends, waits for the answer, thinks, and sends again until the end. */
-  const closedLoop = async (vus: number, thinkTime: number) => {
+  const closedLoop = async (vus: number, thinkTime: number, stream: Stream) => {
     const end = options.start + total;
-    let i = 0;
     // One abort listener for every sleeping user (not one each: thousands of users may think at once).
     const sleepers = new Set<() => void>();
     const nap = (ms: number) =>
@@ -183,10 +213,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     options.signal.addEventListener("abort", wakeAll, { once: true });
     const user = async () => {
       await nap(Math.max(0, options.start - performance.now()));
-      while (i < options.maxRequests && !options.signal.aborted) {
+      while (nextId < options.maxRequests && !options.signal.aborted) {
         const now = performance.now();
         if (now >= end) return;
-        const plan = build(i++, now - options.start);
+        const plan = build(now - options.start, stream);
         plan.dispatched = performance.now();
         lag.record(0);
         result.scheduled++;
@@ -202,17 +232,16 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   };
 
   /** Open loop: each request is sent when it is due, whatever the earlier ones are doing. */
-  const openLoop = (spec: ArrivalSpec) =>
+  const openLoop = (spec: ArrivalSpec, arrivalSeed: number, stream: Stream) =>
     new Promise<void>((resolve) => {
       // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
-      const offsets = arrivalOffsets(spec, total, seededRandom(hashString("arrival", options.seed)));
-      let i = 0;
+      const offsets = arrivalOffsets(spec, total, seededRandom(arrivalSeed));
       let next = offsets.next();
       // Requests built ahead, in due order: those due within the next few ms.
       const ahead: RequestPlan[] = [];
       const buildAhead = (horizon: number) => {
-        while (ahead.length < 256 && i < options.maxRequests && !next.done && (ahead.length === 0 || options.start + next.value <= horizon)) {
-          ahead.push(build(i++, next.value));
+        while (ahead.length < 256 && nextId < options.maxRequests && !next.done && (ahead.length === 0 || options.start + next.value <= horizon)) {
+          ahead.push(build(next.value, stream));
           next = offsets.next();
         }
       };
@@ -262,8 +291,11 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     });
 
   try {
-    if (arrival.type === "closed") await closedLoop(arrival.vus, arrival.thinkTime);
-    else await openLoop(arrival);
+    await Promise.all([
+      arrival.type === "closed" ? closedLoop(arrival.vus, arrival.thinkTime, mainStream) : openLoop(arrival, hashString("arrival", options.seed), mainStream),
+      // Tenants with an arrival of their own send on it too, each from its own seeded draws.
+      ...tenants.filter((t) => t.arrival).map((t) => openLoop(t.arrival as ArrivalSpec, hashString(`arrival:${t.name}`, options.seed), { random: seededRandom(hashString(`tenant:${t.name}`, options.seed)), tenants: [t] })),
+    ]);
     // Let the last requests finish (bounded), then cancel what is left.
     // The drain is counted from the end of the last phase, however early the last request was due.
     const drain = setTimeout(() => live.cancelAll(), Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout));

@@ -242,6 +242,35 @@ describe("provider faults in a run", () => {
   }, 60_000);
 });
 
+describe("tenants", () => {
+  test("each tenant has its own key: the noisy one's flood meets its RPM limit, the quiet one is served; keys stay out of the results", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-e2e-tenants-"));
+    try {
+      const result = await runCli(["run", "test/fixtures/scenarios/tenants.yaml", "--out", dir]);
+      expect(result.stderr).toBe("");
+      const run = await onlyRunDir(dir);
+      const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+      const { quiet, noisy } = summary.total.tenants;
+      expect(quiet.requests).toBe(40);
+      expect(quiet.availability).toBe(1);
+      expect(noisy.requests).toBe(160);
+      // 60 requests of burst, then one a second: ~64 served, the rest refused with 429 at the gateway.
+      expect(noisy.errors.http_429).toBeGreaterThan(80);
+      expect(noisy.ok).toBeGreaterThanOrEqual(60);
+      expect(noisy.ok).toBeLessThan(75);
+      expect(summary.phases[0].tenants.noisy.requests).toBe(160);
+      expect(result.stdout).toMatch(/tenant\s+requests\s+avail/);
+      expect(summary.hypotheses[0].verdict).toBe("PASS");
+      expect(summary.hypotheses[0].assertions[0].samples).toBe(40);
+      expect(result.code).toBe(0);
+      // The keys were made for the run and never written where results are kept.
+      for (const file of await readdir(run)) expect(await readFile(join(run, file), "utf8")).not.toContain("sk-aire-");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe("fault schedules in a run", () => {
   test("at/for/every windows and ramp steps are applied and reverted on time, each in the ledger", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aire-e2e-schedule-"));

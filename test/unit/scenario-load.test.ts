@@ -80,6 +80,22 @@ describe("loading scenarios", () => {
     ]);
   });
 
+  test("tenants: names are unique, someone sends traffic.arrival, filters name real tenants and workloads", () => {
+    const text = minimal
+      .replace("  arrival: { rate: 5/s }", "  arrival: { rate: 5/s }\n  tenants:\n    - { name: a, arrival: { rate: 1/s } }\n    - { name: a, arrival: { type: closed, vus: 2 } }")
+      .concat("hypotheses:\n  - { name: h, during: only, expect: ['availability{tenant=b} >= 99%', 'ttft.p95{workload=rag} < 1s'] }\n");
+    const result = parseScenario(text, "t.yaml");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "traffic.tenants: every tenant has an arrival of its own, so nobody would send traffic.arrival: leave at least one tenant without one",
+      'traffic.tenants[1].name: tenant "a" is defined twice',
+      "traffic.tenants[1].arrival.type: a tenant's own arrival must be open-loop (constant, poisson, gamma, ramp, steps or spike)",
+      'hypotheses[0].expect[0]: no tenant named "b" (tenants: a)',
+      'hypotheses[0].expect[1]: no workload named "rag" (workloads: chat)',
+    ]);
+  });
+
   test("YAML syntax errors are positioned too", () => {
     const result = parseScenario("name: [unclosed\n", "bad.yaml");
     expect(result.ok).toBe(false);
