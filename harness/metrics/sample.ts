@@ -1,5 +1,6 @@
 /** One logical request as the traffic engine measured it: a line of `samples.jsonl`. @module */
 import type { ErrorClass } from "../slo/expression.js";
+import type { Reply } from "../traffic/session.js";
 
 export interface Sample {
   id: number;
@@ -45,4 +46,11 @@ export interface Sample {
   /** The user gave up: no first token within `client.abandonAfterTtft`. */
   abandoned?: boolean;
   tenant?: string;
+  /** The agent session (its first request's id) and the turn within it. */
+  session?: number;
+  turn?: number;
+  /** The function the answer called, when it was a tool call. */
+  toolCall?: string;
+  /** The answer itself, kept for the next request of a session (not written to samples.jsonl). */
+  reply?: Reply;
 }

@@ -39,7 +39,7 @@ export class Recorder {
       const cost = this.#pricing.cost(sample);
       sample.cost = cost === undefined ? null : Math.round(cost * 1e9) / 1e9;
     }
-    const { gaps, ...line } = sample;
+    const { gaps, reply, ...line } = sample;
     this.#out.write(`${JSON.stringify(line)}\n`);
     this.windows.get(sample.phase)?.add(sample);
     this.run.add(sample);

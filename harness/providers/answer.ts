@@ -9,10 +9,19 @@
 import { faker } from "@faker-js/faker/locale/en";
 import { hashString, seededRandom, type Random } from "../random/prng.js";
 import { textOf } from "./tokens.js";
+import type { ToolCall } from "./openai-wire.js";
 
 export interface AnswerPlan {
+  /** Content pieces, or the pieces of a tool call's arguments. */
   tokens: string[];
-  finish: "stop" | "length";
+  finish: "stop" | "length" | "tool_calls";
+  toolCall?: ToolCall;
+}
+
+/** The request's `tools` and `tool_choice`, as sent. */
+export interface ToolRequest {
+  tools: unknown;
+  choice: unknown;
 }
 
 export interface OutputLength {
@@ -33,12 +42,18 @@ export class AnswerBook {
     this.#vocabulary = Array.from({ length: 1024 }, () => faker.lorem.word());
   }
 
-  plan(messages: readonly { role: string; content: unknown }[], maxTokens: number | undefined, responseFormat: unknown, degrade?: "empty" | "repeat" | "off-topic"): AnswerPlan {
+  plan(messages: readonly { role: string; content: unknown }[], maxTokens: number | undefined, responseFormat: unknown, degrade?: "empty" | "repeat" | "off-topic", tools?: ToolRequest): AnswerPlan {
     const prompt = messages.map((m) => textOf(m.content)).join("\n");
     const random = seededRandom(hashString(prompt, this.seed));
     const limit = maxTokens ?? Number.POSITIVE_INFINITY;
     const cap = (tokens: string[]): AnswerPlan => (tokens.length > limit ? { tokens: tokens.slice(0, limit), finish: "length" } : { tokens, finish: "stop" });
     if (degrade === "empty") return { tokens: [], finish: "stop" };
+    const call = degrade === undefined ? this.#toolCall(messages, tools, random) : undefined;
+    if (call) {
+      const tokens = pieces(JSON.stringify(generate(call.parameters, random, this.#vocabulary, 0)));
+      // Arguments cut short by max_tokens are what a real model sends too: invalid JSON, finish "length".
+      return tokens.length > limit ? { tokens: tokens.slice(0, limit), finish: "length", toolCall: call.toolCall } : { tokens, finish: "tool_calls", toolCall: call.toolCall };
+    }
     const drawn = Math.max(1, Math.round(lognormal(random, this.length.median, this.length.p99)));
     if (degrade === "repeat") return cap(Array.from({ length: Math.min(drawn, limit) }, () => ` ${this.#vocabulary[0]}`));
     if (degrade !== "off-topic") {
@@ -50,6 +65,23 @@ export class AnswerBook {
     }
     const words = Array.from({ length: Math.min(drawn, limit) }, () => ` ${this.#vocabulary[Math.floor(random() * this.#vocabulary.length)]}`);
     return { tokens: words, finish: drawn >= limit ? "length" : "stop" };
+  }
+
+  /**
+   * Whether to answer with a tool call: when the request offers tools and asks for one
+   * (`tool_choice: required` or a named function), or leaves it to the model (`auto`) while the
+   * last message is the user's (after a tool result, the model answers in words).
+   */
+  #toolCall(messages: readonly { role: string }[], request: ToolRequest | undefined, random: Random): { toolCall: ToolCall; parameters: unknown } | undefined {
+    const tools = Array.isArray(request?.tools) ? (request.tools as { function: { name: string; parameters?: unknown } }[]) : [];
+    if (tools.length === 0) return undefined;
+    const choice = request?.choice;
+    const named = typeof choice === "object" && choice !== null ? (choice as { function?: { name?: unknown } }).function?.name : undefined;
+    const wanted = named !== undefined || choice === "required" || ((choice === undefined || choice === "auto") && messages.at(-1)?.role === "user");
+    if (!wanted || choice === "none") return undefined;
+    const tool = tools.find((t) => t.function.name === named) ?? tools[Math.floor(random() * tools.length)]!;
+    const id = `call_${Math.floor(random() * 2 ** 48).toString(36).padStart(10, "0")}`;
+    return { toolCall: { id, name: tool.function.name }, parameters: tool.function.parameters ?? { type: "object", properties: {} } };
   }
 }
 

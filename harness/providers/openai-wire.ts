@@ -38,7 +38,17 @@ export class ChunkWriter {
     return this.#frame(`[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}],"usage":null}`);
   }
 
-  finish(reason: "stop" | "length"): string {
+  /** The first chunk of a tool call: its id, name and no arguments yet. */
+  toolCallStart(id: string, name: string): string {
+    return this.#frame(`[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]},"logprobs":null,"finish_reason":null}],"usage":null}`);
+  }
+
+  /** A piece of the tool call's arguments. */
+  toolCallArguments(piece: string): string {
+    return this.#frame(`[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(piece)}}}]},"logprobs":null,"finish_reason":null}],"usage":null}`);
+  }
+
+  finish(reason: "stop" | "length" | "tool_calls"): string {
     return this.#frame(`[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}],"usage":null}`);
   }
 
@@ -54,13 +64,16 @@ export class ChunkWriter {
 export const DONE_FRAME = "data: [DONE]\n\n";
 
 /** The whole non-stream `chat.completion` body. */
-export function completionBody(id: string, created: number, model: string, content: string, finishReason: "stop" | "length", u: Usage) {
+export function completionBody(id: string, created: number, model: string, content: string, finishReason: "stop" | "length" | "tool_calls", u: Usage, toolCall?: ToolCall) {
+  const message = toolCall
+    ? { role: "assistant", content: null, refusal: null, annotations: [], tool_calls: [{ id: toolCall.id, type: "function", function: { name: toolCall.name, arguments: content } }] }
+    : { role: "assistant", content, refusal: null, annotations: [] };
   return {
     id,
     object: "chat.completion",
     created,
     model,
-    choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
     usage: {
       ...u,
       prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
@@ -69,6 +82,12 @@ export function completionBody(id: string, created: number, model: string, conte
     service_tier: "default",
     system_fingerprint: "fp_aire",
   };
+}
+
+/** A function call the model makes: its id and name (the arguments are the answer's tokens). */
+export interface ToolCall {
+  id: string;
+  name: string;
 }
 
 /** The subset of a chat-completions request every component reads. */
@@ -95,6 +114,15 @@ export function parseChatRequest(body: unknown): { ok: true; value: ChatRequest 
   const max = b.max_completion_tokens ?? b.max_tokens;
   if (max !== undefined && max !== null && !(Number.isInteger(max) && (max as number) > 0)) {
     return { ok: false, message: "Invalid 'max_tokens': expected a positive integer.", param: b.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens" };
+  }
+  if (b.tools !== undefined && b.tools !== null) {
+    if (!Array.isArray(b.tools)) return { ok: false, message: "Invalid type for 'tools': expected an array.", param: "tools" };
+    for (const [i, t] of (b.tools as unknown[]).entries()) {
+      const fn = (t as { type?: unknown; function?: { name?: unknown } } | null)?.function;
+      if ((t as { type?: unknown } | null)?.type !== "function" || typeof fn?.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(fn.name)) {
+        return { ok: false, message: `Invalid 'tools[${i}]': expected { type: 'function', function: { name, parameters } }.`, param: `tools[${i}]` };
+      }
+    }
   }
   const streamOptions = b.stream_options as { include_usage?: unknown } | undefined;
   return {

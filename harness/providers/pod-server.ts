@@ -38,7 +38,7 @@ export async function startPodServer(config: ProviderConfig, coldStartMs: number
     const parsed = parseChatRequest(body);
     if (!parsed.ok) return json(res, 400, errorBody(parsed.message, "invalid_request_error", null, parsed.param));
     const counted = Number(req.headers["x-aire-prompt-tokens"]);
-    await pod.serve({ ...parsed.value, responseFormat: body.response_format }, res, Number.isInteger(counted) && counted > 0 ? counted : undefined);
+    await pod.serve({ ...parsed.value, responseFormat: body.response_format, tools: body.tools, toolChoice: body.tool_choice }, res, Number.isInteger(counted) && counted > 0 ? counted : undefined);
   };
   return startHttpServer(handler, listen);
 }

@@ -18,6 +18,9 @@ import { countChatTokens } from "./tokens.js";
 
 export interface CompletionRequest extends ChatRequest {
   responseFormat: unknown;
+  /** `tools` and `tool_choice` as sent. */
+  tools?: unknown;
+  toolChoice?: unknown;
 }
 
 export class Pod {
@@ -62,7 +65,7 @@ export class Pod {
     const ttft = this.#hit("ttft");
     const slowdown = this.#hit("decode-slowdown")?.factor ?? 1;
     const degrade = this.#hit("degrade")?.mode;
-    const plan = this.#answers.plan(request.messages, request.maxTokens, request.responseFormat, degrade);
+    const plan = this.#answers.plan(request.messages, request.maxTokens, request.responseFormat, degrade, { tools: request.tools, choice: request.toolChoice });
     const id = `chatcmpl-${randomUUID().replaceAll("-", "").slice(0, 24)}`;
     const created = Math.floor(Date.now() / 1000);
     const headers = { "x-request-id": `req_${randomUUID().replaceAll("-", "")}`, "openai-version": "2020-10-01", "openai-organization": "org-aire" };
@@ -94,7 +97,8 @@ export class Pod {
       if (!request.stream) {
         for (let i = 1; i < plan.tokens.length; i++) if (!(await nextToken())) return;
         done();
-        return json(res, 200, completionBody(id, created, config.model, plan.tokens.join("").trimStart(), plan.finish, usage(reported(promptTokens), reported(plan.tokens.length))), headers);
+        const text = plan.toolCall ? plan.tokens.join("") : plan.tokens.join("").trimStart();
+        return json(res, 200, completionBody(id, created, config.model, text, plan.finish, usage(reported(promptTokens), reported(plan.tokens.length)), plan.toolCall), headers);
       }
       const cut = this.#hit("stream-cut");
       const stall = this.#hit("stream-stall");
@@ -114,7 +118,10 @@ export class Pod {
         if (i > 0 && !(await nextToken())) return;
         // The connection dies when the token after the last one sent was due, as a crashed pod's would.
         if (cut && i === cut.afterTokens) return void res.destroy();
-        res.write(writer.content(plan.tokens[i]!));
+        if (plan.toolCall) {
+          if (i === 0) res.write(writer.toolCallStart(plan.toolCall.id, plan.toolCall.name));
+          res.write(writer.toolCallArguments(plan.tokens[i]!));
+        } else res.write(writer.content(plan.tokens[i]!));
       }
       if (cut && cut.afterTokens >= plan.tokens.length) return void res.destroy();
       done();

@@ -99,7 +99,7 @@ function createFrontHandler(config: ProviderConfig, behaviours: BehaviourSet, ad
     if (parsed.value.model !== config.model) {
       return json(res, 404, errorBody(`The model \`${parsed.value.model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found", "model"));
     }
-    const request: CompletionRequest = { ...parsed.value, responseFormat: body.response_format };
+    const request: CompletionRequest = { ...parsed.value, responseFormat: body.response_format, tools: body.tools, toolChoice: body.tool_choice };
     const promptTokens = countChatTokens(request.messages);
 
     let limitHeaders: Record<string, string> = {};

@@ -69,8 +69,18 @@ const targetSchema = closed({
 
 const workloadSchema = closed({
   name: identifier.default("chat"),
+  /** chat: one user message; rag: retrieved documents then a question; agent: multi-turn sessions with tool calls. */
+  kind: z.enum(["chat", "rag", "agent"]).default("chat"),
   weight: z.number().positive().default(1),
   stream: z.boolean().default(true),
+  /** Agent sessions (kind: agent): turns per session, the pause before each next request, the share of turns that call a tool. */
+  session: closed({
+    turns: z.union([z.number().int().positive().max(100), z.tuple([z.number().int().positive(), z.number().int().positive().max(100)])]).default([2, 4]),
+    thinkTime: duration.prefault("1s"),
+    toolCalls: z.number().min(0).max(1).default(0.5),
+  })
+    .refine((s) => !Array.isArray(s.turns) || s.turns[0] <= s.turns[1], { message: "turns: [min, max] needs min ≤ max", path: ["turns"] })
+    .optional(),
   /** Prompt length in tokens: a number, or a distribution (uniform, normal, lognormal, empirical). */
   promptTokens: tokenCount(1_000_000).default(200),
   /** `max_tokens` of each request: a number or a distribution. */
@@ -91,6 +101,8 @@ const workloadSchema = closed({
       if (min !== undefined && max !== undefined && min > max) ctx.addIssue({ code: "custom", path: ["outputTokens", "min"], message: `min (${min}) is above max (${max})` });
     })
     .optional(),
+}).superRefine((w, ctx) => {
+  if (w.session && w.kind !== "agent") ctx.addIssue({ code: "custom", path: ["session"], message: `session is for kind: agent (this workload is ${w.kind})` });
 });
 
 const positiveRate = rate.refine((r) => r > 0, "the rate must be above 0");

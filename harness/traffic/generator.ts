@@ -14,7 +14,10 @@ import { arrivalOffsets, type ArrivalSpec } from "./arrival.js";
 import { drawTokens } from "./distribution.js";
 import type { Scenario } from "../scenario/schema.js";
 import { PromptBook } from "./prompts.js";
-import { QualityPlanner } from "./quality.js";
+import { ajvErrors, compileSchema, QualityPlanner, type QualityCheck } from "./quality.js";
+import { AgentSession, ragMessages, toolParameters, type Message } from "./session.js";
+
+const toolValidators = new Map([...toolParameters].map(([name, schema]) => [name, compileSchema(schema)]));
 import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
 
 export interface TrafficOptions {
@@ -40,7 +43,12 @@ export interface TrafficOptions {
   prepared?: PreparedTraffic;
 }
 
-export type TrafficSpec = Omit<Scenario["traffic"], "tenants"> & { tenants?: Scenario["traffic"]["tenants"] };
+type WorkloadSpec = Scenario["traffic"]["mix"][number];
+/** A scenario's traffic block; `tenants` and each workload's `kind` (chat) may be left out. */
+export type TrafficSpec = Omit<Scenario["traffic"], "tenants" | "mix"> & {
+  tenants?: Scenario["traffic"]["tenants"];
+  mix: (Omit<WorkloadSpec, "kind"> & { kind?: WorkloadSpec["kind"] })[];
+};
 
 export interface PreparedTraffic {
   books: PromptBook[];
@@ -91,6 +99,30 @@ export interface TrafficResult {
   eventLoopLagMs: { p99: number; max: number };
 }
 
+/** An agent session in flight: what its next request needs. */
+interface SessionContext {
+  session: AgentSession;
+  /** Its workload, by index in the mix. */
+  index: number;
+  tenant: Stream["tenants"][number] | undefined;
+  thinkTime: number;
+}
+
+/** A tool turn's answer must be a call whose arguments parse and satisfy the tool's schema. */
+const toolCallCheck: QualityCheck = (text, sample) => {
+  if (!sample.toolCall) return "a tool call was required, but the answer is text";
+  const schema = toolParameters.get(sample.toolCall);
+  if (!schema) return `the answer calls ${sample.toolCall}, which was not offered`;
+  let args: unknown;
+  try {
+    args = JSON.parse(text);
+  } catch {
+    return `the arguments of ${sample.toolCall} are not JSON: ${JSON.stringify(text.slice(0, 60))}`;
+  }
+  const validate = toolValidators.get(sample.toolCall)!;
+  return validate(args) ? undefined : `the arguments of ${sample.toolCall} do not match its schema: ${ajvErrors(validate)}`;
+};
+
 /** A source of requests: its random draws and the tenants it picks from (by weight; none = anonymous). */
 interface Stream {
   random: Random;
@@ -140,6 +172,23 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
 
+  // Sleeps of closed-loop users and agent sessions: one abort listener for all of them (not one
+  // each: thousands may think at once); a run that stops wakes them, and they see it stopped.
+  const sleepers = new Set<() => void>();
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
+  const wakeAll = () => [...sleepers].forEach((wake) => wake());
+  options.signal.addEventListener("abort", wakeAll, { once: true });
+  const stopped = () => options.signal.aborted || live.cancelled;
+
   const model = JSON.stringify(traffic.model);
   const abandonAfterTtftMs = traffic.client.abandonAfterTtft;
   /** Builds request i (all its random draws, its body): done ahead of its due time, so sending it costs only the send. */
@@ -153,15 +202,31 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));
     const workload = traffic.mix[index]!;
     const tenant = pickTenant(stream);
+    if (workload.kind === "agent") {
+      // A new session: its draws come from its own stream, so later turns (sent whenever the
+      // earlier ones finish) do not move the draws of the other requests.
+      const id = nextId;
+      const spec = workload.session ?? { turns: [2, 4] as [number, number], thinkTime: 1000, toolCalls: 0.5 };
+      const sessionRandom = seededRandom(hashString(`session:${id}`, options.seed));
+      const turns = Array.isArray(spec.turns) ? spec.turns[0] + Math.floor(sessionRandom() * (spec.turns[1] - spec.turns[0] + 1)) : spec.turns;
+      return agentTurn({ session: new AgentSession(id, sessionRandom, turns, spec.toolCalls), index, tenant, thinkTime: spec.thinkTime }, offset);
+    }
     const promptTokens = drawTokens(workload.promptTokens, random);
-    const prompt = books[index]!.prompt(promptTokens, random);
     const maxTokens = drawTokens(workload.maxTokens, random);
     const check = quality[index]!.plan(random);
-    // The body as text: the same JSON as JSON.stringify of the object, without building the object.
-    let body = `{"model":${model},"messages":[{"role":"user","content":${JSON.stringify(check.suffix ? prompt + check.suffix : prompt)}}],"max_tokens":${maxTokens},"stream":${workload.stream}`;
-    if (workload.stream) body += ',"stream_options":{"include_usage":true}';
-    if (check.responseFormat) body += `,"response_format":${JSON.stringify(check.responseFormat)}`;
-    body += "}";
+    let body: string;
+    if (workload.kind === "rag") {
+      const messages = ragMessages(books[index]!, promptTokens, random);
+      if (check.suffix) messages[1]!.content += check.suffix;
+      body = requestBody(messages, maxTokens, workload.stream, check.responseFormat);
+    } else {
+      const prompt = books[index]!.prompt(promptTokens, random);
+      // The body as text: the same JSON as JSON.stringify of the object, without building the object.
+      body = `{"model":${model},"messages":[{"role":"user","content":${JSON.stringify(check.suffix ? prompt + check.suffix : prompt)}}],"max_tokens":${maxTokens},"stream":${workload.stream}`;
+      if (workload.stream) body += ',"stream_options":{"include_usage":true}';
+      if (check.responseFormat) body += `,"response_format":${JSON.stringify(check.responseFormat)}`;
+      body += "}";
+    }
     const plan: RequestPlan = {
       id: nextId++,
       phase,
@@ -182,12 +247,77 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     return plan;
   };
 
+  const requestBody = (messages: readonly Message[], maxTokens: number, streamed: boolean, responseFormat?: unknown, tools?: { tools: unknown; choice: string }) =>
+    JSON.stringify({
+      model: traffic.model,
+      messages,
+      max_tokens: maxTokens,
+      stream: streamed,
+      ...(streamed ? { stream_options: { include_usage: true } } : {}),
+      ...(responseFormat ? { response_format: responseFormat } : {}),
+      ...(tools ? { tools: tools.tools, tool_choice: tools.choice } : {}),
+    });
+
+  /** The next request of an agent session: its history so far, then a user message or a tool's result. */
+  const agentTurn = (ctx: SessionContext, offset: number): RequestPlan => {
+    const { session, index } = ctx;
+    const workload = traffic.mix[index]!;
+    const { random } = session;
+    const book = books[index]!;
+    let promptTokens = 0;
+    const check = quality[index]!.plan(random);
+    const next = session.next(() => {
+      promptTokens = drawTokens(workload.promptTokens, random);
+      return book.prompt(promptTokens, random) + check.suffix;
+    });
+    const maxTokens = drawTokens(workload.maxTokens, random);
+    const plan: RequestPlan = {
+      id: nextId++,
+      phase: bounds.find((b) => offset < b.end)?.name ?? bounds.at(-1)!.name,
+      workload: workload.name,
+      scheduled: options.start + offset,
+      origin: options.start,
+      body: requestBody(next.messages, maxTokens, workload.stream, undefined, next.tools ? { tools: next.tools, choice: next.toolChoice! } : undefined),
+      stream: workload.stream,
+      headers: ctx.tenant?.headers ?? anonymous,
+      timeoutMs: traffic.client.timeout,
+      retries: traffic.client.retries,
+      random: retryRandom,
+      keepReply: true,
+      session: session.id,
+      turn: session.turn,
+      sessionContext: ctx,
+    };
+    if (promptTokens > 0) plan.promptTokens = promptTokens;
+    if (abandonAfterTtftMs !== undefined) plan.abandonAfterTtftMs = abandonAfterTtftMs;
+    if (ctx.tenant) plan.tenant = ctx.tenant.name;
+    // A turn that asked for a tool must get a call with arguments its schema accepts; the others
+    // are checked as the workload says.
+    plan.check = next.toolTurn ? toolCallCheck : next.step === "user" ? check.check : undefined;
+    if (!plan.check) delete plan.check;
+    return plan;
+  };
+
   const send = (plan: RequestPlan): Promise<void> => {
-    const p = sendRequest(pool, path, plan, live).then((sample) => {
-      if (sample) {
-        result.completed++;
-        options.onSample(sample);
-      } else result.cancelled++;
+    const p = sendRequest(pool, path, plan, live).then(async (sample) => {
+      if (!sample) {
+        result.cancelled++;
+        return;
+      }
+      result.completed++;
+      const ctx = plan.sessionContext as SessionContext | undefined;
+      const reply = sample.reply;
+      options.onSample(sample);
+      // An agent goes on after a successful answer, when it has turns left and the run has time.
+      if (!ctx || !sample.ok || !reply || !ctx.session.answered(reply)) return;
+      await nap(ctx.thinkTime);
+      const offset = performance.now() - options.start;
+      if (stopped() || offset >= total || nextId >= options.maxRequests) return;
+      const next = agentTurn(ctx, offset);
+      next.dispatched = performance.now();
+      lag.record(0);
+      result.scheduled++;
+      await send(next);
     });
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
@@ -197,20 +327,6 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   /** Closed loop: each virtual user sends, waits for the answer, thinks, and sends again until the end. */
   const closedLoop = async (vus: number, thinkTime: number, stream: Stream) => {
     const end = options.start + total;
-    // One abort listener for every sleeping user (not one each: thousands of users may think at once).
-    const sleepers = new Set<() => void>();
-    const nap = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          sleepers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, ms);
-        sleepers.add(wake);
-      });
-    const wakeAll = () => [...sleepers].forEach((wake) => wake());
-    options.signal.addEventListener("abort", wakeAll, { once: true });
     const user = async () => {
       await nap(Math.max(0, options.start - performance.now()));
       while (nextId < options.maxRequests && !options.signal.aborted) {
@@ -224,11 +340,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
         if (thinkTime > 0) await nap(Math.min(thinkTime, Math.max(0, end - performance.now())));
       }
     };
-    try {
-      await Promise.all(Array.from({ length: vus }, user));
-    } finally {
-      options.signal.removeEventListener("abort", wakeAll);
-    }
+    await Promise.all(Array.from({ length: vus }, user));
   };
 
   /** Open loop: each request is sent when it is due, whatever the earlier ones are doing. */

@@ -33,6 +33,16 @@ export interface QualityPlan {
 
 const ajv = new Ajv({ strict: false, allErrors: false });
 
+/** Compiles a JSON Schema once (Ajv). */
+export function compileSchema(schema: object): ValidateFunction {
+  return ajv.compile(schema);
+}
+
+/** The last validation's errors, readable. */
+export function ajvErrors(validate: ValidateFunction): string {
+  return ajv.errorsText(validate.errors, { dataVar: "arguments" });
+}
+
 /** Why a JSON Schema cannot be used, or undefined when Ajv compiles it. */
 export function jsonSchemaProblem(schema: Record<string, unknown>): string | undefined {
   try {

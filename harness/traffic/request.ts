@@ -40,6 +40,13 @@ export interface RequestPlan {
   tenant?: string;
   /** The size the prompt was built to (used when the answer reports no usage). */
   promptTokens?: number;
+  /** Keep the answer (its text or tool call) on the sample, for the next request of a session. */
+  keepReply?: boolean;
+  /** The agent session and turn this request belongs to. */
+  session?: number;
+  turn?: number;
+  /** The generator's own state of that session (not used here). */
+  sessionContext?: unknown;
 }
 
 interface Outcome {
@@ -60,6 +67,11 @@ interface Cancellable {
 export class LiveRequests {
   readonly #live = new Set<Cancellable>();
   #cancelled = false;
+
+  /** True once cancelAll ran: nothing new may start. */
+  get cancelled(): boolean {
+    return this.#cancelled;
+  }
 
   add(item: Cancellable): void {
     if (this.#cancelled) item.cancel("run");
@@ -190,6 +202,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #usageTokens: number | undefined;
   #usagePrompt: number | undefined;
   #model: string | undefined;
+  #toolCall: { id: string; name: string; arguments: string } | undefined;
   #finishReason: string | undefined;
   #done = false;
 
@@ -307,18 +320,31 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#done = true;
       return undefined;
     }
-    let chunk: { error?: { message?: string }; model?: unknown; choices?: { finish_reason?: string | null }[] | null; usage?: { completion_tokens?: number; prompt_tokens?: number } | null };
+    let chunk: { error?: { message?: string }; model?: unknown; choices?: { finish_reason?: string | null; delta?: { tool_calls?: unknown } }[] | null; usage?: { completion_tokens?: number; prompt_tokens?: number } | null };
     try {
       chunk = JSON.parse(data);
     } catch {
       return this.#failure("malformed", "a stream chunk is not valid JSON");
     }
     if (chunk.error) return this.#failure("truncated", `error event in stream: ${chunk.error.message ?? "unknown"}`);
-    const content = chunkContent(chunk);
+    let content = chunkContent(chunk);
+    const calls = Array.isArray(chunk.choices) ? chunk.choices[0]?.delta?.tool_calls : undefined;
+    if (Array.isArray(calls) && calls.length > 0) {
+      // A tool call streams as a first delta with its id and name, then pieces of its arguments:
+      // the pieces are the answer's output, timed like content.
+      const call = calls[0] as { id?: unknown; function?: { name?: unknown; arguments?: unknown } };
+      const toolCall = (this.#toolCall ??= { id: "", name: "", arguments: "" });
+      if (typeof call.id === "string") toolCall.id = call.id;
+      if (typeof call.function?.name === "string") toolCall.name = call.function.name;
+      if (typeof call.function?.arguments === "string") {
+        toolCall.arguments += call.function.arguments;
+        content = call.function.arguments;
+      }
+    }
     if (content !== "") {
       const now = performance.now();
       this.#chunks++;
-      if (this.#plan.check) this.#text += content;
+      if (this.#plan.check || this.#plan.keepReply) this.#text += content;
       if (this.#firstToken === undefined) {
         this.#firstToken = now;
         this.#state.firstToken = true;
@@ -338,14 +364,18 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   #finishJson(): Outcome {
-    let body: { model?: unknown; choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } };
+    let body: { model?: unknown; choices?: { message?: { content?: string | null; tool_calls?: { id?: unknown; function?: { name?: unknown; arguments?: unknown } }[] }; finish_reason?: string }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } };
     try {
       body = JSON.parse(this.#bodyText());
     } catch {
       return this.#failure("malformed", "response body is not valid JSON");
     }
     const choice = body.choices?.[0];
-    const content = choice?.message?.content;
+    const call = choice?.message?.tool_calls?.[0];
+    if (call && typeof call.function?.arguments === "string") {
+      this.#toolCall = { id: typeof call.id === "string" ? call.id : "", name: typeof call.function.name === "string" ? call.function.name : "", arguments: call.function.arguments };
+    }
+    const content = this.#toolCall ? this.#toolCall.arguments : choice?.message?.content;
     if (typeof content !== "string") return this.#failure("malformed", "response has no choices[0].message.content");
     this.#firstToken = this.#lastToken = performance.now();
     this.#state.firstToken = true;
@@ -366,6 +396,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   #success(): Outcome {
     const sample = this.#sample(true);
+    if (this.#toolCall) sample.toolCall = this.#toolCall.name;
+    if (this.#plan.keepReply) sample.reply = this.#toolCall ? { content: "", toolCall: this.#toolCall } : { content: this.#text };
     const problem = this.#plan.check?.(this.#text, sample);
     if (problem) {
       sample.ok = false;
@@ -402,6 +434,10 @@ class Exchange implements Dispatcher.DispatchHandler {
       tokenSource: this.#usageTokens === undefined ? "counted" : "usage",
     };
     if (this.#plan.tenant) sample.tenant = this.#plan.tenant;
+    if (this.#plan.session !== undefined) {
+      sample.session = this.#plan.session;
+      sample.turn = this.#plan.turn ?? 0;
+    }
     const promptTokens = this.#usagePrompt ?? this.#plan.promptTokens;
     if (promptTokens !== undefined) sample.promptTokens = promptTokens;
     if (this.#model !== undefined) sample.model = this.#model;
