@@ -18,6 +18,8 @@ interface DriverResult {
   failed: number;
   seconds: number;
   reqPerSec: number;
+  /** CPU time of the generator's process per request while it ran, µs. */
+  cpuUsPerRequest?: number;
   chunks?: number;
   chunksPerSec?: number;
 }
@@ -58,10 +60,11 @@ export async function benchTraffic(): Promise<void> {
   const median = (rs: DriverResult[]) => [...rs].sort((a, b) => a.reqPerSec - b.reqPerSec)[Math.floor(rs.length / 2)]!;
   const [aire, cannon, bare] = [median(runs.aire), median(runs.autocannon), median(runs.undici)];
   const all = (rs: DriverResult[]) => rs.map((r) => n(r.reqPerSec)).join(", ");
+  const cpu = (rs: DriverResult[]) => `${median(rs.map((r) => ({ ...r, reqPerSec: r.cpuUsPerRequest ?? 0 }))).reqPerSec} µs CPU/request`;
   console.log(`\ntraffic generator: closed loop, ${connections} connections, non-streaming, same upstream; median of ${rounds} alternated ${seconds}-s runs`);
-  console.log(`  aire                 ${n(aire.reqPerSec).padStart(7)} req/s  (runs: ${all(runs.aire)}; ${runs.aire.reduce((f, r) => f + r.failed, 0)} failed)`);
-  console.log(`  autocannon           ${n(cannon.reqPerSec).padStart(7)} req/s  (runs: ${all(runs.autocannon)})`);
-  console.log(`  bare undici dispatch ${n(bare.reqPerSec).padStart(7)} req/s  (runs: ${all(runs.undici)}; the HTTP client aire is built on, measuring nothing)`);
+  console.log(`  aire                 ${n(aire.reqPerSec).padStart(7)} req/s, ${cpu(runs.aire)}  (runs: ${all(runs.aire)}; ${runs.aire.reduce((f, r) => f + r.failed, 0)} failed)`);
+  console.log(`  autocannon           ${n(cannon.reqPerSec).padStart(7)} req/s, ${cpu(runs.autocannon)}  (runs: ${all(runs.autocannon)})`);
+  console.log(`  bare undici dispatch ${n(bare.reqPerSec).padStart(7)} req/s, ${cpu(runs.undici)}  (runs: ${all(runs.undici)}; the HTTP client aire is built on, measuring nothing)`);
   console.log(`  ratio aire / autocannon ${(aire.reqPerSec / cannon.reqPerSec).toFixed(2)} (target ≥ 0.8); aire / bare undici ${(aire.reqPerSec / bare.reqPerSec).toFixed(2)}`);
 
   const streams = 1000;

@@ -32,9 +32,17 @@ function closedLoop(stream: boolean, maxTokens: number): TrafficOptions["traffic
   };
 }
 
+let cpuStart = process.cpuUsage();
+/** CPU time of this process per request since the measured part began, µs. */
+const cpuPerRequest = (requests: number) => {
+  const { user, system } = process.cpuUsage(cpuStart);
+  return Math.round(((user + system) / Math.max(1, requests)) * 10) / 10;
+};
+
 /** Runs the generator until `durationMs` or `maxRequests`; returns the seconds it took. */
 async function drive(traffic: TrafficOptions["traffic"], prepared: PreparedTraffic, durationMs: number, maxRequests: number, onSample: (sample: Sample) => void): Promise<number> {
   const start = performance.now() + 20;
+  cpuStart = process.cpuUsage();
   await runTraffic({ prepared, baseUrl: url, traffic, seed: 1, phases: [{ name: "bench", duration: durationMs }], maxRequests, start, drainMs: 60_000, signal: new AbortController().signal, onSample });
   return (performance.now() - start) / 1000;
 }
@@ -51,11 +59,12 @@ if (mode === "aire") {
     else failed++;
     chunks += sample.outputTokens;
   });
-  console.log(JSON.stringify({ requests: ok, failed, seconds: elapsed, reqPerSec: ok / elapsed, chunks, chunksPerSec: chunks / elapsed }));
+  console.log(JSON.stringify({ requests: ok, failed, seconds: elapsed, reqPerSec: ok / elapsed, cpuUsPerRequest: cpuPerRequest(ok + failed), chunks, chunksPerSec: chunks / elapsed }));
 } else if (mode === "autocannon") {
+  cpuStart = process.cpuUsage();
   const result = await autocannon({ url: `${url}/v1/chat/completions`, connections, duration: seconds, method: "POST", headers: { "content-type": "application/json" }, body: fixedBody });
   const ok = result["2xx"];
-  console.log(JSON.stringify({ requests: ok, failed: result.non2xx + result.errors, seconds, reqPerSec: ok / seconds }));
+  console.log(JSON.stringify({ requests: ok, failed: result.non2xx + result.errors, seconds, reqPerSec: ok / seconds, cpuUsPerRequest: cpuPerRequest(result.requests.total) }));
 } else if (mode === "scale") {
   const requests = Number(s);
   const dir = a;
@@ -92,6 +101,7 @@ if (mode === "aire") {
   const headers = { "content-type": "application/json" };
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
+  cpuStart = process.cpuUsage();
   let requests = 0;
   let failed = 0;
   const one = () =>
@@ -115,7 +125,7 @@ if (mode === "aire") {
   }));
   const elapsed = (performance.now() - started) / 1000;
   await pool.destroy();
-  console.log(JSON.stringify({ requests, failed, seconds: elapsed, reqPerSec: requests / elapsed }));
+  console.log(JSON.stringify({ requests, failed, seconds: elapsed, reqPerSec: requests / elapsed, cpuUsPerRequest: cpuPerRequest(requests + failed) }));
 } else if (mode === "reader") {
   const maxTokens = Number(a);
   const pool = new Pool(url, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
