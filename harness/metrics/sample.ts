@@ -1,6 +1,7 @@
 /** One logical request as the traffic engine measured it: a line of `samples.jsonl`. @module */
 import type { ErrorClass } from "../slo/expression.js";
 import type { Reply } from "../traffic/session.js";
+import type { AttemptRecord } from "../traffic/request.js";
 
 export interface Sample {
   id: number;
@@ -43,6 +44,8 @@ export interface Sample {
   attempts?: number;
   /** Attempts the client made (its own retries), when more than one. */
   clientAttempts?: number;
+  /** The attempts before the last one, when the client retried. */
+  attemptLog?: AttemptRecord[];
   /** The user gave up: no first token within `client.abandonAfterTtft`. */
   abandoned?: boolean;
   tenant?: string;

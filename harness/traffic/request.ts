@@ -107,6 +107,7 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
           current?.cancel("abandon");
           wake?.();
         });
+  const log: AttemptRecord[] = [];
   try {
     for (let attempt = 0; ; attempt++) {
       const exchange = new Exchange(plan, state, attempt);
@@ -117,11 +118,16 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
       current = undefined;
       const sample = outcome.sample;
       if (!sample) return undefined;
-      if (attempt > 0) sample.clientAttempts = attempt + 1;
+      if (attempt > 0) {
+        sample.clientAttempts = attempt + 1;
+        sample.attemptLog = log;
+      }
       if (state.abandoned || !outcome.retry || attempt >= plan.retries) return sample;
       // openai-node: the server's retry-after when 0 ≤ t ≤ 60 s, else min(0.5·2^k, 8) s × (1 − rand·0.25).
       const after = outcome.retry.afterMs;
       const delay = after !== undefined && after >= 0 && after <= 60_000 ? after : Math.min(500 * 2 ** attempt, 8000) * (1 - plan.random() * 0.25);
+      // Each attempt that is retried is kept, briefly, on the logical request's sample.
+      log.push({ status: sample.status, errorClass: sample.errorClass!, endedAt: r(sample.scheduledAt + sample.e2e), retryAfterMs: after ?? null, delayMs: r(delay) });
       const stopped = await new Promise<boolean>((resolve) => {
         const wait: Cancellable = { cancel: () => done(true) };
         const timer = setTimeout(() => done(false), delay);
@@ -158,6 +164,17 @@ function at(deadline: number, fn: () => void): { clear(): void } {
   };
   timer = setTimeout(arm, Math.max(0, deadline - performance.now()));
   return { clear: () => clearTimeout(timer) };
+}
+
+/** One attempt the client retried: how it failed, when, and how long the client waited after it. */
+export interface AttemptRecord {
+  status: number | null;
+  errorClass: ErrorClass;
+  /** ms since the traffic started. */
+  endedAt: number;
+  /** What the server asked for (retry-after-ms / retry-after), if anything. */
+  retryAfterMs: number | null;
+  delayMs: number;
 }
 
 interface LogicalState {

@@ -55,6 +55,10 @@ describe("client retries (openai-node's policy)", () => {
       expect(s.ok).toBe(true);
       expect(s.clientAttempts).toBe(3);
       expect(s.e2e).toBeGreaterThanOrEqual(240);
+      // Each retried attempt is on the record: a 429 that asked for 120 ms, and the 120 ms waited.
+      expect(s.attemptLog).toHaveLength(2);
+      expect(s.attemptLog!.every((a) => a.status === 429 && a.errorClass === "http_429" && a.retryAfterMs === 120 && a.delayMs === 120)).toBe(true);
+      expect(s.attemptLog![1]!.endedAt - s.attemptLog![0]!.endedAt).toBeGreaterThanOrEqual(119);
     }
     expect(seen.map((x) => x.retry ?? "0").sort()).toEqual(["0", "0", "0", "1", "1", "1", "2", "2", "2"]);
   });
