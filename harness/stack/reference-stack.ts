@@ -39,11 +39,20 @@ export function gatewayPolicy(gateway: Scenario["target"]["reference"]["gateway"
 
 export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog): Promise<ReferenceStack> {
   const components: ReferenceStack["components"] = [];
-  const start = async (kind: "provider" | "gateway", label: string, config: object | undefined, configDir = dir) => {
+  // Components read their configs (admin tokens, tenant keys) from a private directory removed
+  // with the stack; the results get a copy with every secret redacted.
+  let privateDir: string | undefined;
+  const start = async (kind: "provider" | "gateway", label: string, config: object | undefined) => {
     const args: string[] = [];
     if (config) {
-      const file = join(configDir, `stack-${label}.json`);
-      await writeFile(file, JSON.stringify(config, null, 2));
+      if (!privateDir) {
+        privateDir = await mkdtemp(join(tmpdir(), "aire-stack-"));
+        const remove = privateDir;
+        teardown.defer("remove the stack's config files", () => rm(remove, { recursive: true, force: true }));
+      }
+      const file = join(privateDir, `stack-${label}.json`);
+      await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+      await writeFile(join(dir, `stack-${label}.json`), JSON.stringify(redact(config), null, 2));
       args.push("--config", file);
     }
     const service: ChildService = await startChildService(kind, label, args);
@@ -138,16 +147,21 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
       for (const pod of pods) events.append("component_ready", { component: `provider-${p.name}-pod-${pod.index}`, kind: "pod", pid: pod.pid, parent: `provider-${p.name}` });
     }),
   );
-  // Tenants get API keys made for this run; the gateway's config then holds them, so it is written
-  // outside the results directory and removed when the stack stops.
+  // Tenants get API keys made for this run; the gateway's config holds them (see `start`).
   const tenantKeys = Object.fromEntries(scenario.traffic.tenants.map((t) => [t.name, `sk-aire-${t.name}-${randomBytes(12).toString("hex")}`]));
-  let configDir = dir;
   if (scenario.traffic.tenants.length > 0) {
     gatewayConfig.auth = { keys: scenario.traffic.tenants.map((t) => ({ key: tenantKeys[t.name]!, name: t.name, ...(t.rpm ? { rpm: t.rpm } : {}), ...(t.tpm ? { tpm: t.tpm } : {}) })) };
-    configDir = await mkdtemp(join(tmpdir(), "aire-gateway-"));
-    teardown.defer("remove the gateway's key file", () => rm(configDir, { recursive: true, force: true }));
   }
-  const gateway = await start("gateway", "gateway", gatewayConfig, configDir);
+  const gateway = await start("gateway", "gateway", gatewayConfig);
   const providerFronts = new Map(providers.map((p, i) => [p.name, { url: providerServices[i]!.url, adminToken: adminTokens.get(p.name)! }]));
   return { gatewayUrl: gateway.url, toxiproxy, toxiproxyUrl: backend.url, proxyName, providers: providerFronts, components, tenantKeys };
+}
+
+/** A copy of a component config with its secrets (admin tokens, API keys) replaced. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, /^(adminToken|key|apiKey|token)$/.test(k) ? "(redacted)" : k === "apiKeys" && Array.isArray(v) ? v.map(() => "(redacted)") : redact(v)]),
+  );
 }

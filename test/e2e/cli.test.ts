@@ -265,6 +265,12 @@ describe("tenants", () => {
       expect(result.code).toBe(0);
       // The keys were made for the run and never written where results are kept.
       for (const file of await readdir(run)) expect(await readFile(join(run, file), "utf8")).not.toContain("sk-aire-");
+      // The components' configs are kept for reference, with their secrets redacted.
+      expect(JSON.parse(await readFile(join(run, "stack-provider-only.json"), "utf8")).adminToken).toBe("(redacted)");
+      expect(JSON.parse(await readFile(join(run, "stack-gateway.json"), "utf8")).auth.keys.map((k: { key: string; name: string }) => [k.name, k.key])).toEqual([
+        ["quiet", "(redacted)"],
+        ["noisy", "(redacted)"],
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
