@@ -139,6 +139,12 @@ function pickTenant(stream: Stream): Stream["tenants"][number] | undefined {
 
 export async function runTraffic(options: TrafficOptions): Promise<TrafficResult> {
   const { traffic, phases } = options;
+  const headersFor = (key: string | undefined): Record<string, string> => ({ "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) });
+  const tenants = (traffic.tenants ?? []).map((t) => {
+    const key = options.tenantKeys?.[t.name];
+    if (key === undefined) throw new Error(`no API key for tenant "${t.name}"`);
+    return { ...t, headers: headersFor(key) };
+  });
   const url = new URL(options.baseUrl);
   const path = `${apiPath(options.baseUrl)}/chat/completions`;
   const warmed = options.prepared?.pool;
@@ -151,14 +157,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const books = options.prepared?.books ?? (await prepareTraffic(traffic, options.seed)).books;
   const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const total = bounds.at(-1)?.end ?? 0;
-  // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
   const arrival = traffic.arrival;
-  const headersFor = (key: string | undefined): Record<string, string> => ({ "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) });
-  const tenants = (traffic.tenants ?? []).map((t) => {
-    const key = options.tenantKeys?.[t.name];
-    if (key === undefined) throw new Error(`no API key for tenant "${t.name}"`);
-    return { ...t, headers: headersFor(key) };
-  });
   // The shared arrival draws from the run's seed (as without tenants); a tenant's own arrival from its name.
   const mainStream: Stream = { random: seededRandom(options.seed), tenants: tenants.filter((t) => !t.arrival) };
   const anonymous = headersFor(options.apiKey);
@@ -410,12 +409,20 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     ]);
     // Let the last requests finish (bounded), then cancel what is left.
     // The drain is counted from the end of the last phase, however early the last request was due.
-    const drain = setTimeout(() => live.cancelAll(), Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout));
+    const drain = setTimeout(
+      () => {
+        live.cancelAll();
+        wakeAll(); // sessions thinking about their next turn see the run has stopped
+      },
+      Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout),
+    );
     await Promise.all([...inflight]);
     clearTimeout(drain);
   } finally {
     live.cancelAll();
     options.signal.removeEventListener("abort", onAbort);
+    options.signal.removeEventListener("abort", wakeAll);
+    wakeAll();
     loop.disable();
     await Promise.allSettled([...inflight]);
     await pool.destroy();

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, test } from "vitest";
 import type { Sample } from "../../harness/metrics/sample.js";
 import { startHttpServer } from "../../harness/net/http-server.js";
@@ -219,6 +220,15 @@ describe("traffic engine", () => {
     });
     expect(samples).toHaveLength(2);
     expect(samples.every((s) => s.errorClass === "timeout" && s.e2e >= 150 && s.e2e < 400)).toBe(true);
+  });
+
+  test("a run leaves no listener on the caller's signal, whatever its arrival", async () => {
+    await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9 });
+    const signal = new AbortController().signal;
+    for (const arrival of [{ type: "constant" as const, rate: 20 }, { type: "closed" as const, vus: 3, thinkTime: 20 }]) {
+      await runTraffic({ baseUrl: server.url, traffic: { ...traffic(20, 1), arrival }, seed: 1, phases: [{ name: "only", duration: 200 }], maxRequests: 100, start: performance.now(), signal, onSample: () => {} });
+    }
+    expect(getEventListeners(signal, "abort")).toHaveLength(0);
   });
 
   test("aborting the run cancels in-flight requests without counting them as samples", async () => {
