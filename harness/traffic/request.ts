@@ -194,6 +194,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #settle: ((outcome: Outcome) => void) | undefined;
   #settled = false;
+  #outcome: Outcome | undefined;
   #timer: { clear(): void } | undefined;
   #cancelledBy: "run" | "abandon" | "timeout" | undefined;
 
@@ -230,6 +231,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   send(dispatcher: Dispatcher, path: string): Promise<Outcome> {
+    // Cancelled before it was sent (the run stopped just as a retry was due): nothing to send.
+    if (this.#settled) return Promise.resolve(this.#outcome ?? {});
     return new Promise<Outcome>((resolve) => {
       this.#settle = resolve;
       this.#timer = at(performance.now() + this.#plan.timeoutMs, () => this.cancel("timeout"));
@@ -327,6 +330,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#settled = true;
     this.#timer?.clear();
     if (retryable && outcome.sample && !outcome.retry) outcome.retry = {};
+    this.#outcome = outcome;
     this.#settle?.(outcome);
   }
 

@@ -5,6 +5,8 @@ import type { Sample } from "../../harness/metrics/sample.js";
 import { startHttpServer } from "../../harness/net/http-server.js";
 import { ChunkWriter, DONE_FRAME, usage } from "../../harness/providers/openai-wire.js";
 import { runTraffic, type TrafficOptions } from "../../harness/traffic/generator.js";
+import { LiveRequests, sendRequest } from "../../harness/traffic/request.js";
+import { Pool } from "undici";
 import { provider } from "../helpers/stack.js";
 
 type Traffic = TrafficOptions["traffic"];
@@ -101,6 +103,26 @@ describe("client retries (openai-node's policy)", () => {
     const samples = await run(url, traffic({ retries: 1 }), 100);
     expect(samples).toHaveLength(1);
     expect(samples[0]).toMatchObject({ ok: false, errorClass: "connect", clientAttempts: 2 });
+  });
+});
+
+describe("stopping", () => {
+  test("a request started after the run stopped resolves at once, unsent (as a retry due just as the run stops)", async () => {
+    let received = 0;
+    await using server = await startHttpServer((req, res) => {
+      received++;
+      req.resume();
+      res.end();
+    });
+    const live = new LiveRequests();
+    live.cancelAll();
+    const pool = new Pool(server.url);
+    const plan = { id: 0, phase: "p", workload: "w", scheduled: performance.now(), origin: performance.now(), body: "{}", stream: false, headers: {}, timeoutMs: 5000, retries: 2, random: Math.random };
+    const started = performance.now();
+    expect(await sendRequest(pool, "/v1/chat/completions", plan, live)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(100);
+    await pool.close();
+    expect(received).toBe(0);
   });
 });
 
