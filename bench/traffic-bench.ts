@@ -20,6 +20,8 @@ interface DriverResult {
   reqPerSec: number;
   /** CPU time of the generator's process per request while it ran, µs. */
   cpuUsPerRequest?: number;
+  /** Of that, time in garbage collection, µs. */
+  gcUsPerRequest?: number;
   chunks?: number;
   chunksPerSec?: number;
 }
@@ -60,7 +62,8 @@ export async function benchTraffic(): Promise<void> {
   const median = (rs: DriverResult[]) => [...rs].sort((a, b) => a.reqPerSec - b.reqPerSec)[Math.floor(rs.length / 2)]!;
   const [aire, cannon, bare] = [median(runs.aire), median(runs.autocannon), median(runs.undici)];
   const all = (rs: DriverResult[]) => rs.map((r) => n(r.reqPerSec)).join(", ");
-  const cpu = (rs: DriverResult[]) => `${median(rs.map((r) => ({ ...r, reqPerSec: r.cpuUsPerRequest ?? 0 }))).reqPerSec} µs CPU/request`;
+  const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const cpu = (rs: DriverResult[]) => `${middle(rs.map((r) => r.cpuUsPerRequest ?? 0))} µs CPU/request (GC ${middle(rs.map((r) => r.gcUsPerRequest ?? 0))})`;
   console.log(`\ntraffic generator: closed loop, ${connections} connections, non-streaming, same upstream; median of ${rounds} alternated ${seconds}-s runs`);
   console.log(`  aire                 ${n(aire.reqPerSec).padStart(7)} req/s, ${cpu(runs.aire)}  (runs: ${all(runs.aire)}; ${runs.aire.reduce((f, r) => f + r.failed, 0)} failed)`);
   console.log(`  autocannon           ${n(cannon.reqPerSec).padStart(7)} req/s, ${cpu(runs.autocannon)}  (runs: ${all(runs.autocannon)})`);

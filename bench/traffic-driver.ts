@@ -33,16 +33,26 @@ function closedLoop(stream: boolean, maxTokens: number): TrafficOptions["traffic
 }
 
 let cpuStart = process.cpuUsage();
-/** CPU time of this process per request since the measured part began, µs. */
+/** Time spent in garbage collection since the measured part began, ms (the gc performance entries). */
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ["gc"] });
+const startMeasuring = () => {
+  cpuStart = process.cpuUsage();
+  gcMs = 0;
+};
+/** CPU time of this process per request since the measured part began, µs, and the part of it spent in GC. */
 const cpuPerRequest = (requests: number) => {
   const { user, system } = process.cpuUsage(cpuStart);
-  return Math.round(((user + system) / Math.max(1, requests)) * 10) / 10;
+  const n = Math.max(1, requests);
+  return { cpuUsPerRequest: Math.round(((user + system) / n) * 10) / 10, gcUsPerRequest: Math.round(((gcMs * 1000) / n) * 10) / 10 };
 };
 
 /** Runs the generator until `durationMs` or `maxRequests`; returns the seconds it took. */
 async function drive(traffic: TrafficOptions["traffic"], prepared: PreparedTraffic, durationMs: number, maxRequests: number, onSample: (sample: Sample) => void): Promise<number> {
   const start = performance.now() + 20;
-  cpuStart = process.cpuUsage();
+  startMeasuring();
   await runTraffic({ prepared, baseUrl: url, traffic, seed: 1, phases: [{ name: "bench", duration: durationMs }], maxRequests, start, drainMs: 60_000, signal: new AbortController().signal, onSample });
   return (performance.now() - start) / 1000;
 }
@@ -59,12 +69,12 @@ if (mode === "aire") {
     else failed++;
     chunks += sample.outputTokens;
   });
-  console.log(JSON.stringify({ requests: ok, failed, seconds: elapsed, reqPerSec: ok / elapsed, cpuUsPerRequest: cpuPerRequest(ok + failed), chunks, chunksPerSec: chunks / elapsed }));
+  console.log(JSON.stringify({ requests: ok, failed, seconds: elapsed, reqPerSec: ok / elapsed, ...cpuPerRequest(ok + failed), chunks, chunksPerSec: chunks / elapsed }));
 } else if (mode === "autocannon") {
-  cpuStart = process.cpuUsage();
+  startMeasuring();
   const result = await autocannon({ url: `${url}/v1/chat/completions`, connections, duration: seconds, method: "POST", headers: { "content-type": "application/json" }, body: fixedBody });
   const ok = result["2xx"];
-  console.log(JSON.stringify({ requests: ok, failed: result.non2xx + result.errors, seconds, reqPerSec: ok / seconds, cpuUsPerRequest: cpuPerRequest(result.requests.total) }));
+  console.log(JSON.stringify({ requests: ok, failed: result.non2xx + result.errors, seconds, reqPerSec: ok / seconds, ...cpuPerRequest(result.requests.total) }));
 } else if (mode === "scale") {
   const requests = Number(s);
   const dir = a;
@@ -101,7 +111,7 @@ if (mode === "aire") {
   const headers = { "content-type": "application/json" };
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
-  cpuStart = process.cpuUsage();
+  startMeasuring();
   let requests = 0;
   let failed = 0;
   const one = () =>
@@ -125,7 +135,7 @@ if (mode === "aire") {
   }));
   const elapsed = (performance.now() - started) / 1000;
   await pool.destroy();
-  console.log(JSON.stringify({ requests, failed, seconds: elapsed, reqPerSec: requests / elapsed, cpuUsPerRequest: cpuPerRequest(requests + failed) }));
+  console.log(JSON.stringify({ requests, failed, seconds: elapsed, reqPerSec: requests / elapsed, ...cpuPerRequest(requests + failed) }));
 } else if (mode === "reader") {
   const maxTokens = Number(a);
   const pool = new Pool(url, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });

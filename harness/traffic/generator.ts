@@ -19,6 +19,7 @@ import { AgentSession, ragMessages, toolParameters, type Message } from "./sessi
 
 const toolValidators = new Map([...toolParameters].map(([name, schema]) => [name, compileSchema(schema)]));
 import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
+import { LiveList } from "../lifecycle/live-list.js";
 
 export interface TrafficOptions {
   /** Base URL of the OpenAI-compatible target, e.g. http://127.0.0.1:4000 */
@@ -165,7 +166,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const live = new LiveRequests();
   const onAbort = () => live.cancelAll();
   options.signal.addEventListener("abort", onAbort, { once: true });
-  const inflight = new Set<Promise<void>>();
+  const inflight = new LiveList<Promise<void>>();
   const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
   const lag = new LatencyHistogram();
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -173,18 +174,18 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
 
   // Sleeps of closed-loop users and agent sessions: one abort listener for all of them (not one
   // each: thousands may think at once); a run that stops wakes them, and they see it stopped.
-  const sleepers = new Set<() => void>();
+  const sleepers = new LiveList<() => void>();
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
-        sleepers.delete(wake);
+        sleepers.remove(node);
         resolve();
       };
       const timer = setTimeout(wake, ms);
-      sleepers.add(wake);
+      const node = sleepers.add(wake);
     });
-  const wakeAll = () => [...sleepers].forEach((wake) => wake());
+  const wakeAll = () => sleepers.drain().forEach((wake) => wake());
   options.signal.addEventListener("abort", wakeAll, { once: true });
   const stopped = () => options.signal.aborted || live.cancelled;
 
@@ -318,8 +319,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       result.scheduled++;
       await send(next);
     });
-    inflight.add(p);
-    void p.finally(() => inflight.delete(p));
+    const node = inflight.add(p);
+    void p.finally(() => inflight.remove(node));
     return p;
   };
 
@@ -416,7 +417,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       },
       Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout),
     );
-    await Promise.all([...inflight]);
+    await Promise.all(inflight.values());
     clearTimeout(drain);
   } finally {
     live.cancelAll();
@@ -424,7 +425,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     options.signal.removeEventListener("abort", wakeAll);
     wakeAll();
     loop.disable();
-    await Promise.allSettled([...inflight]);
+    await Promise.allSettled(inflight.values());
     await pool.destroy();
   }
   const round = (ms: number | undefined) => Math.round((ms ?? 0) * 1000) / 1000;

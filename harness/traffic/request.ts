@@ -12,6 +12,7 @@ import type { Random } from "../random/prng.js";
 import { chunkContent, SseParser } from "../sse/parser.js";
 import type { Sample } from "../metrics/sample.js";
 import type { QualityCheck } from "./quality.js";
+import { LiveList, type LiveNode } from "../lifecycle/live-list.js";
 
 export interface RequestPlan {
   id: number;
@@ -65,7 +66,7 @@ interface Cancellable {
  * (the run was stopped, so they measured nothing).
  */
 export class LiveRequests {
-  readonly #live = new Set<Cancellable>();
+  readonly #live = new LiveList<Cancellable>();
   #cancelled = false;
 
   /** True once cancelAll ran: nothing new may start. */
@@ -73,19 +74,20 @@ export class LiveRequests {
     return this.#cancelled;
   }
 
-  add(item: Cancellable): void {
-    if (this.#cancelled) item.cancel("run");
-    else this.#live.add(item);
+  /** Adds the item (or cancels it at once when the run already stopped); the handle removes it. */
+  add(item: Cancellable): LiveNode<Cancellable> | undefined {
+    if (!this.#cancelled) return this.#live.add(item);
+    item.cancel("run");
+    return undefined;
   }
 
-  delete(item: Cancellable): void {
-    this.#live.delete(item);
+  delete(node: LiveNode<Cancellable> | undefined): void {
+    if (node) this.#live.remove(node);
   }
 
   cancelAll(): void {
     this.#cancelled = true;
-    for (const item of this.#live) item.cancel("run");
-    this.#live.clear();
+    for (const item of this.#live.drain()) item.cancel("run");
   }
 
   get size(): number {
@@ -112,9 +114,9 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
     for (let attempt = 0; ; attempt++) {
       const exchange = new Exchange(plan, state, attempt);
       current = exchange;
-      live.add(exchange);
+      const node = live.add(exchange);
       const outcome = await exchange.send(dispatcher, path);
-      live.delete(exchange);
+      live.delete(node);
       current = undefined;
       const sample = outcome.sample;
       if (!sample) return undefined;
@@ -129,16 +131,17 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
       // Each attempt that is retried is kept, briefly, on the logical request's sample.
       log.push({ status: sample.status, errorClass: sample.errorClass!, endedAt: r(sample.scheduledAt + sample.e2e), retryAfterMs: after ?? null, delayMs: r(delay) });
       const stopped = await new Promise<boolean>((resolve) => {
-        const wait: Cancellable = { cancel: () => done(true) };
+        let node: ReturnType<LiveRequests["add"]>;
         const timer = setTimeout(() => done(false), delay);
         const done = (cancelled: boolean) => {
           clearTimeout(timer);
-          live.delete(wait);
+          live.delete(node);
           wake = undefined;
           resolve(cancelled);
         };
         wake = () => done(false);
-        live.add(wait);
+        // A run already stopped cancels the wait at once (node is then undefined).
+        node = live.add({ cancel: () => done(true) });
       });
       if (stopped) return undefined;
       if (state.abandoned) {
