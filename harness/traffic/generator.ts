@@ -166,7 +166,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const live = new LiveRequests();
   const onAbort = () => live.cancelAll();
   options.signal.addEventListener("abort", onAbort, { once: true });
-  const inflight = new LiveList<Promise<void>>();
+  // Requests in flight (an agent session's later turns count as part of its first request).
+  let inflight = 0;
+  let idle: (() => void) | undefined;
+  let failure: { err: unknown } | undefined;
   const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
   const lag = new LatencyHistogram();
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -298,8 +301,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     return plan;
   };
 
-  const send = (plan: RequestPlan): Promise<void> => {
-    const p = sendRequest(pool, path, plan, live).then(async (sample) => {
+  const send = async (plan: RequestPlan): Promise<void> => {
+    inflight++;
+    try {
+      const sample = await sendRequest(pool, path, plan, live);
       if (!sample) {
         result.cancelled++;
         return;
@@ -318,18 +323,24 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       lag.record(0);
       result.scheduled++;
       await send(next);
-    });
-    const node = inflight.add(p);
-    void p.finally(() => inflight.remove(node));
-    return p;
+    } catch (err) {
+      // A sample that could not be recorded (onSample threw) ends the run with that error, once
+      // the requests in flight are done.
+      failure ??= { err };
+      live.cancelAll();
+    } finally {
+      if (--inflight === 0) idle?.();
+    }
   };
+  /** Resolves when no request is in flight. */
+  const allDone = () => (inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = () => ((idle = undefined), resolve()))));
 
   /** Closed loop: each virtual user sends, waits for the answer, thinks, and sends again until the end. */
   const closedLoop = async (vus: number, thinkTime: number, stream: Stream) => {
     const end = options.start + total;
     const user = async () => {
       await nap(Math.max(0, options.start - performance.now()));
-      while (nextId < options.maxRequests && !options.signal.aborted) {
+      while (nextId < options.maxRequests && !stopped()) {
         const now = performance.now();
         if (now >= end) return;
         const plan = build(now - options.start, stream);
@@ -383,7 +394,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
           if (ahead.length === 0) buildAhead(now);
         }
         buildAhead(performance.now() + 5);
-        if (ahead.length === 0 || options.signal.aborted) return finish();
+        if (ahead.length === 0 || stopped()) return finish();
         // Node's timers may fire up to ~1 ms early (and the retry then a whole ms late), and a process
         // that sleeps can wake a millisecond or two late on a VM: the timer is set to fire early and
         // the rest is waited out with setImmediate, which yields to I/O. Early by 2 ms when requests
@@ -417,7 +428,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       },
       Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout),
     );
-    await Promise.all(inflight.values());
+    await allDone();
     clearTimeout(drain);
   } finally {
     live.cancelAll();
@@ -425,9 +436,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     options.signal.removeEventListener("abort", wakeAll);
     wakeAll();
     loop.disable();
-    await Promise.allSettled(inflight.values());
+    await allDone();
     await pool.destroy();
   }
+  if (failure) throw failure.err;
   const round = (ms: number | undefined) => Math.round((ms ?? 0) * 1000) / 1000;
   result.maxScheduleLagMs = round(result.maxScheduleLagMs);
   result.scheduleLagMs = { p50: round(lag.stat("p50")), p99: round(lag.stat("p99")), max: result.maxScheduleLagMs };

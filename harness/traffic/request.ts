@@ -13,6 +13,7 @@ import { chunkContent, SseParser } from "../sse/parser.js";
 import type { Sample } from "../metrics/sample.js";
 import type { QualityCheck } from "./quality.js";
 import { LiveList, type LiveNode } from "../lifecycle/live-list.js";
+import { DeadlineQueue, type Deadline, type DeadlineTarget } from "../lifecycle/deadlines.js";
 
 export interface RequestPlan {
   id: number;
@@ -67,7 +68,16 @@ interface Cancellable {
  */
 export class LiveRequests {
   readonly #live = new LiveList<Cancellable>();
+  /** The attempts' timeouts, one queue per timeout span. */
+  readonly #timeouts = new Map<number, DeadlineQueue>();
   #cancelled = false;
+
+  /** The deadlines that lie `spanMs` after they are set. */
+  timeouts(spanMs: number): DeadlineQueue {
+    let queue = this.#timeouts.get(spanMs);
+    if (!queue) this.#timeouts.set(spanMs, (queue = new DeadlineQueue(spanMs)));
+    return queue;
+  }
 
   /** True once cancelAll ran: nothing new may start. */
   get cancelled(): boolean {
@@ -88,6 +98,7 @@ export class LiveRequests {
   cancelAll(): void {
     this.#cancelled = true;
     for (const item of this.#live.drain()) item.cancel("run");
+    for (const queue of this.#timeouts.values()) queue.close();
   }
 
   get size(): number {
@@ -115,7 +126,7 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
       const exchange = new Exchange(plan, state, attempt);
       current = exchange;
       const node = live.add(exchange);
-      const outcome = await exchange.send(dispatcher, path);
+      const outcome = await exchange.send(dispatcher, path, live.timeouts(plan.timeoutMs));
       live.delete(node);
       current = undefined;
       const sample = outcome.sample;
@@ -129,7 +140,9 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
       const after = outcome.retry.afterMs;
       const delay = after !== undefined && after >= 0 && after <= 60_000 ? after : Math.min(500 * 2 ** attempt, 8000) * (1 - plan.random() * 0.25);
       // Each attempt that is retried is kept, briefly, on the logical request's sample.
-      log.push({ status: sample.status, errorClass: sample.errorClass!, endedAt: r(sample.scheduledAt + sample.e2e), retryAfterMs: after ?? null, delayMs: r(delay) });
+      const record: AttemptRecord = { status: sample.status, errorClass: sample.errorClass!, endedAt: r(sample.scheduledAt + sample.e2e), retryAfterMs: after ?? null, delayMs: r(delay) };
+      if (sample.attempts !== undefined) record.attempts = sample.attempts;
+      log.push(record);
       const stopped = await new Promise<boolean>((resolve) => {
         let node: ReturnType<LiveRequests["add"]>;
         const timer = setTimeout(() => done(false), delay);
@@ -177,6 +190,8 @@ export interface AttemptRecord {
   endedAt: number;
   /** What the server asked for (retry-after-ms / retry-after), if anything. */
   retryAfterMs: number | null;
+  /** The gateway's attempts for it (x-aire-attempts), when it said. */
+  attempts?: number;
   delayMs: number;
 }
 
@@ -190,7 +205,7 @@ interface LogicalState {
 const retryableStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
 /** One attempt, as an undici dispatch handler. */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
   readonly #plan: RequestPlan;
   readonly #state: LogicalState;
   readonly #attempt: number;
@@ -198,7 +213,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   #settle: ((outcome: Outcome) => void) | undefined;
   #settled = false;
   #outcome: Outcome | undefined;
-  #timer: { clear(): void } | undefined;
+  #timeouts: DeadlineQueue | undefined;
+  #deadline: Deadline | undefined;
   #cancelledBy: "run" | "abandon" | "timeout" | undefined;
 
   // Measurement of this attempt.
@@ -233,12 +249,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#attempt = attempt;
   }
 
-  send(dispatcher: Dispatcher, path: string): Promise<Outcome> {
+  send(dispatcher: Dispatcher, path: string, timeouts: DeadlineQueue): Promise<Outcome> {
     // Cancelled before it was sent (the run stopped just as a retry was due): nothing to send.
     if (this.#settled) return Promise.resolve(this.#outcome ?? {});
     return new Promise<Outcome>((resolve) => {
       this.#settle = resolve;
-      this.#timer = at(performance.now() + this.#plan.timeoutMs, () => this.cancel("timeout"));
+      this.#timeouts = timeouts;
+      this.#deadline = timeouts.add(this);
       const headers = this.#attempt > 0 ? { ...this.#plan.headers, "x-stainless-retry-count": String(this.#attempt) } : this.#plan.headers;
       try {
         dispatcher.dispatch({ path, method: "POST", headers, body: this.#plan.body }, this);
@@ -246,6 +263,11 @@ class Exchange implements Dispatcher.DispatchHandler {
         this.#end(this.#failure(classifyNetworkError(err), (err as Error).message), true);
       }
     });
+  }
+
+  /** The client timeout passed. */
+  onDeadline(): void {
+    this.cancel("timeout");
   }
 
   /** Stops the attempt: the run ended (no sample), the client timeout fired, or the user abandoned it. */
@@ -331,7 +353,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #end(outcome: Outcome, retryable: boolean): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#timer?.clear();
+    if (this.#deadline) this.#timeouts!.clear(this.#deadline);
     if (retryable && outcome.sample && !outcome.retry) outcome.retry = {};
     this.#outcome = outcome;
     this.#settle?.(outcome);

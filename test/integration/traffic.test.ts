@@ -252,4 +252,28 @@ describe("traffic engine", () => {
     expect(result.cancelled).toBe(result.scheduled);
     expect(result.scheduled).toBeGreaterThanOrEqual(4);
   });
+
+  test("a sample that cannot be recorded stops the run, and the run fails with that error", async () => {
+    await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9 });
+    for (const arrival of [{ type: "constant" as const, rate: 50 }, { type: "closed" as const, vus: 2, thinkTime: 5 }]) {
+      let recorded = 0;
+      const started = performance.now();
+      const run = runTraffic({
+        baseUrl: server.url,
+        traffic: { ...traffic(50, 1), arrival },
+        seed: 1,
+        phases: [{ name: "only", duration: 10_000 }],
+        maxRequests: 1000,
+        start: performance.now(),
+        signal: new AbortController().signal,
+        onSample: () => {
+          if (++recorded === 3) throw new Error("disk full");
+        },
+      });
+      await expect(run).rejects.toThrow("disk full");
+      // It stopped soon after the failure, not at the end of its 10-s phase.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(recorded).toBeLessThan(10);
+    }
+  });
 });
