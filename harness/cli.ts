@@ -5,7 +5,7 @@
  * 4 aborted · 130 interrupted.
  * @module
  */
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { describeError, HarnessError, isHarnessError } from "./errors.js";
 import { planText } from "./plan.js";
@@ -13,6 +13,7 @@ import { formatIssue, loadScenarioFile, loadScenarioOrThrow, type LoadOptions } 
 import { runScenario } from "./orchestrator/run-scenario.js";
 import { serve, type ServeKind } from "./serve.js";
 import { renderTerminal } from "../reports/terminal.js";
+import { buildReport, renderMarkdown, writeReports } from "../reports/index.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -101,7 +102,9 @@ export function buildProgram(): Command {
       if (signal.aborted) break;
       const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
       const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) });
-      process.stdout.write(`\n${renderTerminal(report)}\nresults: ${dir}\n\n`);
+      process.stdout.write(`\n${renderTerminal(report)}\nresults: ${dir} (report.html, summary.md, junit.xml, summary.json)\n\n`);
+      // On GitHub Actions the job page shows the Markdown summary of every scenario run.
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${renderMarkdown(report)}\n`);
       exitCode = worst(exitCode, report.exitCode);
     }
     process.exitCode = exitCode;
@@ -130,6 +133,17 @@ export function buildProgram(): Command {
     const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
     process.stdout.write(`${planText(loaded)}\n`);
   });
+
+  program
+    .command("report")
+    .description("rebuild summary.json and every report from a results directory's raw files (also after a crash); exits with the run's code")
+    .argument("<dir>", "a results directory (results/<run-id>)")
+    .action(async (dir: string) => {
+      const report = await buildReport(dir);
+      await writeReports(dir, report);
+      process.stdout.write(`${renderTerminal(report)}\nreports rebuilt in ${dir}\n`);
+      process.exitCode = report.exitCode;
+    });
 
   program
     .command("serve")

@@ -9,7 +9,7 @@ export { formatIssue, loadScenarioFile, loadScenarioOrThrow, parseScenario, type
 export { scenarioSchema, type GatewaySpec, type HypothesisSpec, type PhaseSpec, type ProviderSpec, type Scenario, type WorkloadSpec } from "./scenario/schema.js";
 export { runScenario, type RunOptions, type RunOutcome } from "./orchestrator/run-scenario.js";
 export { parseAssertion, type Assertion } from "./slo/expression.js";
-export { scoreHypotheses, type AssertionResult, type HypothesisResult, type Verdict } from "./slo/evaluate.js";
+export { Scorer, type AssertionResult, type HypothesisResult, type Verdict, type Timeline, type WindowSpec } from "./slo/score.js";
 export { runTraffic, type TrafficOptions, type TrafficResult } from "./traffic/generator.js";
 export type { Sample } from "./metrics/sample.js";
 export { providerConfigSchema, type ProviderConfig } from "./providers/config.js";

@@ -2,12 +2,26 @@
  * Report formats, each a pure function of the canonical {@link RunReport}.
  * @module
  */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { RunReport } from "./run-report.js";
 import { renderTerminal } from "./terminal.js";
+import { renderJunit } from "./junit.js";
+import { renderMarkdown } from "./markdown.js";
+import { renderHtml } from "./html.js";
 
 export const reportFormats = {
   "summary.json": (report: RunReport) => `${JSON.stringify(report, null, 2)}\n`,
+  "junit.xml": renderJunit,
+  "summary.md": renderMarkdown,
+  "report.html": renderHtml,
 } as const satisfies Record<string, (report: RunReport) => string>;
 
-export { renderTerminal };
-export { summarizeWindow, summarizeWindows, type RunReport, type RunStatus, type PhaseSummary, type WindowSummary, type LatencySummary } from "./run-report.js";
+/** Writes every report format into the results directory. */
+export async function writeReports(dir: string, report: RunReport): Promise<void> {
+  for (const [name, render] of Object.entries(reportFormats)) await writeFile(join(dir, name), render(report));
+}
+
+export { renderTerminal, renderJunit, renderMarkdown, renderHtml };
+export { buildReport } from "./build.js";
+export { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus, type PhaseSummary, type WindowSummary, type LatencySummary } from "./run-report.js";

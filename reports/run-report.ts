@@ -1,13 +1,27 @@
 /**
- * `summary.json`, the canonical result of a run (schemaVersion 1). Every other output is derived
- * from it.
+ * `summary.json`, the canonical result of a run (schemaVersion 2, reports/summary.schema.json).
+ * Every other output is derived from it.
  * @module
  */
-import type { HypothesisResult, Verdict } from "../harness/slo/evaluate.js";
+import type { HypothesisResult, Verdict } from "../harness/slo/score.js";
 import type { WindowStats } from "../harness/metrics/window-stats.js";
 import type { SecondSummary } from "../harness/metrics/time-series.js";
 
-export type RunStatus = "completed" | "interrupted" | "error";
+/**
+ * completed: ran to the end · interrupted: SIGINT/SIGTERM · error: the harness or the target could
+ * not run · aborted: an abort condition stopped it · incomplete: the files end mid-run (killed).
+ */
+export type RunStatus = "completed" | "interrupted" | "error" | "aborted" | "incomplete";
+
+/** The version of summary.json's shape (reports/summary.schema.json). */
+export const SCHEMA_VERSION = 2;
+
+/** A line of the report's event log: ms since the traffic started. */
+export interface RunEvent {
+  t: number;
+  type: string;
+  detail: string;
+}
 
 export interface LatencySummary {
   count: number;
@@ -58,12 +72,12 @@ export interface PhaseSummary extends WindowSummary {
 }
 
 export interface RunReport {
-  schemaVersion: 1;
+  schemaVersion: typeof SCHEMA_VERSION;
   runId: string;
   scenario: { name: string; file: string; description: string; seed: number; sha256: string; set: string[]; timeScale: number };
   status: RunStatus;
-  /** PASS only if every hypothesis passed; INTERRUPTED and ERROR runs never pass. */
-  verdict: Verdict | "INTERRUPTED" | "ERROR" | "NO_HYPOTHESES";
+  /** PASS only if every hypothesis passed; a run that did not complete never passes. */
+  verdict: Verdict | "INTERRUPTED" | "ERROR" | "ABORTED" | "INCOMPLETE" | "NO_HYPOTHESES";
   exitCode: number;
   startedAt: string;
   endedAt: string;
@@ -72,9 +86,20 @@ export interface RunReport {
   traffic: { arrival: string; ratePerSec: number | null; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
   phases: PhaseSummary[];
   total: WindowSummary & { workloads: Record<string, WindowSummary>; tenants: Record<string, WindowSummary> };
+  /** When phases and faults were, in ms since the traffic started (the samples' clock). */
+  timeline: {
+    phases: { name: string; start: number; end: number }[];
+    faults: { name: string; phase: string; description: string; start: number; end: number | null }[];
+    end: number;
+    lastSampleMs: number;
+  };
   /** One entry per second of traffic, by intended send time. */
   timeSeries: SecondSummary[];
   hypotheses: HypothesisResult[];
+  /** Phase changes, faults, aborts and errors, in order. */
+  events: RunEvent[];
+  /** Lines of events.jsonl or samples.jsonl that could not be read (a run killed mid-write). */
+  unreadableLines?: number;
 }
 
 export function summarizeWindow(stats: WindowStats): WindowSummary {

@@ -1,5 +1,6 @@
 /** The terminal summary: a per-phase table and the hypothesis verdicts. @module */
 import { formatDuration } from "../harness/units.js";
+import type { AssertionResult } from "../harness/slo/score.js";
 import type { RunReport } from "./run-report.js";
 
 const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
@@ -9,6 +10,19 @@ function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")).join("\n");
 }
+
+/** A value in its unit, the way an SRE writes it. */
+export function formatValue(v: number, unit: AssertionResult["unit"]): string {
+  switch (unit) {
+    case "ms": return formatDuration(v);
+    case "ratio": return pct(v);
+    case "usd": return `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
+    case "per_sec": return `${Math.round(v * 100) / 100}/s`;
+    case "number": return String(Math.round(v * 1000) / 1000);
+  }
+}
+
+export const mark = (verdict: string) => (verdict === "PASS" ? "✓" : verdict === "FAIL" ? "✗" : "?");
 
 export function renderTerminal(report: RunReport): string {
   const lines: string[] = [];
@@ -58,10 +72,13 @@ export function renderTerminal(report: RunReport): string {
     lines.push("");
     lines.push("hypotheses:");
     for (const h of report.hypotheses) {
-      lines.push(`  ${h.verdict.padEnd(12)} ${h.name}  (during ${h.during}, ${h.samples} samples)${h.reason ? ` — ${h.reason}` : ""}`);
+      const excluded = h.excluded ? `; ${h.excluded} left out: in flight when another phase's fault began` : "";
+      lines.push(`  ${h.verdict.padEnd(12)} ${h.name}  (during ${h.during}, ${h.samples} samples${excluded})${h.reason ? ` — ${h.reason}` : ""}`);
       for (const a of h.assertions) {
-        const observed = a.observed === null ? "no data" : a.unit === "ms" ? formatDuration(a.observed) : pct(a.observed);
-        lines.push(`      ${a.verdict === "PASS" ? "✓" : a.verdict === "FAIL" ? "✗" : "?"} ${a.assertion.padEnd(28)} observed ${observed}${a.note ? ` (${a.note})` : ""}`);
+        const observed = a.observed === null ? "no data" : formatValue(a.observed, a.unit);
+        const ci = a.ci ? `, 95% CI ${formatValue(a.ci[0], a.unit)}–${a.ci[1] === null ? "∞" : formatValue(a.ci[1], a.unit)}` : "";
+        const baseline = a.baseline ? `, baseline ${a.baseline.value === null ? "none" : formatValue(a.baseline.value, a.unit)}` : "";
+        lines.push(`      ${mark(a.verdict)} ${a.assertion.padEnd(28)} observed ${observed} (n=${a.samples}${ci}${baseline})${a.note ? ` — ${a.note}` : ""}`);
       }
     }
   }

@@ -1,6 +1,8 @@
 /**
  * Receives every sample: appends it to `samples.jsonl` as it completes and aggregates it into the
- * window of its phase and the whole run.
+ * window of its phase and the whole run. Reports are built by reading `samples.jsonl` back into
+ * the same {@link Aggregates}, so a report rebuilt after a crash is the report the run would
+ * have written.
  * @module
  */
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -10,7 +12,8 @@ import { TimeSeries } from "../metrics/time-series.js";
 import { WindowStats } from "../metrics/window-stats.js";
 import type { Pricing } from "../traffic/cost.js";
 
-export class Recorder {
+/** Per phase, per workload and per tenant windows, the whole run, and the 1-second series. */
+export class Aggregates {
   readonly windows = new Map<string, WindowStats>();
   readonly run = new WindowStats();
   /** Per phase, then per workload. */
@@ -21,12 +24,8 @@ export class Recorder {
   readonly tenants = new Map<string, Map<string, WindowStats>>();
   readonly runTenants = new Map<string, WindowStats>();
   readonly series = new TimeSeries();
-  readonly #out: WriteStream;
-  readonly #pricing: Pricing | undefined;
 
-  constructor(path: string, phases: readonly string[], pricing?: Pricing) {
-    this.#out = createWriteStream(path, { flags: "a" });
-    this.#pricing = pricing;
+  constructor(phases: readonly string[]) {
     for (const phase of phases) {
       this.windows.set(phase, new WindowStats());
       this.workloads.set(phase, new Map());
@@ -34,13 +33,7 @@ export class Recorder {
     }
   }
 
-  record(sample: Sample): void {
-    if (this.#pricing && !this.#pricing.empty) {
-      const cost = this.#pricing.cost(sample);
-      sample.cost = cost === undefined ? null : Math.round(cost * 1e9) / 1e9;
-    }
-    const { gaps, reply, ...line } = sample;
-    this.#out.write(`${JSON.stringify(line)}\n`);
+  add(sample: Sample): void {
     this.windows.get(sample.phase)?.add(sample);
     this.run.add(sample);
     const byWorkload = this.workloads.get(sample.phase);
@@ -53,11 +46,38 @@ export class Recorder {
     }
     this.series.add(sample);
   }
+}
+
+export class Recorder extends Aggregates {
+  readonly #out: WriteStream;
+  readonly #pricing: Pricing | undefined;
+
+  constructor(path: string, phases: readonly string[], pricing?: Pricing) {
+    super(phases);
+    this.#out = createWriteStream(path, { flags: "a" });
+    this.#pricing = pricing;
+  }
+
+  record(sample: Sample): void {
+    if (this.#pricing && !this.#pricing.empty) {
+      const cost = this.#pricing.cost(sample);
+      sample.cost = cost === undefined ? null : Math.round(cost * 1e9) / 1e9;
+    }
+    this.#out.write(`${sampleLine(sample)}\n`);
+    this.add(sample);
+  }
 
   async close(): Promise<void> {
     this.#out.end();
     await once(this.#out, "close");
   }
+}
+
+/** The sample as a line of samples.jsonl: everything but the reply text; the gaps to the µs (the itl histogram is rebuilt from them). */
+export function sampleLine(sample: Sample): string {
+  const { reply, gaps, ...line } = sample;
+  void reply;
+  return JSON.stringify(gaps ? { ...line, gaps: gaps.map((g) => Math.round(g * 1000) / 1000) } : line);
 }
 
 function of(map: Map<string, WindowStats>, key: string): WindowStats {

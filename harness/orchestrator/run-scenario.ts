@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { faultDefinition, ProviderAdmin, type FaultSpec } from "../../faults/index.js";
 import { activations } from "../../faults/schedule.js";
 import type { FaultContext } from "../../faults/types.js";
-import { reportFormats, summarizeWindow, summarizeWindows, type RunReport, type RunStatus } from "../../reports/index.js";
+import { writeReports, type RunReport, type RunStatus } from "../../reports/index.js";
+import { buildReport } from "../../reports/build.js";
 import { describeError, isHarnessError } from "../errors.js";
 import { sleep } from "../lifecycle/sleep.js";
 import { Teardown } from "../lifecycle/teardown.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { Scenario } from "../scenario/schema.js";
-import { scoreHypotheses } from "../slo/evaluate.js";
 import { policyJson } from "../gateway/config.js";
 import { arrivalModel, describeArrival, lambda } from "../traffic/arrival.js";
 import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stack/reference-stack.js";
@@ -94,7 +94,14 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
 
     const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
     const start = performance.now() + 50;
-    events.append("traffic_start", { arrival: describeTraffic(scenario), meanRatePerSec: meanRate(scenario) });
+    // t0: when the traffic starts on the events' clock, so the report can line samples up with faults.
+    events.append("traffic_start", {
+      t0: Math.round((start - events.origin) * 1000) / 1000,
+      arrival: describeTraffic(scenario),
+      meanRatePerSec: meanRate(scenario),
+      lagBudget: { p99: scenario.limits.scheduleLag.p99, max: options.maxScheduleLagMs ?? scenario.limits.scheduleLag.max },
+      gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) },
+    });
     traffic = runTraffic({
       baseUrl: stack.gatewayUrl,
       tenantKeys: stack.tenantKeys,
@@ -229,47 +236,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   }
   await recorder.close();
 
-  const budget = { p99: scenario.limits.scheduleLag.p99, max: options.maxScheduleLagMs ?? scenario.limits.scheduleLag.max };
-  const lag = trafficResult.scheduleLagMs;
-  const invalidReason =
-    lag.p99 > budget.p99
-      ? `the generator's schedule lag p99 was ${lag.p99} ms (budget ${budget.p99} ms): it could not send on time, so its latencies are not the system's`
-      : trafficResult.maxScheduleLagMs > budget.max
-        ? `the generator fell ${Math.round(trafficResult.maxScheduleLagMs)} ms behind its schedule (budget ${budget.max} ms)`
-        : undefined;
-  const trafficValid = invalidReason === undefined;
-  const hypotheses = status === "completed" ? scoreHypotheses(scenario.hypotheses, recorder.windows, { trafficValid, ...(invalidReason ? { invalidReason } : {}), scoped: (phase, scope) => (scope.tenant !== undefined ? recorder.tenants.get(phase)?.get(scope.tenant) : recorder.workloads.get(phase)?.get(scope.workload!)) }) : [];
-  const verdict: RunReport["verdict"] =
-    status === "interrupted" ? "INTERRUPTED" : status === "error" ? "ERROR" : hypotheses.length === 0 ? "NO_HYPOTHESES" : hypotheses.every((h) => h.verdict === "PASS") ? "PASS" : hypotheses.some((h) => h.verdict === "FAIL") ? "FAIL" : "INCONCLUSIVE";
-  const exitCode = status === "interrupted" ? 130 : status === "error" ? (isHarnessError(error) ? error.exitCode : 3) : verdict === "PASS" || verdict === "NO_HYPOTHESES" ? 0 : 1;
-
-  const report: RunReport = {
-    schemaVersion: 1,
-    runId,
-    scenario: { name: scenario.name, file: loaded.file, description: scenario.description, seed: scenario.seed, sha256, set: [...(loaded.options.set ?? [])], timeScale: loaded.options.timeScale ?? 1 },
-    status,
-    verdict,
-    exitCode,
-    startedAt: startedAt.toISOString(),
-    endedAt: new Date().toISOString(),
-    ...(error ? { error: describeError(error) } : {}),
-    target: { kind: "reference", gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) }, components: stack?.components ?? [] },
-    traffic: { arrival: describeTraffic(scenario), ratePerSec: meanRate(scenario), ...trafficResult, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
-    phases: scenario.phases.map((p, i) => ({
-      name: p.name,
-      startMs: phaseStarts[i] ?? -1,
-      durationMs: p.duration,
-      faults: p.faults.map((f) => faultDefinition(f).describe(f)),
-      ...summarizeWindow(recorder.windows.get(p.name)!),
-      workloads: summarizeWindows(recorder.workloads.get(p.name)),
-      tenants: summarizeWindows(recorder.tenants.get(p.name)),
-    })),
-    total: { ...summarizeWindow(recorder.run), workloads: summarizeWindows(recorder.runWorkloads), tenants: summarizeWindows(recorder.runTenants) },
-    timeSeries: recorder.series.summarize(),
-    hypotheses,
-  };
-  for (const [name, render] of Object.entries(reportFormats)) await writeFile(join(dir, name), render(report));
-  events.append("run_end", { status, verdict, exitCode });
+  // The report is read back from the files, exactly as `aire report <dir>` would rebuild it.
+  const exitCode = status === "error" && isHarnessError(error) ? { exitCode: error.exitCode } : {};
+  events.append("run_status", { status, ...(error ? { error: describeError(error) } : {}), ...exitCode }, true);
+  const report = await buildReport(dir, options.maxScheduleLagMs === undefined ? {} : { maxScheduleLagMs: options.maxScheduleLagMs });
+  await writeReports(dir, report);
+  events.append("run_end", { status: report.status, verdict: report.verdict, exitCode: report.exitCode });
   events.close();
   return { report, dir };
 }

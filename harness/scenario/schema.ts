@@ -8,7 +8,9 @@ import { faultSchema } from "../../faults/schema.js";
 import { policyOverridesShape } from "../gateway/config.js";
 import { tokenCount } from "../traffic/distribution.js";
 import { jsonSchemaProblem } from "../traffic/quality.js";
-import { parseAssertion } from "../slo/expression.js";
+import { parseAssertion, scopesOf } from "../slo/expression.js";
+import type { WindowSpec } from "../slo/score.js";
+import { formatDuration, parseDuration } from "../units.js";
 import { isLoopbackHost } from "../net/http-server.js";
 import { closed, duration, identifier, rate } from "./fields.js";
 
@@ -197,11 +199,31 @@ const assertion = z.string().transform((text, ctx) => {
 
 const hypothesisSchema = closed({
   name: z.string().min(1),
-  /** The phase whose samples the assertions are scored on. */
-  during: identifier,
+  /** The window the assertions are scored on: a phase's name, `fault` (while any fault is active) or `run` (everything). */
+  during: identifier.optional(),
+  /** Or the window after the faults: `fault + 10s` (from 10 s after the last fault was rolled back to the end). */
+  after: z.string().optional(),
   expect: z.array(assertion).min(1, "give at least one assertion"),
   /** Fewer samples than this in the window makes the hypothesis INCONCLUSIVE. */
   minSamples: z.number().int().positive().default(20),
+}).transform((h, ctx) => {
+  let window: WindowSpec;
+  if (h.after !== undefined) {
+    if (h.during !== undefined) ctx.addIssue({ code: "custom", path: ["after"], message: "give during or after, not both" });
+    const m = /^\s*fault\s*(?:\+\s*(\S+))?\s*$/.exec(h.after);
+    const delay = m?.[1] === undefined ? { ok: true as const, value: 0 } : parseDuration(m[1]);
+    if (!m || !delay.ok) {
+      ctx.addIssue({ code: "custom", path: ["after"], message: `"${h.after}" is not a window after the faults: write "fault" or "fault + 10s"` });
+      return z.NEVER;
+    }
+    window = { kind: "after", delayMs: delay.value };
+  } else if (h.during === undefined) {
+    ctx.addIssue({ code: "custom", path: ["during"], message: "say when: during: <phase> | fault | run, or after: fault + <duration>" });
+    return z.NEVER;
+  } else window = h.during === "fault" ? { kind: "fault" } : h.during === "run" ? { kind: "run" } : { kind: "phase", phase: h.during };
+  const during = window.kind === "after" ? `after fault${window.delayMs > 0 ? ` + ${formatDuration(window.delayMs)}` : ""}` : h.during!;
+  const { after: _after, ...rest } = h;
+  return { ...rest, during, window };
 });
 
 const limitsSchema = closed({
@@ -229,6 +251,7 @@ export const scenarioSchema = closed({
   const phases = new Set<string>();
   scenario.phases.forEach((phase, i) => {
     if (phases.has(phase.name)) ctx.addIssue({ code: "custom", path: ["phases", i, "name"], message: `phase "${phase.name}" is defined twice` });
+    if (phase.name === "fault" || phase.name === "run") ctx.addIssue({ code: "custom", path: ["phases", i, "name"], message: `"${phase.name}" is a window of its own in hypotheses (during: ${phase.name}); name the phase otherwise` });
     phases.add(phase.name);
   });
   const providers = new Set<string>();
@@ -256,16 +279,23 @@ export const scenarioSchema = closed({
   const workloads = new Set(scenario.traffic.mix.map((w) => w.name));
   scenario.hypotheses.forEach((hypothesis, i) => {
     hypothesis.expect.forEach((assertion, j) => {
-      const { tenant, workload } = assertion.scope ?? {};
-      if (tenant !== undefined && !tenants.has(tenant)) {
-        ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no tenant named "${tenant}" (tenants: ${[...tenants].join(", ") || "none"})` });
+      for (const { tenant, workload, provider } of scopesOf(assertion)) {
+        if (tenant !== undefined && !tenants.has(tenant)) {
+          ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no tenant named "${tenant}" (tenants: ${[...tenants].join(", ") || "none"})` });
+        }
+        if (workload !== undefined && !workloads.has(workload)) {
+          ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no workload named "${workload}" (workloads: ${[...workloads].join(", ")})` });
+        }
+        if (provider !== undefined && !providers.has(provider)) {
+          ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no provider named "${provider}" (providers: ${[...providers].join(", ")})` });
+        }
       }
-      if (workload !== undefined && !workloads.has(workload)) {
-        ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no workload named "${workload}" (workloads: ${[...workloads].join(", ")})` });
+      if (assertion.kind === "time_to_detect" && !assertion.condition && !hypothesis.expect.some((a) => a.kind === "measure")) {
+        ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: "time_to_detect without a condition watches the hypothesis's other assertions, and it has none: write time_to_detect(<condition>) < <duration>" });
       }
     });
-    if (!phases.has(hypothesis.during)) {
-      ctx.addIssue({ code: "custom", path: ["hypotheses", i, "during"], message: `no phase named "${hypothesis.during}" (phases: ${[...phases].join(", ")})` });
+    if (hypothesis.window.kind === "phase" && !phases.has(hypothesis.window.phase)) {
+      ctx.addIssue({ code: "custom", path: ["hypotheses", i, "during"], message: `no phase named "${hypothesis.window.phase}" (phases: ${[...phases].join(", ")}; or fault, run)` });
     }
   });
   const total = scenario.phases.reduce((sum, phase) => sum + phase.duration, 0);

@@ -30,7 +30,7 @@ describe("Toxiproxy backends", () => {
       await post("/proxies/team-db/toxics", { name: "aire-oldrun-20260101-000000-dead-slow-0-latency", type: "latency", attributes: { latency: 100 } });
       await post("/proxies/team-db/toxics", { name: "team-owned", type: "latency", attributes: { latency: 1 } });
 
-      const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir, "--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${url}`]);
+      const result = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", dir, "--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${url}`]);
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       const run = join(dir, (await readdir(dir))[0]!);
@@ -48,10 +48,10 @@ describe("Toxiproxy backends", () => {
   }, 60_000);
 
   test("url: a Toxiproxy that does not answer is an infrastructure error (exit 3), a remote one is refused (exit 2)", async () => {
-    const down = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://127.0.0.1:9"]);
+    const down = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://127.0.0.1:9"]);
     expect(down.code).toBe(3);
     expect(down.stdout + down.stderr).toMatch(/no Toxiproxy answers at http:\/\/127\.0\.0\.1:9/);
-    const remote = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://10.1.2.3:8474"]);
+    const remote = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://10.1.2.3:8474"]);
     expect(remote.code).toBe(2);
     expect(remote.stderr).toMatch(/--set target\.reference\.toxiproxy\.url=http:\/\/10\.1\.2\.3:8474 {2}target\.reference\.toxiproxy\.url {2}.*only loopback Toxiproxy servers are allowed/);
     expect(remote.stdout).not.toMatch(/stack ready/);
@@ -65,7 +65,7 @@ describe("Toxiproxy backends", () => {
     }
     const dir = await mkdtemp(join(tmpdir(), "aire-container-"));
     try {
-      const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir, "--set", "target.reference.toxiproxy.backend=container"], { timeoutMs: 240_000 });
+      const result = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", dir, "--set", "target.reference.toxiproxy.backend=container"], { timeoutMs: 240_000 });
       expect(result.code).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -59,17 +59,17 @@ describe("aire command line", () => {
 
   test("run: the quick-start scenario passes, prints per-phase figures and verdicts, writes summary.json and events.jsonl", async () => {
     const dir = await mkdtemp(join(out, "pass-"));
-    const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir]);
+    const result = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", dir]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/phase\s+duration\s+requests\s+avail/);
     expect(result.stdout).toMatch(/PASS\s+users barely notice a slow primary/);
     const run = await onlyRunDir(dir);
     const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
-    expect(summary).toMatchObject({ schemaVersion: 1, status: "completed", verdict: "PASS", exitCode: 0 });
+    expect(summary).toMatchObject({ schemaVersion: 2, status: "completed", verdict: "PASS", exitCode: 0 });
     const fault = summary.phases.find((p: { name: string }) => p.name === "slow-primary");
     expect(fault.providers.secondary).toBeGreaterThan(fault.requests * 0.8);
-    expect(summary.traffic.scheduled).toBe(100);
+    expect(summary.traffic.scheduled).toBe(640);
     const events = await readEvents(run);
     const types = events.map((e) => e.type);
     for (const t of ["run_start", "phase_start", "fault_apply", "fault_applied", "fault_revert", "fault_reverted", "run_end"]) expect(types).toContain(t);
@@ -81,14 +81,14 @@ describe("aire command line", () => {
 
   test("run: the same scenario with the gateway's fallback off FAILS its hypothesis and exits 1", async () => {
     const dir = await mkdtemp(join(out, "fail-"));
-    const result = await runCli(["run", SCENARIO, "--time-scale", "0.25", "--out", dir, "--set", "target.reference.gateway.fallback=false"]);
+    const result = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", dir, "--set", "target.reference.gateway.fallback=false"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAIL\s+users barely notice a slow primary/);
     const summary = JSON.parse(await readFile(join(await onlyRunDir(dir), "summary.json"), "utf8"));
     expect(summary.verdict).toBe("FAIL");
     const failed = summary.hypotheses.find((h: { name: string }) => h.name === "users barely notice a slow primary");
     expect(failed.assertions.find((a: { assertion: string }) => a.assertion === "availability >= 99%")).toMatchObject({ verdict: "FAIL" });
-    expect(summary.scenario.set).toEqual(["target.reference.gateway.fallback=false"]);
+    expect(summary.scenario.set).toEqual(["traffic.arrival.rate=40/s", "target.reference.gateway.fallback=false"]);
   }, 60_000);
 
   test.each([
@@ -121,8 +121,8 @@ describe("aire command line", () => {
       const applied = events.filter((e) => e.type === "fault_applied").map((e) => e.fault);
       expect(events.filter((e) => e.type === "fault_reverted").map((e) => e.fault).sort()).toEqual(applied.sort());
       const pids = events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!);
-      // 2 provider fronts, their 2 pod processes, the gateway, and the embedded Toxiproxy if it is ours.
-      expect(pids).toHaveLength(backend === "embedded" ? 6 : 5);
+      // 2 provider fronts, their 2 pod processes each, the gateway, and the embedded Toxiproxy if it is ours.
+      expect(pids).toHaveLength(backend === "embedded" ? 8 : 7);
       for (const pid of pids) expect(alive(pid)).toBe(false);
       const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
       expect(summary).toMatchObject({ status: "interrupted", verdict: "INTERRUPTED", exitCode: 130 });

@@ -27,7 +27,7 @@ describe("loading scenarios", () => {
     expect(s.phases[1]!.faults[0]).toEqual({ kind: "latency", proxy: "primary", latency: 800, jitter: 50, stream: "downstream", toxicity: 1 });
     expect(s.traffic.arrival).toEqual({ type: "constant", rate: 10 });
     expect(s.target.reference.gateway.timeouts?.ttft).toBe(400);
-    expect(s.hypotheses[1]!.expect[0]).toMatchObject({ metric: "ttft", stat: "p95", threshold: 750 });
+    expect(s.hypotheses[1]!.expect[0]).toMatchObject({ measure: { metric: "ttft", stat: "p95" }, threshold: { kind: "value", value: 750 } });
   });
 
   test("defaults: a minimal scenario gets every documented default", () => {
@@ -53,7 +53,7 @@ describe("loading scenarios", () => {
       // The missing required key is reported at the fault that lacks it.
       { where: `${f}:13:9`, path: "phases[0].faults[0].latency", message: 'missing required key "latency"' },
       { where: `${f}:13:42`, path: "phases[0].faults[0].latncy", message: 'unknown key "latncy"; did you mean "latency"?' },
-      { where: `${f}:15:43`, path: "hypotheses[0].expect[0]", message: '"800" is not a duration: ttft thresholds need a unit, e.g. 800ms or 1.5s' },
+      { where: `${f}:15:43`, path: "hypotheses[0].expect[0]", message: '"800" is not a duration: ttft.p95 thresholds need a unit, e.g. 800ms or 1.5s (at column 12)' },
     ]);
   });
 
@@ -76,7 +76,7 @@ describe("loading scenarios", () => {
     if (result.ok) return;
     expect(result.issues.map((i) => [i.where, i.message])).toEqual([
       ["s.yaml:10:66", 'no provider named "primry" (providers: primary)'],
-      ["s.yaml:12:24", 'no phase named "nowhere" (phases: only)'],
+      ["s.yaml:12:24", 'no phase named "nowhere" (phases: only; or fault, run)'],
     ]);
   });
 

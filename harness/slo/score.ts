@@ -1,0 +1,363 @@
+/**
+ * Scoring: hypotheses × samples → verdicts. Samples are fed one at a time (from the run, or read
+ * back from `samples.jsonl` by `aire report`), in any order; each assertion keeps only the
+ * counts and histograms it needs, for its own window and, for the time-based ones, per second.
+ * An SLO breach is data: nothing here throws for a failing system.
+ * @module
+ */
+import type { Sample } from "../metrics/sample.js";
+import { compare, describeMeasure, type Assertion, type Condition, type Measure, type Operator, type Unit } from "./expression.js";
+import { Tally, type Observation } from "./tally.js";
+import { formatDuration } from "../units.js";
+
+export type Verdict = "PASS" | "FAIL" | "INCONCLUSIVE";
+
+/** Where a hypothesis looks: a phase, while any fault is active, after the faults, or the whole run. */
+export type WindowSpec = { kind: "phase"; phase: string } | { kind: "fault" } | { kind: "after"; delayMs: number } | { kind: "run" };
+
+export interface HypothesisInput {
+  name: string;
+  /** How the window reads: a phase name, `fault`, `after fault + 10s`, `run`. */
+  during: string;
+  window: WindowSpec;
+  expect: readonly Assertion[];
+  minSamples: number;
+}
+
+/** When things happened, in ms since the traffic started (the samples' clock). */
+export interface Timeline {
+  phases: readonly { name: string; start: number; end: number }[];
+  /** Each fault activation: applied at `start`, rolled back at `end` (null: never rolled back, the run died). */
+  faults: readonly { name: string; start: number; end: number | null }[];
+  /** The end of the last phase. */
+  end: number;
+}
+
+export interface AssertionResult {
+  assertion: string;
+  /** The observed value in `unit`; null when there was nothing to measure. */
+  observed: number | null;
+  op: Operator;
+  /** The threshold in `unit` (for a relative one, the factor × the baseline's value). */
+  threshold: number | null;
+  unit: Unit;
+  /** Samples the value was computed from. */
+  samples: number;
+  /** 95% confidence interval of the observed value (percentiles, ratios); null upper bound: unbounded. */
+  ci?: [number, number | null];
+  /** For a relative threshold: the baseline's value and the factor. */
+  baseline?: { value: number | null; factor: number; window: string };
+  verdict: Verdict;
+  note?: string;
+}
+
+export interface HypothesisResult {
+  name: string;
+  during: string;
+  verdict: Verdict;
+  /** Requests in the window. */
+  samples: number;
+  /** Requests due in the phase but not scored: in flight when a fault of another phase began. */
+  excluded?: number;
+  reason?: string;
+  assertions: AssertionResult[];
+}
+
+export interface ScoreContext {
+  /** False when the generator fell behind its schedule: nothing it measured may PASS. */
+  trafficValid: boolean;
+  invalidReason?: string;
+}
+
+const key = (m: Measure) => JSON.stringify(m);
+
+/** A sliding-window evaluation of conditions, second by second from an anchor time. */
+class Seconds {
+  /** Per condition (by measure), per second since the anchor. */
+  readonly #buckets = new Map<string, Map<number, Tally>>();
+  constructor(readonly anchor: () => number | undefined, readonly measures: readonly Measure[]) {
+    for (const m of measures) this.#buckets.set(key(m), new Map());
+  }
+
+  add(sample: Sample): void {
+    const anchor = this.anchor();
+    if (anchor === undefined || sample.scheduledAt < anchor) return;
+    const second = Math.floor((sample.scheduledAt - anchor) / 1000);
+    for (const m of this.measures) {
+      const buckets = this.#buckets.get(key(m))!;
+      let tally = buckets.get(second);
+      if (!tally) buckets.set(second, (tally = new Tally(m)));
+      tally.add(sample);
+    }
+  }
+
+  /** The measure over seconds [from, to) since the anchor. */
+  observe(m: Measure, from: number, to: number): Observation {
+    const sum = new Tally(m);
+    const buckets = this.#buckets.get(key(m))!;
+    for (let s = Math.max(0, from); s < to; s++) {
+      const b = buckets.get(s);
+      if (b) sum.merge(b);
+    }
+    return sum.observe((to - Math.max(0, from)) * 1000);
+  }
+}
+
+interface Slot {
+  assertion: Assertion;
+  seconds?: Seconds;
+  /** time_to_detect without a condition: the hypothesis's other conditions. */
+  watched?: Condition[];
+  /** The seconds hold only the samples of the hypothesis's window. */
+  inWindowOnly?: boolean;
+}
+
+class HypothesisScorer {
+  total = 0;
+  /** Requests due in the phase but left out of it (in flight when another phase's fault began). */
+  excluded = 0;
+  readonly tallies = new Map<string, Tally>();
+  readonly slots: Slot[];
+
+  constructor(readonly h: HypothesisInput, readonly timeline: Timeline, readonly inWindow: (s: Sample) => boolean) {
+    const others = h.expect.flatMap((a) => (a.kind === "measure" ? [{ measure: a.measure, op: a.op, threshold: a.threshold }] : []));
+    this.slots = h.expect.map((assertion) => {
+      if (assertion.kind === "measure") {
+        if (!this.tallies.has(key(assertion.measure))) this.tallies.set(key(assertion.measure), new Tally(assertion.measure));
+        // A burn rate is the worst of its sliding windows within the hypothesis's window.
+        if (assertion.measure.kind === "burn_rate") return { assertion, seconds: new Seconds(() => windowStart(h.window, timeline), [assertion.measure]), inWindowOnly: true };
+        return { assertion };
+      }
+      const watched = assertion.condition ? [assertion.condition] : others;
+      const anchor = assertion.kind === "recovery_time" ? () => lastFaultEnd(timeline) : () => firstFaultStart(timeline);
+      return { assertion, seconds: new Seconds(anchor, watched.map((c) => c.measure)), ...(assertion.kind === "time_to_detect" && !assertion.condition ? { watched } : {}) };
+    });
+  }
+
+  add(sample: Sample): void {
+    const inWindow = this.inWindow(sample);
+    if (!inWindow && this.h.window.kind === "phase" && sample.phase === this.h.window.phase) this.excluded++;
+    for (const slot of this.slots) if (slot.seconds && (inWindow || !slot.inWindowOnly)) slot.seconds.add(sample);
+    if (!inWindow) return;
+    this.total++;
+    for (const tally of this.tallies.values()) tally.add(sample);
+  }
+}
+
+export class Scorer {
+  readonly #hypotheses: HypothesisScorer[];
+  /** The same measures over the baseline window, for relative thresholds. */
+  readonly #baseline = new Map<string, Tally>();
+  readonly #baselinePhase: { name: string; start: number; end: number } | undefined;
+
+  constructor(hypotheses: readonly HypothesisInput[], readonly timeline: Timeline) {
+    this.#baselinePhase = timeline.phases.find((p) => p.name === "baseline") ?? timeline.phases[0];
+    this.#hypotheses = hypotheses.map((h) => new HypothesisScorer(h, timeline, windowFilter(h.window, timeline)));
+    for (const h of hypotheses) {
+      for (const a of h.expect) {
+        const conditions = a.kind === "measure" ? [a] : a.condition ? [a.condition] : h.expect.filter((o) => o.kind === "measure");
+        for (const c of conditions) if (c.threshold.kind === "baseline" && !this.#baseline.has(key(c.measure))) this.#baseline.set(key(c.measure), new Tally(c.measure));
+      }
+    }
+  }
+
+  add(sample: Sample): void {
+    if (this.#baselinePhase && sample.phase === this.#baselinePhase.name) for (const t of this.#baseline.values()) t.add(sample);
+    for (const h of this.#hypotheses) h.add(sample);
+  }
+
+  results(context: ScoreContext): HypothesisResult[] {
+    return this.#hypotheses.map((hs) => {
+      const h = hs.h;
+      const duration = windowDuration(h.window, this.timeline);
+      const assertions = hs.slots.map((slot) => this.#score(slot, hs, duration));
+      const base = { name: h.name, during: h.during, samples: hs.total, ...(hs.excluded > 0 ? { excluded: hs.excluded } : {}), assertions };
+      if (!context.trafficValid) return { ...base, verdict: "INCONCLUSIVE" as const, reason: context.invalidReason ?? "the traffic generator fell behind its schedule" };
+      if (h.window.kind !== "phase" && h.window.kind !== "run" && this.timeline.faults.length === 0) return { ...base, verdict: "INCONCLUSIVE" as const, reason: "no fault was applied, so there is no fault window" };
+      if (hs.total < h.minSamples) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `${hs.total} samples in "${h.during}", fewer than the ${h.minSamples} required` };
+      if (assertions.some((a) => a.verdict === "FAIL")) return { ...base, verdict: "FAIL" as const };
+      const unsure = assertions.filter((a) => a.verdict === "INCONCLUSIVE");
+      if (unsure.length > 0) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `not decided: ${unsure.map((a) => a.assertion).join("; ")}` };
+      return { ...base, verdict: "PASS" as const };
+    });
+  }
+
+  /** The threshold in the measure's unit, and the baseline behind it when relative. */
+  #threshold(c: Condition): { value: number | null; baseline?: AssertionResult["baseline"] } {
+    if (c.threshold.kind === "value") return { value: c.threshold.value };
+    const phase = this.#baselinePhase;
+    const observed = this.#baseline.get(key(c.measure))?.observe(phase ? phase.end - phase.start : 0).value ?? null;
+    return { value: observed === null ? null : round(observed * c.threshold.factor), baseline: { value: observed, factor: c.threshold.factor, window: phase?.name ?? "-" } };
+  }
+
+  #score(slot: Slot, hs: HypothesisScorer, durationMs: number): AssertionResult {
+    const a = slot.assertion;
+    if (a.kind === "measure") {
+      let observation = hs.tallies.get(key(a.measure))!.observe(durationMs);
+      if (a.measure.kind === "burn_rate" && slot.seconds && durationMs > a.measure.windowMs) {
+        const w = Math.max(1, Math.round(a.measure.windowMs / 1000));
+        let worst: Observation | undefined;
+        for (let k = w; k * 1000 <= durationMs; k++) {
+          const o = slot.seconds.observe(a.measure, k - w, k);
+          if (o.value !== null && (worst === undefined || o.value > worst.value!)) worst = o;
+        }
+        if (worst) observation = worst;
+      }
+      const threshold = this.#threshold(a);
+      const result = judge(observation, a.op, threshold.value, a.measure);
+      return { assertion: a.text, observed: observation.value, op: a.op, threshold: threshold.value, unit: a.unit, samples: observation.samples, ...(observation.ci ? { ci: observation.ci } : {}), ...(threshold.baseline ? { baseline: threshold.baseline } : {}), ...result, ...minimum(result, observation, a.measure, hs.h.minSamples) };
+    }
+    const base = { assertion: a.text, op: a.op, threshold: a.threshold.kind === "value" ? a.threshold.value : null, unit: "ms" as const };
+    const seconds = slot.seconds!;
+    const anchor = seconds.anchor();
+    if (anchor === undefined) {
+      const why = a.kind === "recovery_time" ? (this.timeline.faults.some((f) => f.end === null) ? "a fault was never rolled back" : "no fault was applied") : "no fault was applied";
+      return { ...base, observed: null, samples: 0, verdict: "INCONCLUSIVE", note: why };
+    }
+    const windowS = Math.max(1, Math.round(a.windowMs / 1000));
+    // Evaluated at each whole second after the anchor, on the `window` seconds before it.
+    const lastSecond = Math.floor((this.timeline.end - anchor) / 1000);
+    const conditions = slot.watched ?? [a.condition!];
+    const thresholds = conditions.map((c) => this.#threshold(c).value);
+    /** At second k: true/false when the condition could be judged, undefined when there was nothing to judge. */
+    const holds = (c: Condition, threshold: number | null, k: number): boolean | undefined => {
+      const o = seconds.observe(c.measure, k - windowS, k);
+      if (o.value === null || threshold === null) return undefined;
+      return compare(o.value, c.op, threshold);
+    };
+    let samples = 0;
+    for (let k = 1; k <= lastSecond; k++) samples += seconds.observe(conditions[0]!.measure, k - 1, k).requests;
+    if (a.kind === "recovery_time") {
+      const c = conditions[0]!;
+      let recoveredAt: number | null = null;
+      let judged = false;
+      for (let k = 1; k <= lastSecond; k++) {
+        const ok = holds(c, thresholds[0]!, k);
+        if (ok === undefined) continue;
+        judged = true;
+        if (!ok) recoveredAt = null;
+        else recoveredAt ??= k;
+      }
+      if (!judged) return { ...base, observed: null, samples, verdict: "INCONCLUSIVE", note: "no samples after the fault ended" };
+      if (recoveredAt === null) return { ...base, observed: null, samples, verdict: "FAIL", note: `${describeCondition(c)} did not hold by the end of the run` };
+      const observed = recoveredAt * 1000;
+      return { ...base, observed, samples, verdict: compare(observed, a.op, base.threshold!) ? "PASS" : "FAIL", note: `${describeCondition(c)} held from ${recoveredAt} s after the last fault ended` };
+    }
+    for (let k = 1; k <= lastSecond; k++) {
+      const detected = a.condition ? holds(a.condition, thresholds[0]!, k) === true : conditions.some((c, i) => holds(c, thresholds[i]!, k) === false);
+      if (detected) {
+        const observed = k * 1000;
+        return { ...base, observed, samples, verdict: compare(observed, a.op, base.threshold!) ? "PASS" : "FAIL", note: `${a.condition ? describeCondition(a.condition) : "an SLO of this hypothesis was breached"} ${k} s after the first fault started` };
+      }
+    }
+    if (samples === 0) return { ...base, observed: null, samples, verdict: "INCONCLUSIVE", note: "no samples after the fault started" };
+    return { ...base, observed: null, samples, verdict: "FAIL", note: a.condition ? `${describeCondition(a.condition)} never held` : "no SLO of this hypothesis was breached: the fault went unnoticed" };
+  }
+}
+
+/** PASS/FAIL from the value, INCONCLUSIVE when a percentile's confidence interval straddles the threshold. */
+function judge(o: Observation, op: Operator, threshold: number | null, measure: Measure): Pick<AssertionResult, "verdict" | "note"> {
+  if (threshold === null) return { verdict: "INCONCLUSIVE", note: "the baseline window has no value to compare with" };
+  if (o.value === null) {
+    // Requests were sent but none succeeded: users saw no latency because they saw no answer.
+    if (measure.kind === "latency" && o.requests > 0) return { verdict: "FAIL", note: "no successful request to measure" };
+    return { verdict: "INCONCLUSIVE", note: "no samples" };
+  }
+  const pass = compare(o.value, op, threshold);
+  if (measure.kind !== "latency" || !o.ci || op === "==") return { verdict: pass ? "PASS" : "FAIL" };
+  const [lo, hi] = o.ci;
+  const upper = op === "<" || op === "<=";
+  // The bound that must also pass for a PASS, and the one that must also fail for a FAIL.
+  const passBound = upper ? hi : lo;
+  const failBound = upper ? lo : hi;
+  const fmt = (v: number | null) => (v === null ? "unbounded" : formatDuration(v));
+  if (pass && passBound !== null && compare(passBound, op, threshold)) return { verdict: "PASS" };
+  if (!pass && failBound !== null && !compare(failBound, op, threshold)) return { verdict: "FAIL" };
+  return { verdict: "INCONCLUSIVE", note: `the 95% confidence interval [${fmt(lo)}, ${fmt(hi)}] straddles the threshold ${formatDuration(threshold)}${hi === null ? `: ${o.samples} samples cannot bound ${measure.stat} from above` : ""}` };
+}
+
+/** A filtered measure needs the samples itself: a tenant that sent little proves little. */
+function minimum(result: Pick<AssertionResult, "verdict">, o: Observation, measure: Measure, minSamples: number): Partial<AssertionResult> {
+  if (!measure.scope || result.verdict !== "PASS" || o.requests >= minSamples) return {};
+  return { verdict: "INCONCLUSIVE", note: `${o.requests} samples for ${describeMeasure(measure)}, fewer than the ${minSamples} required` };
+}
+
+function describeCondition(c: Condition): string {
+  const t = c.threshold.kind === "baseline" ? `${c.threshold.factor} * baseline` : String(c.threshold.value);
+  return `${describeMeasure(c.measure)} ${c.op} ${t}`;
+}
+
+/**
+ * Which samples a window scores. A phase holds the requests due in it, except those still in
+ * flight when a fault of another phase began (the last requests of a baseline, caught by the next
+ * phase's fault): they say nothing about this phase, and are counted as `excluded`.
+ */
+function windowFilter(window: WindowSpec, timeline: Timeline): (s: Sample) => boolean {
+  switch (window.kind) {
+    case "phase": {
+      const phase = timeline.phases.find((p) => p.name === window.phase);
+      const foreign = phase ? timeline.faults.filter((f) => !(f.start < phase.end && (f.end ?? timeline.end) > phase.start)) : [];
+      return (s) => s.phase === window.phase && !foreign.some((f) => s.scheduledAt < (f.end ?? timeline.end) && s.scheduledAt + s.e2e > f.start);
+    }
+    case "run": return () => true;
+    case "fault": {
+      const spans = faultSpans(timeline);
+      return (s) => spans.some((f) => s.scheduledAt >= f.start && s.scheduledAt < f.end);
+    }
+    case "after": {
+      const end = lastFaultEnd(timeline);
+      return (s) => end !== undefined && s.scheduledAt >= end + window.delayMs;
+    }
+  }
+}
+
+/** Where the window begins (for a fault window, when the first fault began). */
+function windowStart(window: WindowSpec, timeline: Timeline): number | undefined {
+  switch (window.kind) {
+    case "phase": return timeline.phases.find((x) => x.name === window.phase)?.start;
+    case "run": return 0;
+    case "fault": return firstFaultStart(timeline);
+    case "after": {
+      const end = lastFaultEnd(timeline);
+      return end === undefined ? undefined : end + window.delayMs;
+    }
+  }
+}
+
+function windowDuration(window: WindowSpec, timeline: Timeline): number {
+  switch (window.kind) {
+    case "phase": {
+      const p = timeline.phases.find((x) => x.name === window.phase);
+      return p ? p.end - p.start : 0;
+    }
+    case "run": return timeline.end;
+    case "fault": return faultSpans(timeline).reduce((sum, f) => sum + (f.end - f.start), 0);
+    case "after": {
+      const end = lastFaultEnd(timeline);
+      return end === undefined ? 0 : Math.max(0, timeline.end - end - window.delayMs);
+    }
+  }
+}
+
+/** The union of the fault activations, as disjoint spans (a fault never rolled back lasts to the end). */
+export function faultSpans(timeline: Timeline): { start: number; end: number }[] {
+  const spans = timeline.faults.map((f) => ({ start: f.start, end: f.end ?? timeline.end })).sort((a, b) => a.start - b.start);
+  const out: { start: number; end: number }[] = [];
+  for (const s of spans) {
+    const last = out.at(-1);
+    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+function lastFaultEnd(timeline: Timeline): number | undefined {
+  if (timeline.faults.length === 0 || timeline.faults.some((f) => f.end === null)) return undefined;
+  return Math.max(...timeline.faults.map((f) => f.end!));
+}
+
+function firstFaultStart(timeline: Timeline): number | undefined {
+  return timeline.faults.length === 0 ? undefined : Math.min(...timeline.faults.map((f) => f.start));
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;

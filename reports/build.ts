@@ -1,0 +1,171 @@
+/**
+ * Builds `summary.json` (the {@link RunReport}) from a results directory's raw files:
+ * `scenario.resolved.yaml`, `events.jsonl` and `samples.jsonl`. The run calls it once it has
+ * finished; `aire report <dir>` calls it again at any time, also on the files of a run that was
+ * killed (a torn last line is skipped, and the report says the run is incomplete).
+ * @module
+ */
+import { createReadStream, existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { HarnessError } from "../harness/errors.js";
+import type { Sample } from "../harness/metrics/sample.js";
+import { Aggregates } from "../harness/orchestrator/recorder.js";
+import { formatIssue, parseScenario } from "../harness/scenario/load.js";
+import type { Scenario } from "../harness/scenario/schema.js";
+import { Scorer, type Timeline } from "../harness/slo/score.js";
+import type { TrafficResult } from "../harness/traffic/generator.js";
+import { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus } from "./run-report.js";
+
+export interface BuildOptions {
+  /** Overrides the schedule-lag budget (max, ms) the run recorded. */
+  maxScheduleLagMs?: number;
+}
+
+type Event = { t: number; type: string; [key: string]: unknown };
+
+/** Lines of a JSONL file, skipping a torn or unreadable line (a crash mid-write); counts them. */
+async function* jsonl<T>(path: string, skipped: { n: number }): AsyncGenerator<T> {
+  if (!existsSync(path)) return;
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    try {
+      yield JSON.parse(line) as T;
+    } catch {
+      skipped.n++;
+    }
+  }
+}
+
+const emptyTraffic: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
+
+/** Reads a results directory back into its report. Throws a HarnessError when it is not one. */
+export async function buildReport(dir: string, options: BuildOptions = {}): Promise<RunReport> {
+  const skipped = { n: 0 };
+  const events: Event[] = [];
+  for await (const e of jsonl<Event>(join(dir, "events.jsonl"), skipped)) events.push(e);
+  const first = (type: string) => events.find((e) => e.type === type);
+  const start = first("run_start");
+  if (!start) throw new HarnessError("USAGE", { message: `${dir} is not a results directory of aire run: no run_start in events.jsonl` });
+  const timeScale = typeof start.timeScale === "number" ? start.timeScale : 1;
+  const resolvedPath = join(dir, "scenario.resolved.yaml");
+  let text: string;
+  try {
+    text = await readFile(resolvedPath, "utf8");
+  } catch {
+    throw new HarnessError("USAGE", { message: `${dir} has no scenario.resolved.yaml` });
+  }
+  const parsed = parseScenario(text, resolvedPath, timeScale === 1 ? {} : { timeScale });
+  if (!parsed.ok) throw new HarnessError("SCENARIO_INVALID", { message: `${resolvedPath} does not validate`, details: parsed.issues.map(formatIssue) });
+  const scenario = parsed.value.scenario;
+
+  // Sample times count from the traffic start; event times from the run start.
+  const trafficStart = first("traffic_start");
+  const t0 = typeof trafficStart?.t0 === "number" ? trafficStart.t0 : (trafficStart?.t ?? 0);
+  const rel = (t: number) => Math.round((t - t0) * 1000) / 1000;
+  const timeline = timelineOf(scenario, events, rel);
+
+  const aggregates = new Aggregates(scenario.phases.map((p) => p.name));
+  const scorer = new Scorer(scenario.hypotheses, timeline);
+  let lastSample = 0;
+  for await (const sample of jsonl<Sample>(join(dir, "samples.jsonl"), skipped)) {
+    aggregates.add(sample);
+    scorer.add(sample);
+    lastSample = Math.max(lastSample, sample.scheduledAt);
+  }
+
+  const ended = first("traffic_end");
+  const traffic: TrafficResult = ended ? { ...emptyTraffic, ...pick(ended, Object.keys(emptyTraffic)) } : emptyTraffic;
+  const statusEvent = first("run_status");
+  const crash = events.find((e) => e.type === "error");
+  const status: RunStatus = statusEvent ? (statusEvent.status as RunStatus) : first("interrupt") ? "interrupted" : crash ? "error" : "incomplete";
+  const error = typeof statusEvent?.error === "string" ? statusEvent.error : typeof crash?.error === "string" ? crash.error : status === "incomplete" ? "the run stopped before it finished (killed?): this report covers what it recorded" : undefined;
+
+  const budget = trafficStart?.lagBudget as { p99: number; max: number } | undefined;
+  const p99Budget = budget?.p99 ?? scenario.limits.scheduleLag.p99;
+  const maxBudget = options.maxScheduleLagMs ?? budget?.max ?? scenario.limits.scheduleLag.max;
+  const lag = traffic.scheduleLagMs;
+  const invalidReason =
+    lag.p99 > p99Budget
+      ? `the generator's schedule lag p99 was ${lag.p99} ms (budget ${p99Budget} ms): it could not send on time, so its latencies are not the system's`
+      : traffic.maxScheduleLagMs > maxBudget
+        ? `the generator fell ${Math.round(traffic.maxScheduleLagMs)} ms behind its schedule (budget ${maxBudget} ms)`
+        : undefined;
+  const trafficValid = invalidReason === undefined;
+  const scored = status === "completed" || status === "incomplete";
+  const hypotheses = scored ? scorer.results({ trafficValid, ...(invalidReason ? { invalidReason } : {}) }) : [];
+  const verdict: RunReport["verdict"] =
+    status === "interrupted" ? "INTERRUPTED" : status === "error" ? "ERROR" : status === "incomplete" ? "INCOMPLETE" : status === "aborted" ? "ABORTED" : hypotheses.length === 0 ? "NO_HYPOTHESES" : hypotheses.every((h) => h.verdict === "PASS") ? "PASS" : hypotheses.some((h) => h.verdict === "FAIL") ? "FAIL" : "INCONCLUSIVE";
+  const exitCode = typeof statusEvent?.exitCode === "number" && status !== "completed" ? statusEvent.exitCode : status === "interrupted" ? 130 : status === "aborted" ? 4 : status === "error" || status === "incomplete" ? 3 : verdict === "PASS" || verdict === "NO_HYPOTHESES" ? 0 : 1;
+  const phaseStarts = new Map(events.filter((e) => e.type === "phase_start").map((e) => [e.phase as string, rel(e.t)]));
+  const faultsOf = new Map<string, string[]>();
+  for (const e of events.filter((x) => x.type === "fault_apply")) {
+    const list = faultsOf.get(e.phase as string) ?? [];
+    if (!list.includes(e.description as string)) list.push(e.description as string);
+    faultsOf.set(e.phase as string, list);
+  }
+  const run_end = [...events].reverse().find((e) => e.type === "run_end" || e.type === "run_status");
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: String(start.runId),
+    scenario: { name: scenario.name, file: String(start.file ?? resolvedPath), description: scenario.description, seed: scenario.seed, sha256: String(start.sha256 ?? ""), set: (start.set as string[] | undefined) ?? [], timeScale },
+    status,
+    verdict,
+    exitCode,
+    startedAt: String(start.ts),
+    endedAt: String(run_end?.ts ?? events.at(-1)?.ts ?? start.ts),
+    ...(error ? { error } : {}),
+    target: { kind: "reference", gateway: (trafficStart?.gateway as Record<string, unknown> | undefined) ?? { profile: scenario.target.reference.gateway.profile }, components: events.filter((e) => e.type === "component_ready" && typeof e.url === "string" && typeof e.pid === "number").map((e) => ({ label: String(e.component), pid: e.pid as number, url: e.url as string })) },
+    traffic: { arrival: String(trafficStart?.arrival ?? ""), ratePerSec: (trafficStart?.meanRatePerSec as number | null | undefined) ?? null, ...traffic, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
+    phases: scenario.phases.map((p, i) => ({
+      name: p.name,
+      startMs: phaseStarts.get(p.name) ?? (status === "completed" ? timeline.phases[i]!.start : -1),
+      durationMs: p.duration,
+      faults: faultsOf.get(p.name) ?? [],
+      ...summarizeWindow(aggregates.windows.get(p.name)!),
+      workloads: summarizeWindows(aggregates.workloads.get(p.name)),
+      tenants: summarizeWindows(aggregates.tenants.get(p.name)),
+    })),
+    total: { ...summarizeWindow(aggregates.run), workloads: summarizeWindows(aggregates.runWorkloads), tenants: summarizeWindows(aggregates.runTenants) },
+    timeline: { ...timeline, lastSampleMs: lastSample },
+    timeSeries: aggregates.series.summarize(),
+    hypotheses,
+    events: events.filter((e) => reportedEvents.has(e.type)).map((e) => eventOf(e, rel)),
+    ...(skipped.n > 0 ? { unreadableLines: skipped.n } : {}),
+  };
+}
+
+const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "pod_kill", "pod_kill_failed", "abort", "interrupt", "error", "traffic_end"]);
+
+function eventOf(e: Event, rel: (t: number) => number): RunEvent {
+  const detail = e.type.startsWith("fault") ? String(e.description ?? e.fault ?? "") : e.type.startsWith("phase") ? String(e.phase ?? "") : String(e.error ?? e.reason ?? e.condition ?? e.pod ?? e.component ?? "");
+  return { t: rel(e.t), type: e.type, detail };
+}
+
+/** Phases at their planned offsets; each fault from applied to rolled back, in traffic time. */
+function timelineOf(scenario: Scenario, events: readonly Event[], rel: (t: number) => number): Omit<RunReport["timeline"], "lastSampleMs"> & Timeline {
+  let offset = 0;
+  const phases = scenario.phases.map((p) => {
+    const phase = { name: p.name, start: offset, end: offset + p.duration };
+    offset += p.duration;
+    return phase;
+  });
+  const applied = new Map<string, Event>();
+  for (const e of events) if (e.type === "fault_apply") applied.set(String(e.fault), e);
+  const faults = events
+    .filter((e) => e.type === "fault_applied")
+    .map((e) => {
+      const name = String(e.fault);
+      const reverted = events.find((r) => r.type === "fault_reverted" && r.fault === name);
+      const intent = applied.get(name);
+      return { name, phase: String(intent?.phase ?? ""), description: String(intent?.description ?? name), start: rel(e.t), end: reverted ? rel(reverted.t) : null };
+    });
+  return { phases, faults, end: offset };
+}
+
+function pick(e: Event, keys: readonly string[]): Partial<TrafficResult> {
+  return Object.fromEntries(keys.filter((k) => k in e).map((k) => [k, e[k]])) as Partial<TrafficResult>;
+}

@@ -1,0 +1,169 @@
+/**
+ * `report.html`: one self-contained file (no CDN, no fonts, no script needed: it works offline and
+ * from a CI artifact). Timeline charts drawn as inline SVG from the 1-second series — requests/s,
+ * TTFT p50/p95, error rate by class, output tokens/s — with the fault windows shaded and the phases
+ * marked; hypothesis cards with their numbers; per-phase table; the event log.
+ * @module
+ */
+import type { SecondSummary } from "../harness/metrics/time-series.js";
+import { formatDuration } from "../harness/units.js";
+import { assertionLine } from "./junit.js";
+import type { RunReport } from "./run-report.js";
+import { formatValue } from "./terminal.js";
+
+const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
+const ms = (v: number | null) => (v === null ? "–" : formatDuration(v));
+
+interface Series {
+  name: string;
+  color: string;
+  /** One value per second (null: nothing to draw that second). */
+  values: (number | null)[];
+}
+
+const W = 900;
+const H = 200;
+const PAD = { left: 56, right: 12, top: 12, bottom: 26 };
+const errorColors: Record<string, string> = { http_429: "#e69f00", http_5xx: "#d55e00", http_4xx: "#cc79a7", timeout: "#7b3294", connect: "#444", reset: "#0072b2", truncated: "#009e73", malformed: "#999", quality: "#b2182b" };
+
+/** A round step for an axis up to `max`: 1, 2 or 5 × a power of ten, about 4 ticks. */
+function niceStep(max: number): number {
+  const raw = max / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+}
+
+function chart(id: string, title: string, unit: (v: number) => string, series: Series[], report: RunReport): string {
+  const seconds = Math.max(1, Math.ceil(report.timeline.end / 1000), ...series.map((s) => s.values.length));
+  const values = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const max = Math.max(...values, 0) || 1;
+  const step = niceStep(max);
+  const top = Math.ceil(max / step) * step;
+  const x = (t: number) => PAD.left + (t / seconds) * (W - PAD.left - PAD.right);
+  const y = (v: number) => H - PAD.bottom - (v / top) * (H - PAD.top - PAD.bottom);
+  const parts: string[] = [];
+  // Fault windows first, under everything.
+  for (const f of report.timeline.faults) {
+    const end = (f.end ?? report.timeline.end) / 1000;
+    parts.push(`<rect class="fault-window" x="${x(f.start / 1000).toFixed(1)}" y="${PAD.top}" width="${Math.max(1, x(end) - x(f.start / 1000)).toFixed(1)}" height="${H - PAD.top - PAD.bottom}"><title>${esc(`${f.description} (${formatDuration(f.start)} – ${f.end === null ? "never rolled back" : formatDuration(f.end)})`)}</title></rect>`);
+  }
+  for (let v = 0; v <= top + step / 2; v += step) {
+    parts.push(`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="tick" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${esc(unit(v))}</text>`);
+  }
+  const tStep = niceStep(seconds);
+  for (let t = 0; t <= seconds; t += tStep) parts.push(`<text class="tick" x="${x(t).toFixed(1)}" y="${H - 8}" text-anchor="middle">${t}s</text>`);
+  for (const p of report.timeline.phases.slice(1)) {
+    parts.push(`<line class="phase" x1="${x(p.start / 1000).toFixed(1)}" x2="${x(p.start / 1000).toFixed(1)}" y1="${PAD.top}" y2="${H - PAD.bottom}"/><text class="phase-label" x="${(x(p.start / 1000) + 3).toFixed(1)}" y="${PAD.top + 10}">${esc(p.name)}</text>`);
+  }
+  for (const s of series) {
+    // A line per run of consecutive seconds with a value (gaps stay gaps).
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 0) parts.push(`<polyline class="series" data-series="${esc(s.name)}" fill="none" stroke="${s.color}" stroke-width="1.6" points="${run.join(" ")}"/>`);
+      run = [];
+    };
+    s.values.forEach((v, t) => {
+      if (v === null) return flush();
+      // Each second is drawn at its middle.
+      run.push(`${x(t + 0.5).toFixed(1)},${y(v).toFixed(1)}`);
+    });
+    flush();
+  }
+  const legend = series.map((s) => `<span class="key"><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join("");
+  return `<figure class="chart" id="${id}"><figcaption>${esc(title)} ${legend}${report.timeline.faults.length > 0 ? `<span class="key"><i class="fault-key"></i>fault active</span>` : ""}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${parts.join("")}</svg></figure>`;
+}
+
+function charts(report: RunReport): string {
+  const ts: SecondSummary[] = report.timeSeries;
+  const classes = [...new Set(ts.flatMap((s) => Object.keys(s.errors)))].sort();
+  return [
+    chart("chart-rps", "Requests per second (by intended send time)", (v) => `${v}`, [
+      { name: "sent", color: "#0072b2", values: ts.map((s) => s.requests) },
+      { name: "succeeded", color: "#009e73", values: ts.map((s) => s.ok) },
+    ], report),
+    chart("chart-ttft", "Time to first token", (v) => formatDuration(v), [
+      { name: "p50", color: "#56b4e9", values: ts.map((s) => s.ttftP50) },
+      { name: "p95", color: "#d55e00", values: ts.map((s) => s.ttftP95) },
+    ], report),
+    chart("chart-errors", "Error rate by class", (v) => `${Math.round(v * 1000) / 10}%`, classes.length === 0
+      ? [{ name: "errors", color: "#d55e00", values: ts.map((s) => (s.requests === 0 ? null : 0)) }]
+      : classes.map((c) => ({ name: c, color: errorColors[c] ?? "#333", values: ts.map((s) => (s.requests === 0 ? null : (s.errors[c] ?? 0) / s.requests)) })), report),
+    chart("chart-tokens", "Output tokens per second", (v) => `${v}`, [{ name: "tokens/s", color: "#cc79a7", values: ts.map((s) => s.outputTokens) }], report),
+  ].join("\n");
+}
+
+function cards(report: RunReport): string {
+  if (report.hypotheses.length === 0) return `<p class="muted">No hypotheses were scored${report.status !== "completed" ? ` (the run is ${esc(report.status)})` : ""}.</p>`;
+  return report.hypotheses
+    .map((h) => {
+      const rows = h.assertions
+        .map((a) => {
+          const observed = a.observed === null ? "no data" : formatValue(a.observed, a.unit);
+          const ci = a.ci ? `${formatValue(a.ci[0], a.unit)} – ${a.ci[1] === null ? "∞" : formatValue(a.ci[1], a.unit)}` : "";
+          return `<tr class="${a.verdict.toLowerCase()}"><td>${a.verdict}</td><td><code>${esc(a.assertion)}</code></td><td>${esc(observed)}</td><td>${a.threshold === null ? "–" : esc(`${a.op} ${formatValue(a.threshold, a.unit)}`)}</td><td>${esc(ci)}</td><td>${a.samples}</td><td>${esc(a.note ?? "")}</td></tr>`;
+        })
+        .join("");
+      return `<section class="card ${h.verdict.toLowerCase()}" data-verdict="${h.verdict}"><h3><span class="badge">${h.verdict}</span> ${esc(h.name)}</h3><p class="muted">during ${esc(h.during)} · ${h.samples} requests${h.excluded ? ` (${h.excluded} left out: in flight when another phase's fault began)` : ""}${h.reason ? ` · ${esc(h.reason)}` : ""}</p><table><thead><tr><th></th><th>assertion</th><th>observed</th><th>threshold</th><th>95% CI</th><th>n</th><th>note</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+    })
+    .join("\n");
+}
+
+function phaseTable(report: RunReport): string {
+  const rows = report.phases
+    .map((p) => `<tr><td>${esc(p.name)}</td><td>${formatDuration(p.durationMs)}</td><td>${p.requests}</td><td>${pct(p.availability)}</td><td>${esc(Object.entries(p.errors).map(([k, v]) => `${k}: ${v}`).join(", ") || "0")}</td><td>${ms(p.ttft.p50)}</td><td>${ms(p.ttft.p95)}</td><td>${ms(p.ttft.p99)}</td><td>${ms(p.tpot.p50)}</td><td>${ms(p.e2e.p95)}</td><td>${esc(Object.entries(p.providers).map(([k, v]) => `${k}: ${v}`).join(", ") || "–")}</td><td>${esc(p.faults.join("; ") || "–")}</td></tr>`)
+    .join("");
+  return `<table class="phases"><thead><tr><th>phase</th><th>duration</th><th>requests</th><th>availability</th><th>errors</th><th>ttft p50</th><th>ttft p95</th><th>ttft p99</th><th>tpot p50</th><th>e2e p95</th><th>served by</th><th>faults</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function eventLog(report: RunReport): string {
+  const rows = report.events.map((e) => `<tr><td>${formatDuration(e.t)}</td><td>${esc(e.type)}</td><td>${esc(e.detail)}</td></tr>`).join("");
+  return `<table class="events"><thead><tr><th>t</th><th>event</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+const style = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:960px;padding:16px 20px 48px;color:#1d1d1f;background:#fff}
+h1{font-size:22px;margin:8px 0 2px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:0 0 4px}
+.muted{color:#666;margin:2px 0 8px}.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
+.PASS,.card.pass .badge{background:#1a7f37}.FAIL,.card.fail .badge{background:#cf222e}.INCONCLUSIVE,.card.inconclusive .badge,.INCOMPLETE{background:#9a6700}.ERROR,.INTERRUPTED,.ABORTED,.NO_HYPOTHESES{background:#57606a}
+.badge{display:inline-block;padding:1px 8px;border-radius:4px;color:#fff;font-size:12px;vertical-align:1px}
+.card{border:1px solid #ddd;border-left-width:5px;border-radius:6px;padding:10px 12px;margin:10px 0}.card.pass{border-left-color:#1a7f37}.card.fail{border-left-color:#cf222e}.card.inconclusive{border-left-color:#9a6700}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top}th{color:#555;font-weight:600}
+tr.fail td:first-child{color:#cf222e;font-weight:600}tr.pass td:first-child{color:#1a7f37;font-weight:600}tr.inconclusive td:first-child{color:#9a6700;font-weight:600}
+.chart{margin:12px 0}.chart figcaption{font-weight:600;margin-bottom:2px}.chart svg{width:100%;height:auto;display:block}
+.key{font-weight:400;color:#555;margin-left:12px;font-size:12px}.key i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
+.fault-window,.fault-key{fill:#d55e00;background:#d55e00;opacity:.14}.fault-key{height:10px!important}
+.grid{stroke:#eee}.tick{fill:#777;font-size:11px}.phase{stroke:#999;stroke-dasharray:3 3}.phase-label{fill:#555;font-size:11px}
+.warn{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+`;
+
+export function renderHtml(report: RunReport): string {
+  const title = `${report.scenario.name}: ${report.verdict}`;
+  const warnings = [
+    report.error ? `<p class="warn"><b>${esc(report.status)}</b>: ${esc(report.error)}</p>` : "",
+    report.traffic.valid ? "" : `<p class="warn"><b>INVALID measurements</b>: ${esc(report.traffic.invalidReason ?? "")}</p>`,
+  ].join("");
+  const lag = report.traffic.scheduleLagMs;
+  const summary = report.hypotheses.flatMap((h) => h.assertions.filter((a) => a.verdict !== "PASS").map(assertionLine));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)} · aire</title><style>${style}</style></head>
+<body>
+<header><h1>${esc(report.scenario.name)} <span class="verdict ${esc(report.verdict)}">${esc(report.verdict)}</span></h1>
+<p class="muted">${esc(report.scenario.description)}</p>
+<p class="muted">run ${esc(report.runId)} · seed ${report.scenario.seed}${report.scenario.timeScale !== 1 ? ` · time scale ${report.scenario.timeScale}` : ""} · ${esc(report.startedAt)} · ${report.traffic.scheduled} requests (${esc(report.traffic.arrival)}) · gateway profile ${esc(String(report.target.gateway.profile ?? "–"))} · schedule lag p99 ${ms(lag.p99)}</p>
+${warnings}</header>
+<h2>Hypotheses</h2>
+${cards(report)}
+${summary.length > 0 ? `<details><summary>Not passing, as text</summary><pre>${esc(summary.join("\n"))}</pre></details>` : ""}
+<h2>Timeline</h2>
+${charts(report)}
+<h2>Phases</h2>
+${phaseTable(report)}
+<h2>Events</h2>
+${eventLog(report)}
+<p class="muted">aire · summary.json schema version ${report.schemaVersion}</p>
+</body></html>
+`;
+}

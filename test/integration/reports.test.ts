@@ -1,0 +1,229 @@
+import { existsSync } from "node:fs";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { validateXML } from "xmllint-wasm";
+import type { Sample } from "../../harness/metrics/sample.js";
+import { sampleLine } from "../../harness/orchestrator/recorder.js";
+import { buildReport, writeReports, type RunReport } from "../../reports/index.js";
+import { generateSummarySchema } from "../../reports/schema.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+const scenario = `apiVersion: aire/v1
+name: synthetic
+description: a results directory written by the test, as a run would write it
+seed: 7
+target:
+  reference:
+    providers:
+      - { name: primary }
+      - { name: secondary }
+traffic:
+  arrival: { type: constant, rate: 20/s }
+  mix: [ { name: chat, stream: true, promptTokens: 50, maxTokens: 10 } ]
+phases:
+  - { name: baseline, duration: 4s }
+  - name: storm
+    duration: 6s
+    faults:
+      - { kind: latency, proxy: primary, latency: 800ms, schedule: { at: 1s, for: 4s } }
+  - { name: recovery, duration: 6s }
+hypotheses:
+  - name: baseline is healthy
+    during: baseline
+    expect: [ "ttft.p50 < 200ms", "availability >= 99%" ]
+  - name: users barely notice the fault
+    during: fault
+    expect: [ "availability >= 99%", "ttft.p95 < 500ms" ]
+  - name: quick recovery
+    after: fault + 1s
+    expect: [ "ttft.p95 <= 1.5 * baseline", "recovery_time(ttft.p95 <= 1.5 * baseline) < 3s" ]
+`;
+
+/** 20 requests/s for 16 s; while the fault is on (5–9 s) ttft is 900 ms and 10% fail with 5xx. */
+function samples(): Sample[] {
+  return Array.from({ length: 320 }, (_, i) => {
+    const t = i * 50;
+    const phase = t < 4000 ? "baseline" : t < 10_000 ? "storm" : "recovery";
+    const faulty = t >= 5000 && t < 9000;
+    const failed = faulty && i % 10 === 0;
+    const ttft = faulty ? 900 : 100 + (i % 7);
+    const sample: Sample = { id: i, phase, workload: "chat", scheduledAt: t, dispatchedAt: t + 0.1, sentAt: t + 0.2, status: failed ? 503 : 200, ok: !failed, e2e: ttft + 180, e2eService: ttft + 179.8, outputTokens: 10, tokenSource: "usage", provider: faulty ? "secondary" : "primary", attempts: 1 };
+    if (failed) return { ...sample, errorClass: "http_5xx", error: "HTTP 503", outputTokens: 0, e2e: 30, e2eService: 29 };
+    return { ...sample, ttft, ttfb: ttft - 5, ttftService: ttft - 0.2, tpot: 20, maxStall: 21, gaps: Array.from({ length: 9 }, (_, k) => 19 + (k % 3)), finishReason: "stop" };
+  });
+}
+
+/** Writes a results directory as `aire run` does; `killed` stops the files where a SIGKILL in the storm would. */
+async function resultsDir(killed = false): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "aire-reports-"));
+  await writeFile(join(dir, "scenario.resolved.yaml"), `# aire resolved scenario: run synthetic-1\n${scenario}`);
+  const ts = "2026-11-23T10:00:00.000Z";
+  const events: Record<string, unknown>[] = [
+    { t: 0, type: "run_start", runId: "synthetic-1", file: "synthetic.yaml", seed: 7, sha256: "0", set: [], timeScale: 1 },
+    { t: 80, type: "traffic_start", t0: 100.5, arrival: "constant 20/s", meanRatePerSec: 20, lagBudget: { p99: 100, max: 1000 }, gateway: { profile: "resilient" } },
+    { t: 101, type: "phase_start", phase: "baseline" },
+    { t: 4101, type: "phase_start", phase: "storm" },
+    { t: 5100, type: "fault_apply", phase: "storm", fault: "aire-synthetic-1-storm-0-latency", description: "+800ms latency on primary" },
+    { t: 5101, type: "fault_applied", fault: "aire-synthetic-1-storm-0-latency" },
+    { t: 9100, type: "fault_revert", fault: "aire-synthetic-1-storm-0-latency" },
+    { t: 9101, type: "fault_reverted", fault: "aire-synthetic-1-storm-0-latency" },
+    { t: 10_101, type: "phase_start", phase: "recovery" },
+    { t: 16_101, type: "phase_end", phase: "recovery" },
+    { t: 17_000, type: "traffic_end", scheduled: 320, completed: 320, cancelled: 0, maxScheduleLagMs: 1.2, scheduleLagMs: { p50: 0.1, p99: 0.9, max: 1.2 }, eventLoopLagMs: { p99: 0.5, max: 2 } },
+    { t: 17_500, type: "run_status", status: "completed" },
+  ];
+  const written = killed ? events.filter((e) => (e.t as number) < 7000) : events;
+  await writeFile(join(dir, "events.jsonl"), written.map((e) => JSON.stringify({ ts, ...e })).join("\n") + "\n");
+  const all = samples();
+  const kept = killed ? all.filter((s) => s.scheduledAt < 6800) : all;
+  await writeFile(join(dir, "samples.jsonl"), kept.map((s) => sampleLine(s)).join("\n") + "\n");
+  return dir;
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function built(killed = false): Promise<{ dir: string; report: RunReport }> {
+  const dir = await resultsDir(killed);
+  dirs.push(dir);
+  const report = await buildReport(dir);
+  await writeReports(dir, report);
+  return { dir, report };
+}
+
+describe("summary.json from the raw files", () => {
+  test("phases, fault timeline and verdicts come out of events.jsonl and samples.jsonl", async () => {
+    const { report } = await built();
+    expect(report).toMatchObject({ schemaVersion: 2, status: "completed", runId: "synthetic-1", exitCode: 1, verdict: "FAIL" });
+    expect(report.timeline.faults).toEqual([{ name: "aire-synthetic-1-storm-0-latency", phase: "storm", description: "+800ms latency on primary", start: 5000.5, end: 9000.5 }]);
+    expect(report.phases.map((p) => [p.name, p.requests])).toEqual([["baseline", 80], ["storm", 120], ["recovery", 120]]);
+    // The pooled gaps came back from samples.jsonl.
+    expect(report.total.itl.count).toBe(9 * (320 - 8));
+    const [baseline, fault, recovery] = report.hypotheses;
+    expect(baseline).toMatchObject({ verdict: "PASS", samples: 80 });
+    expect(fault).toMatchObject({ verdict: "FAIL", samples: 80 });
+    expect(fault!.assertions.map((a) => a.verdict)).toEqual(["FAIL", "FAIL"]);
+    expect(recovery).toMatchObject({ verdict: "PASS", during: "after fault + 1s" });
+    expect(recovery!.assertions[1]).toMatchObject({ observed: 1000, verdict: "PASS" });
+    expect(report.events.map((e) => e.type)).toEqual(["traffic_start", "phase_start", "phase_start", "fault_applied", "fault_reverted", "phase_start", "phase_end", "traffic_end"]);
+  });
+
+  test("it validates against the published JSON Schema, which is what the RunReport type generates", async () => {
+    const { report } = await built();
+    const committed = JSON.parse(await readFile(join(root, "reports/summary.schema.json"), "utf8"));
+    expect(committed).toEqual(generateSummarySchema(root));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(committed);
+    expect(validate(JSON.parse(JSON.stringify(report))), JSON.stringify(validate.errors)).toBe(true);
+    // A schema that accepts anything proves nothing: a report missing its verdict is refused.
+    const { verdict: _verdict, ...broken } = report;
+    expect(validate(broken)).toBe(false);
+  }, 30_000);
+
+  test("a run killed mid-phase still gives a readable report, marked INCOMPLETE, with what it recorded", async () => {
+    const dir = await resultsDir(true);
+    dirs.push(dir);
+    // The SIGKILL tore the last line in half.
+    await appendFile(join(dir, "samples.jsonl"), '{"id":999,"phase":"sto');
+    const report = await buildReport(dir);
+    expect(report).toMatchObject({ status: "incomplete", verdict: "INCOMPLETE", exitCode: 3, unreadableLines: 1 });
+    expect(report.error).toMatch(/stopped before it finished/);
+    expect(report.phases.find((p) => p.name === "storm")!.requests).toBe(56);
+    expect(report.timeline.faults[0]!.end).toBeNull();
+    await writeReports(dir, report);
+    const junit = await readFile(join(dir, "junit.xml"), "utf8");
+    expect(junit).toMatch(/<testcase name="run completes"[^>]*>\s*<error message="INCOMPLETE: the run stopped/);
+  });
+});
+
+describe("junit.xml", () => {
+  test("validates against the JUnit shape CI systems read; FAIL carries the numbers", async () => {
+    const { dir } = await built();
+    const xml = await readFile(join(dir, "junit.xml"), "utf8");
+    const xsd = await readFile(join(root, "test/fixtures/junit.xsd"), "utf8");
+    const result = await validateXML({ xml: [{ fileName: "junit.xml", contents: xml }], schema: [xsd] });
+    expect(result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(xml).toMatch(/<testsuite name="synthetic" tests="3" failures="1" errors="0"/);
+    expect(xml).toMatch(/<failure message="availability &gt;= 99% \(observed 91\.25%\); ttft\.p95 &lt; 500ms \(observed 900ms\)" type="FAIL">/);
+    // The validator is not a rubber stamp: a testcase without a classname is refused.
+    const broken = await validateXML({ xml: [{ fileName: "junit.xml", contents: xml.replace(/ classname="[^"]*"/, "") }], schema: [xsd] });
+    expect(broken.valid).toBe(false);
+  }, 30_000);
+});
+
+describe("summary.md", () => {
+  test("the verdict, every assertion with its numbers, and the phases", async () => {
+    const { dir } = await built();
+    const md = await readFile(join(dir, "summary.md"), "utf8");
+    expect(md).toMatch(/^## ❌ synthetic: FAIL/);
+    expect(md).toMatch(/\| ❌ FAIL \| users barely notice the fault \| fault \| ❌ `availability >= 99%` \| 91.25% \|/);
+    expect(md).toMatch(/\| storm \| 6s \| 120 \|/);
+  });
+});
+
+// Debian's Chromium, installed by .ci/run; a machine without it skips these, saying so.
+const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+if (!chromiumPath) console.warn("report.html browser test skipped: no Chromium at /usr/bin/chromium (.ci/run installs Debian's chromium)");
+
+describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: chromiumPath!, args: ["--no-sandbox"] });
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test("opens offline without console errors; charts drawn from data; the fault window shaded where it was", async () => {
+    const { dir } = await built();
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
+    });
+    page.on("pageerror", (e) => problems.push(e.message));
+    // Any request leaving the file (a CDN, a font) is a failure of "self-contained".
+    page.on("request", (r) => {
+      if (!r.url().startsWith("file:")) problems.push(`request to ${r.url()}`);
+    });
+    await page.goto(`file://${join(dir, "report.html")}`);
+    expect(await page.title()).toBe("synthetic: FAIL · aire");
+    const charts = await page.$$eval("figure.chart", (figures) =>
+      figures.map((f) => {
+        const svg = f.querySelector("svg")!.getBoundingClientRect();
+        const fault = f.querySelector("rect.fault-window")?.getBoundingClientRect();
+        const points = [...f.querySelectorAll("polyline.series")].reduce((n, p) => n + (p.getAttribute("points") ?? "").trim().split(/\s+/).length, 0);
+        return { id: f.id, width: svg.width, height: svg.height, points, fault: fault ? { left: (fault.left - svg.left) / svg.width, width: fault.width / svg.width, height: fault.height } : null };
+      }),
+    );
+    expect(charts.map((c) => c.id)).toEqual(["chart-rps", "chart-ttft", "chart-errors", "chart-tokens"]);
+    for (const c of charts) {
+      expect(c.width).toBeGreaterThan(400);
+      expect(c.height).toBeGreaterThan(60);
+      // One point per second of traffic (16 s), per series.
+      expect(c.points).toBeGreaterThanOrEqual(16);
+      // The fault ran from 5 s to 9 s of 16: the shading sits there, and is visible.
+      expect(c.fault).not.toBeNull();
+      expect(c.fault!.left).toBeGreaterThan(0.3);
+      expect(c.fault!.left).toBeLessThan(0.4);
+      expect(c.fault!.width).toBeGreaterThan(0.2);
+      expect(c.fault!.height).toBeGreaterThan(30);
+    }
+    // TTFT p95 is drawn higher while the fault was on than before it.
+    const ttft = await page.$eval("#chart-ttft polyline[data-series='p95']", (p) => (p.getAttribute("points") ?? "").trim().split(/\s+/).map((xy: string) => Number(xy.split(",")[1])));
+    expect(Math.min(...ttft.slice(5, 9))).toBeLessThan(Math.min(...ttft.slice(0, 4)));
+    const cards = await page.$$eval("section.card", (s) => s.map((c) => c.getAttribute("data-verdict")));
+    expect(cards).toEqual(["PASS", "FAIL", "PASS"]);
+    expect(await page.locator("table.events tr").count()).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 30_000);
+});
