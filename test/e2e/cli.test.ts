@@ -136,6 +136,37 @@ describe("aire command line", () => {
     }
   }, 60_000);
 
+  test("SIGKILL mid-phase: the children stop by themselves, and aire report turns what was written into a report", async () => {
+    const dir = await mkdtemp(join(out, "sigkill-"));
+    const { child, done } = startCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", dir], { timeoutMs: 90_000 });
+    const lines = createInterface({ input: child.stdout! });
+    await new Promise<void>((resolve) => lines.on("line", (line) => line.includes("fault on:") && resolve()));
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill("SIGKILL");
+    await done;
+    const run = await onlyRunDir(dir);
+    const events = await readEvents(run);
+    expect(events.map((e) => e.type)).not.toContain("run_end");
+    // The children watch their IPC channel to the parent and exit when it closes.
+    const pids = events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!);
+    const deadline = performance.now() + 10_000;
+    while (pids.some(alive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+
+    const report = await runCli(["report", run]);
+    expect(report.stderr).toBe("");
+    expect(report.code).toBe(3);
+    expect(report.stdout).toMatch(/verdict: INCOMPLETE — the run stopped before it finished/);
+    const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+    expect(summary).toMatchObject({ status: "incomplete", verdict: "INCOMPLETE", exitCode: 3 });
+    const written = (await readFile(join(run, "samples.jsonl"), "utf8")).split("\n").filter((l) => l.startsWith("{") && l.endsWith("}")).length;
+    expect(summary.total.requests).toBe(written);
+    expect(summary.phases[0].requests).toBeGreaterThan(100);
+    expect(summary.timeline.faults).toHaveLength(1);
+    expect(summary.timeline.faults[0].end).toBeNull();
+    for (const file of ["report.html", "junit.xml", "summary.md"]) expect((await readFile(join(run, file), "utf8")).length).toBeGreaterThan(100);
+  }, 60_000);
+
   test("an uncaught error inside the harness during the fault phase: rollback first, teardown, exit 3", async () => {
     const dir = await mkdtemp(join(out, "crash-"));
     // The crash timer starts with the process; 15 s lands in the fault phase (10 s to 30 s after traffic starts).
