@@ -94,7 +94,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
         ? `the generator fell ${Math.round(traffic.maxScheduleLagMs)} ms behind its schedule (budget ${maxBudget} ms)`
         : undefined;
   const trafficValid = invalidReason === undefined;
-  const scored = status === "completed" || status === "incomplete";
+  const scored = status === "completed" || status === "incomplete" || status === "aborted";
   const hypotheses = scored ? scorer.results({ trafficValid, ...(invalidReason ? { invalidReason } : {}) }) : [];
   const verdict: RunReport["verdict"] =
     status === "interrupted" ? "INTERRUPTED" : status === "error" ? "ERROR" : status === "incomplete" ? "INCOMPLETE" : status === "aborted" ? "ABORTED" : hypotheses.length === 0 ? "NO_HYPOTHESES" : hypotheses.every((h) => h.verdict === "PASS") ? "PASS" : hypotheses.some((h) => h.verdict === "FAIL") ? "FAIL" : "INCONCLUSIVE";

@@ -24,6 +24,10 @@ import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stac
 import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
 import { EventLog, type EventType } from "./event-log.js";
+import { AbortWatch } from "./abort-watch.js";
+
+/** The reason of a run stopped by an abort condition. */
+class AbortedRun extends Error {}
 import { Recorder } from "./recorder.js";
 import { Pricing } from "../traffic/cost.js";
 import { newRunId } from "./run-id.js";
@@ -65,7 +69,18 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   // crashed somewhere else in this process (status "error", exit 3). Both roll back the same way.
   const interrupted = () => options.signal?.aborted === true && !(options.signal.reason instanceof Error);
   const crashed = () => (options.signal?.aborted === true && options.signal.reason instanceof Error ? (options.signal.reason as Error) : undefined);
-  const runSignal = AbortSignal.any([trafficStop.signal, ...(options.signal ? [options.signal] : [])]);
+  // An abort condition that trips stops the run the way an interrupt does (exit 4, not 130).
+  const abortRun = new AbortController();
+  const aborted = () => abortRun.signal.aborted;
+  const control = AbortSignal.any([abortRun.signal, ...(options.signal ? [options.signal] : [])]);
+  const runSignal = AbortSignal.any([trafficStop.signal, control]);
+  let phasesOver = false;
+  const watch = new AbortWatch(scenario.abort, (trip) => {
+    if (phasesOver) return;
+    events.append("abort", { condition: trip.condition, observed: trip.observed, requests: trip.requests }, true);
+    log(`abort: ${trip.condition} (observed ${trip.observed} over ${trip.requests} requests): rolling back faults, stopping traffic, stopping the stack`);
+    abortRun.abort(new AbortedRun(`aborted: ${trip.condition} (observed ${trip.observed} over the last ${trip.requests} requests)`));
+  });
   let status: RunStatus = "completed";
   let error: unknown;
   let stack: ReferenceStack | undefined;
@@ -111,7 +126,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       maxRequests: scenario.limits.maxRequests,
       start,
       signal: runSignal,
-      onSample: (s) => recorder.record(s),
+      onSample: (s) => {
+        recorder.record(s);
+        watch.add(s);
+      },
       drainMs: Math.min(scenario.traffic.client.timeout, 30_000),
       prepared,
     });
@@ -159,16 +177,17 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     };
 
     let offset = 0;
+    watch.start();
     for (const phase of scenario.phases) {
       const phaseStart = start + offset;
-      await sleep(Math.max(0, phaseStart - performance.now()), options.signal);
+      await sleep(Math.max(0, phaseStart - performance.now()), control);
       phaseStarts.push(offset);
       events.append("phase_start", { phase: phase.name, durationMs: phase.duration });
       log(`phase ${phase.name} (${Math.round(phase.duration / 100) / 10}s)${phase.faults.length ? `: ${phase.faults.length} fault(s)` : ""}`);
       // Each fault follows its own schedule inside the phase; all of them end by the phase end.
       // If one fails, the phase signal stops the others at once.
       const phaseAbort = new AbortController();
-      const phaseSignal = AbortSignal.any([phaseAbort.signal, ...(options.signal ? [options.signal] : [])]);
+      const phaseSignal = AbortSignal.any([phaseAbort.signal, control]);
       const runners = phase.faults.map(async (fault, i) => {
         const ramp = fault.schedule?.ramp;
         const own = ramp ? ((fault as Record<string, unknown>)[ramp.param] as number) : undefined;
@@ -189,15 +208,19 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       }));
       // One failing fault aborts the phase: the others' sleeps end with the run signal.
       const results = await Promise.allSettled(runners);
-      if (options.signal?.aborted) throw options.signal.reason;
+      if (control.aborted) throw control.reason;
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw phaseAbort.signal.reason ?? failed.reason;
       offset += phase.duration;
-      await sleep(Math.max(0, start + offset - performance.now()), options.signal);
+      await sleep(Math.max(0, start + offset - performance.now()), control);
       events.append("phase_end", { phase: phase.name });
     }
+    phasesOver = true;
   } catch (err) {
-    if (interrupted()) status = "interrupted";
+    if (aborted()) {
+      status = "aborted";
+      error = abortRun.signal.reason;
+    } else if (interrupted()) status = "interrupted";
     else if (crashed()) {
       status = "error";
       error = crashed();
@@ -208,6 +231,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       log(`error: ${describeError(err)}`);
     }
   } finally {
+    watch.stop();
     options.signal?.removeEventListener("abort", onInterrupt);
     // 1. Faults first, last applied first.
     try {
@@ -237,7 +261,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   await recorder.close();
 
   // The report is read back from the files, exactly as `aire report <dir>` would rebuild it.
-  const exitCode = status === "error" && isHarnessError(error) ? { exitCode: error.exitCode } : {};
+  const exitCode = status === "error" && isHarnessError(error) ? { exitCode: error.exitCode } : status === "aborted" ? { exitCode: 4 } : {};
   events.append("run_status", { status, ...(error ? { error: describeError(error) } : {}), ...exitCode }, true);
   const report = await buildReport(dir, options.maxScheduleLagMs === undefined ? {} : { maxScheduleLagMs: options.maxScheduleLagMs });
   await writeReports(dir, report);

@@ -9,6 +9,7 @@ import { policyOverridesShape } from "../gateway/config.js";
 import { tokenCount } from "../traffic/distribution.js";
 import { jsonSchemaProblem } from "../traffic/quality.js";
 import { parseAssertion, scopesOf } from "../slo/expression.js";
+import { parseAbortCondition } from "../orchestrator/abort-watch.js";
 import type { WindowSpec } from "../slo/score.js";
 import { formatDuration, parseDuration } from "../units.js";
 import { isLoopbackHost } from "../net/http-server.js";
@@ -197,6 +198,13 @@ const assertion = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
+const abortCondition = z.string().transform((text, ctx) => {
+  const parsed = parseAbortCondition(text);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: "custom", message: parsed.message });
+  return z.NEVER;
+});
+
 const hypothesisSchema = closed({
   name: z.string().min(1),
   /** The window the assertions are scored on: a phase's name, `fault` (while any fault is active) or `run` (everything). */
@@ -244,6 +252,8 @@ export const scenarioSchema = closed({
   traffic: trafficSchema,
   phases: z.array(phaseSchema).min(1, "a scenario needs at least one phase"),
   hypotheses: z.array(hypothesisSchema).default([]),
+  /** Stop the run (roll back, exit 4) when one holds: `error_rate > 50% for 10s`, checked every second on the requests completed in the window. */
+  abort: z.array(abortCondition).default([]),
   /** Token prices, USD per million tokens, per model: `{ sim-large: { input: 3, output: 15 } }`. */
   prices: pricesSchema,
   limits: limitsSchema.prefault({}),

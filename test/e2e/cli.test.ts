@@ -231,6 +231,41 @@ describe("aire command line", () => {
   });
 });
 
+describe("abort conditions", () => {
+  test("error_rate > 50% for 2s stops a run gone wrong: rolled back, exit 4, ABORTED in every report", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-e2e-abort-"));
+    try {
+      const started = performance.now();
+      const result = await runCli(["run", "test/fixtures/scenarios/abort.yaml", "--out", dir]);
+      // 2 s of baseline, then the outage: aborted within a few seconds of it, not after its 20 s.
+      expect(performance.now() - started).toBeLessThan(15_000);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(4);
+      expect(result.stdout).toMatch(/abort: error_rate > 50% for 2s \(observed \d+(\.\d+)?% over \d+ requests\)/);
+      expect(result.stdout).toMatch(/verdict: ABORTED — aborted: error_rate > 50% for 2s/);
+      const run = await onlyRunDir(dir);
+      const events = await readEvents(run);
+      const types = events.map((e) => e.type);
+      const abort = types.indexOf("abort");
+      expect(abort).toBeGreaterThan(types.indexOf("fault_applied"));
+      expect(types.indexOf("fault_reverted")).toBeGreaterThan(abort);
+      expect(types.indexOf("fault_reverted")).toBeLessThan(types.indexOf("component_stop"));
+      const tripped = events[abort]!.t - events.find((e) => e.type === "fault_applied")!.t;
+      expect(tripped).toBeLessThan(4000);
+      const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+      expect(summary).toMatchObject({ status: "aborted", verdict: "ABORTED", exitCode: 4 });
+      expect(summary.events.map((e: { type: string }) => e.type)).toContain("abort");
+      expect(await readFile(join(run, "junit.xml"), "utf8")).toMatch(/<error message="ABORTED: aborted: error_rate &gt; 50% for 2s/);
+      // Rebuilt later, the report says the same.
+      const rebuilt = await runCli(["report", run]);
+      expect(rebuilt.code).toBe(4);
+      for (const pid of events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!)) expect(alive(pid)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe("provider faults in a run", () => {
   test("an error burst and a pod kill on the primary are applied through the admin API, absorbed by fallback, and rolled back", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aire-e2e-provider-"));
