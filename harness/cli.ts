@@ -14,6 +14,7 @@ import { runScenario } from "./orchestrator/run-scenario.js";
 import { serve, type ServeKind } from "./serve.js";
 import { renderTerminal } from "../reports/terminal.js";
 import { buildReport, renderMarkdown, writeReports } from "../reports/index.js";
+import { Progress } from "../reports/progress.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -101,7 +102,9 @@ export function buildProgram(): Command {
     for (const file of files) {
       if (signal.aborted) break;
       const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
-      const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) });
+      // A status line redrawn in place on a terminal; a plain line every 5 s in CI logs.
+      const progress = new Progress(process.stdout);
+      const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, log: (line) => progress.log(line), onProgress: (state) => progress.update(state) }).finally(() => progress.done());
       process.stdout.write(`\n${renderTerminal(report)}\nresults: ${dir} (report.html, summary.md, junit.xml, summary.json)\n\n`);
       // On GitHub Actions the job page shows the Markdown summary of every scenario run.
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${renderMarkdown(report)}\n`);

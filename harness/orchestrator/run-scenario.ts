@@ -25,6 +25,8 @@ import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/gener
 import { warmUp } from "../traffic/warmup.js";
 import { EventLog, type EventType } from "./event-log.js";
 import { AbortWatch } from "./abort-watch.js";
+import { LiveStats } from "./live-stats.js";
+import type { ProgressState } from "../../reports/progress.js";
 
 /** The reason of a run stopped by an abort condition. */
 class AbortedRun extends Error {}
@@ -41,6 +43,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** The schedule lag beyond which measurements are untrustworthy and the run is INVALID. */
   maxScheduleLagMs?: number;
+  /** Called every second while the traffic runs: phase, time, req/s, ttft p95, error rate, active faults. */
+  onProgress?: (state: ProgressState) => void;
 }
 
 export interface RunOutcome {
@@ -75,6 +79,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const control = AbortSignal.any([abortRun.signal, ...(options.signal ? [options.signal] : [])]);
   const runSignal = AbortSignal.any([trafficStop.signal, control]);
   let phasesOver = false;
+  const live = new LiveStats();
+  const activeFaults = new Map<string, string>();
+  let progressTimer: NodeJS.Timeout | undefined;
   const watch = new AbortWatch(scenario.abort, (trip) => {
     if (phasesOver) return;
     events.append("abort", { condition: trip.condition, observed: trip.observed, requests: trip.requests }, true);
@@ -129,6 +136,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       onSample: (s) => {
         recorder.record(s);
         watch.add(s);
+        live.add(s);
       },
       drainMs: Math.min(scenario.traffic.client.timeout, 30_000),
       prepared,
@@ -158,6 +166,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
         throw err;
       }
       events.append("fault_applied", { fault: faultName }, true);
+      activeFaults.set(faultName, description);
       log(`  fault on: ${description}`);
       let reverted: Promise<void> | undefined;
       const revert = () =>
@@ -165,6 +174,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
           events.append("fault_revert", { fault: faultName }, true);
           try {
             await undo();
+            activeFaults.delete(faultName);
             events.append("fault_reverted", { fault: faultName }, true);
             log(`  fault off: ${description}`);
           } catch (err) {
@@ -178,6 +188,17 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
 
     let offset = 0;
     watch.start();
+    const total = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
+    if (options.onProgress) {
+      const onProgress = options.onProgress;
+      progressTimer = setInterval(() => {
+        const elapsed = performance.now() - start;
+        let index = 0;
+        for (let end = 0; index < scenario.phases.length - 1 && elapsed >= (end += scenario.phases[index]!.duration); ) index++;
+        onProgress({ phase: scenario.phases[index]!.name, phaseIndex: index + 1, phases: scenario.phases.length, elapsedMs: elapsed, totalMs: total, activeFaults: [...activeFaults.values()], ...live.snapshot() });
+      }, 1000);
+      progressTimer.unref();
+    }
     for (const phase of scenario.phases) {
       const phaseStart = start + offset;
       await sleep(Math.max(0, phaseStart - performance.now()), control);
@@ -232,6 +253,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     }
   } finally {
     watch.stop();
+    clearInterval(progressTimer);
     options.signal?.removeEventListener("abort", onInterrupt);
     // 1. Faults first, last applied first.
     try {

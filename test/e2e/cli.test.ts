@@ -64,6 +64,9 @@ describe("aire command line", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/phase\s+duration\s+requests\s+avail/);
     expect(result.stdout).toMatch(/PASS\s+users barely notice a slow primary/);
+    // Not a terminal: plain progress lines every 5 s, with the fault that is on.
+    expect(result.stdout).toMatch(/^progress \[baseline 1\/3\] \S+ of 16s · [\d.]+ req\/s · ttft p95 \S+ · errors \S+ · faults: none$/m);
+    expect(result.stdout).toMatch(/^progress \[slow-primary 2\/3\] .* faults: \+800ms ±50ms latency on downstream traffic of provider "primary"$/m);
     const run = await onlyRunDir(dir);
     const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
     expect(summary).toMatchObject({ schemaVersion: 2, status: "completed", verdict: "PASS", exitCode: 0 });
