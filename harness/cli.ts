@@ -15,6 +15,7 @@ import { serve, type ServeKind } from "./serve.js";
 import { renderTerminal } from "../reports/terminal.js";
 import { buildReport, renderMarkdown, writeReports } from "../reports/index.js";
 import { Progress } from "../reports/progress.js";
+import { compareRuns, renderComparison } from "../reports/compare.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -23,6 +24,11 @@ const positiveNumber = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number above 0");
   return n;
+};
+const percent = (value: string, option: string) => {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
+  if (!m) throw new HarnessError("USAGE", { message: `${option} takes a percentage such as 10% (got "${value}")` });
+  return Number(m[1]) / 100;
 };
 const port = (value: string) => {
   const n = Number(value);
@@ -146,6 +152,19 @@ export function buildProgram(): Command {
       await writeReports(dir, report);
       process.stdout.write(`${renderTerminal(report)}\nreports rebuilt in ${dir}\n`);
       process.exitCode = report.exitCode;
+    });
+
+  program
+    .command("compare")
+    .description("compare two runs phase by phase, noise-aware; exits 1 on a regression beyond tolerance")
+    .argument("<a>", "the reference results directory (the last good run)")
+    .argument("<b>", "the results directory to judge")
+    .option("--tolerance <percent>", "latency percentiles: relative worsening beyond noise that counts as a regression", "10%")
+    .option("--error-tolerance <points>", "error rate: absolute rise that counts as a regression", "0.5%")
+    .action(async (a: string, b: string, flags: { tolerance: string; errorTolerance: string }) => {
+      const result = await compareRuns(a, b, { latencyTolerance: percent(flags.tolerance, "--tolerance"), errorTolerance: percent(flags.errorTolerance, "--error-tolerance") });
+      process.stdout.write(`${renderComparison(result)}\n`);
+      process.exitCode = result.regressions > 0 ? 1 : 0;
     });
 
   program

@@ -26,7 +26,7 @@ export interface BuildOptions {
 type Event = { t: number; type: string; [key: string]: unknown };
 
 /** Lines of a JSONL file, skipping a torn or unreadable line (a crash mid-write); counts them. */
-async function* jsonl<T>(path: string, skipped: { n: number }): AsyncGenerator<T> {
+export async function* readJsonl<T>(path: string, skipped: { n: number }): AsyncGenerator<T> {
   if (!existsSync(path)) return;
   const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {
@@ -45,7 +45,7 @@ const emptyTraffic: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, 
 export async function buildReport(dir: string, options: BuildOptions = {}): Promise<RunReport> {
   const skipped = { n: 0 };
   const events: Event[] = [];
-  for await (const e of jsonl<Event>(join(dir, "events.jsonl"), skipped)) events.push(e);
+  for await (const e of readJsonl<Event>(join(dir, "events.jsonl"), skipped)) events.push(e);
   const first = (type: string) => events.find((e) => e.type === type);
   const start = first("run_start");
   if (!start) throw new HarnessError("USAGE", { message: `${dir} is not a results directory of aire run: no run_start in events.jsonl` });
@@ -70,7 +70,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   const aggregates = new Aggregates(scenario.phases.map((p) => p.name));
   const scorer = new Scorer(scenario.hypotheses, timeline);
   let lastSample = 0;
-  for await (const sample of jsonl<Sample>(join(dir, "samples.jsonl"), skipped)) {
+  for await (const sample of readJsonl<Sample>(join(dir, "samples.jsonl"), skipped)) {
     aggregates.add(sample);
     scorer.add(sample);
     lastSample = Math.max(lastSample, sample.scheduledAt);

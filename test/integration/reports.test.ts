@@ -11,6 +11,8 @@ import type { Sample } from "../../harness/metrics/sample.js";
 import { sampleLine } from "../../harness/orchestrator/recorder.js";
 import { buildReport, writeReports, type RunReport } from "../../reports/index.js";
 import { generateSummarySchema } from "../../reports/schema.js";
+import { compareRuns } from "../../reports/compare.js";
+import { runCli } from "../helpers/cli.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -60,7 +62,7 @@ function samples(): Sample[] {
 }
 
 /** Writes a results directory as `aire run` does; `killed` stops the files where a SIGKILL in the storm would. */
-async function resultsDir(killed = false): Promise<string> {
+async function resultsDir(killed = false, mutate: (s: Sample) => Sample = (x) => x): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "aire-reports-"));
   await writeFile(join(dir, "scenario.resolved.yaml"), `# aire resolved scenario: run synthetic-1\n${scenario}`);
   const ts = "2026-11-23T10:00:00.000Z";
@@ -80,7 +82,7 @@ async function resultsDir(killed = false): Promise<string> {
   ];
   const written = killed ? events.filter((e) => (e.t as number) < 7000) : events;
   await writeFile(join(dir, "events.jsonl"), written.map((e) => JSON.stringify({ ts, ...e })).join("\n") + "\n");
-  const all = samples();
+  const all = samples().map(mutate);
   const kept = killed ? all.filter((s) => s.scheduledAt < 6800) : all;
   await writeFile(join(dir, "samples.jsonl"), kept.map((s) => sampleLine(s)).join("\n") + "\n");
   return dir;
@@ -141,6 +143,38 @@ describe("summary.json from the raw files", () => {
     const junit = await readFile(join(dir, "junit.xml"), "utf8");
     expect(junit).toMatch(/<testcase name="run completes"[^>]*>\s*<error message="INCOMPLETE: the run stopped/);
   });
+});
+
+describe("aire compare", () => {
+  const slower = (factor: number) => (x: Sample): Sample => (x.ok ? { ...x, ttft: x.ttft! * factor, e2e: x.e2e * factor } : x);
+
+  test("a run against itself, or against one 3% slower, shows no regression", async () => {
+    const a = await resultsDir();
+    const b = await resultsDir(false, slower(1.03));
+    dirs.push(a, b);
+    expect((await compareRuns(a, a)).regressions).toBe(0);
+    const result = await compareRuns(a, b);
+    expect(result.regressions).toBe(0);
+    expect(result.rows.find((r) => r.window === "baseline" && r.metric === "ttft.p50")).toMatchObject({ change: "same", delta: expect.stringMatching(/^\+(2\.9|3\.0|3\.1)%$/) });
+  });
+
+  test("TTFT 50% slower and errors in the baseline are regressions; the CLI exits 1 and says why", async () => {
+    const a = await resultsDir();
+    const b = await resultsDir(false, (x) => (x.phase === "baseline" && x.id % 5 === 0 ? { ...x, ok: false, errorClass: "timeout", status: null } : slower(1.5)(x)));
+    dirs.push(a, b);
+    const result = await compareRuns(a, b);
+    const worse = result.rows.filter((r) => r.change === "regression").map((r) => `${r.window} ${r.metric}`);
+    expect(worse).toEqual(expect.arrayContaining(["baseline error_rate", "baseline ttft.p50", "recovery ttft.p50", 'baseline hypothesis "baseline is healthy"']));
+    const cli = await runCli(["compare", a, b]);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/regression: baseline ttft\.p50: 103ms → 155ms \(B's 95% CI/);
+    const same = await runCli(["compare", a, a, "--tolerance", "5%"]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/no regression beyond noise and tolerance/);
+    const bad = await runCli(["compare", a, join(a, "nowhere")]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no such results directory/);
+  }, 30_000);
 });
 
 describe("junit.xml", () => {
