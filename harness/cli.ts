@@ -5,7 +5,8 @@
  * 4 aborted · 130 interrupted.
  * @module
  */
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { describeError, HarnessError, isHarnessError } from "./errors.js";
 import { planText } from "./plan.js";
@@ -97,20 +98,22 @@ export function buildProgram(): Command {
       .description("run scenarios end to end against the bundled stack and score their hypotheses")
       .argument("<scenario...>", "scenario YAML files")
       .option("--out <dir>", "parent directory for results", "results")
+      .option("--baseline <dir>", "a stored run's results directory: relative thresholds (k * baseline) compare with its same windows")
       .option("--seed <n>", "override the scenario seed", (v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
         return n;
       }),
-  ).action(async (files: string[], flags: ScenarioFlags & { out: string }) => {
+  ).action(async (files: string[], flags: ScenarioFlags & { out: string; baseline?: string }) => {
     const signal = interruptSignal();
+    if (flags.baseline && !existsSync(join(flags.baseline, "events.jsonl"))) throw new HarnessError("USAGE", { message: `--baseline ${flags.baseline}: not a results directory (no events.jsonl)` });
     let exitCode = 0;
     for (const file of files) {
       if (signal.aborted) break;
       const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
       // A status line redrawn in place on a terminal; a plain line every 5 s in CI logs.
       const progress = new Progress(process.stdout);
-      const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, log: (line) => progress.log(line), onProgress: (state) => progress.update(state) }).finally(() => progress.done());
+      const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, log: (line) => progress.log(line), onProgress: (state) => progress.update(state), ...(flags.baseline ? { baselineDir: flags.baseline } : {}) }).finally(() => progress.done());
       process.stdout.write(`\n${renderTerminal(report)}\nresults: ${dir} (report.html, summary.md, junit.xml, summary.json)\n\n`);
       // On GitHub Actions the job page shows the Markdown summary of every scenario run.
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${renderMarkdown(report)}\n`);
@@ -147,8 +150,9 @@ export function buildProgram(): Command {
     .command("report")
     .description("rebuild summary.json and every report from a results directory's raw files (also after a crash); exits with the run's code")
     .argument("<dir>", "a results directory (results/<run-id>)")
-    .action(async (dir: string) => {
-      const report = await buildReport(dir);
+    .option("--baseline <dir>", "a stored run's results directory: relative thresholds (k * baseline) compare with its same windows")
+    .action(async (dir: string, flags: { baseline?: string }) => {
+      const report = await buildReport(dir, flags.baseline ? { baselineDir: flags.baseline } : {});
       await writeReports(dir, report);
       process.stdout.write(`${renderTerminal(report)}\nreports rebuilt in ${dir}\n`);
       process.exitCode = report.exitCode;

@@ -21,6 +21,8 @@ import { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type 
 export interface BuildOptions {
   /** Overrides the schedule-lag budget (max, ms) the run recorded. */
   maxScheduleLagMs?: number;
+  /** A stored run whose same windows are the baseline of relative thresholds (`k * baseline`). */
+  baselineDir?: string;
 }
 
 type Event = { t: number; type: string; [key: string]: unknown };
@@ -41,13 +43,24 @@ export async function* readJsonl<T>(path: string, skipped: { n: number }): Async
 
 const emptyTraffic: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
 
-/** Reads a results directory back into its report. Throws a HarnessError when it is not one. */
-export async function buildReport(dir: string, options: BuildOptions = {}): Promise<RunReport> {
+interface RunFiles {
+  events: Event[];
+  start: Event;
+  scenario: Scenario;
+  resolvedPath: string;
+  timeScale: number;
+  trafficStart: Event | undefined;
+  rel: (t: number) => number;
+  timeline: ReturnType<typeof timelineOf>;
+  skipped: { n: number };
+}
+
+/** The run's events, scenario and timeline (samples are read separately, streamed). */
+async function readRun(dir: string): Promise<RunFiles> {
   const skipped = { n: 0 };
   const events: Event[] = [];
   for await (const e of readJsonl<Event>(join(dir, "events.jsonl"), skipped)) events.push(e);
-  const first = (type: string) => events.find((e) => e.type === type);
-  const start = first("run_start");
+  const start = events.find((e) => e.type === "run_start");
   if (!start) throw new HarnessError("USAGE", { message: `${dir} is not a results directory of aire run: no run_start in events.jsonl` });
   const timeScale = typeof start.timeScale === "number" ? start.timeScale : 1;
   const resolvedPath = join(dir, "scenario.resolved.yaml");
@@ -59,16 +72,24 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   }
   const parsed = parseScenario(text, resolvedPath, timeScale === 1 ? {} : { timeScale });
   if (!parsed.ok) throw new HarnessError("SCENARIO_INVALID", { message: `${resolvedPath} does not validate`, details: parsed.issues.map(formatIssue) });
-  const scenario = parsed.value.scenario;
-
   // Sample times count from the traffic start; event times from the run start.
-  const trafficStart = first("traffic_start");
+  const trafficStart = events.find((e) => e.type === "traffic_start");
   const t0 = typeof trafficStart?.t0 === "number" ? trafficStart.t0 : (trafficStart?.t ?? 0);
   const rel = (t: number) => Math.round((t - t0) * 1000) / 1000;
-  const timeline = timelineOf(scenario, events, rel);
+  return { events, start, scenario: parsed.value.scenario, resolvedPath, timeScale, trafficStart, rel, timeline: timelineOf(parsed.value.scenario, events, rel), skipped };
+}
 
+/** Reads a results directory back into its report. Throws a HarnessError when it is not one. */
+export async function buildReport(dir: string, options: BuildOptions = {}): Promise<RunReport> {
+  const { events, start, scenario, resolvedPath, timeScale, trafficStart, rel, timeline, skipped } = await readRun(dir);
+  const first = (type: string) => events.find((e) => e.type === type);
+
+  // Relative thresholds against a stored run: its same windows, from its own files.
+  const stored = options.baselineDir ? await readRun(options.baselineDir) : undefined;
+  const storedId = stored ? String(stored.start.runId) : undefined;
   const aggregates = new Aggregates(scenario.phases.map((p) => p.name));
-  const scorer = new Scorer(scenario.hypotheses, timeline);
+  const scorer = new Scorer(scenario.hypotheses, timeline, stored ? { name: storedId!, timeline: stored.timeline } : undefined);
+  if (stored) for await (const sample of readJsonl<Sample>(join(options.baselineDir!, "samples.jsonl"), { n: 0 })) scorer.addBaseline(sample);
   let lastSample = 0;
   for await (const sample of readJsonl<Sample>(join(dir, "samples.jsonl"), skipped)) {
     aggregates.add(sample);
@@ -135,6 +156,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     hypotheses,
     events: events.filter((e) => reportedEvents.has(e.type)).map((e) => eventOf(e, rel)),
     ...(skipped.n > 0 ? { unreadableLines: skipped.n } : {}),
+    ...(stored ? { baselineRun: { runId: storedId!, dir: options.baselineDir! } } : {}),
   };
 }
 

@@ -100,6 +100,8 @@ export interface RunReport {
   events: RunEvent[];
   /** Lines of events.jsonl or samples.jsonl that could not be read (a run killed mid-write). */
   unreadableLines?: number;
+  /** The stored run relative thresholds were compared with (`aire run/report --baseline DIR`). */
+  baselineRun?: { runId: string; dir: string };
 }
 
 export function summarizeWindow(stats: WindowStats): WindowSummary {

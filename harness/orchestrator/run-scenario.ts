@@ -43,6 +43,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** The schedule lag beyond which measurements are untrustworthy and the run is INVALID. */
   maxScheduleLagMs?: number;
+  /** A stored run (results directory) whose same windows are the baseline of relative thresholds. */
+  baselineDir?: string;
   /** Called every second while the traffic runs: phase, time, req/s, ttft p95, error rate, active faults. */
   onProgress?: (state: ProgressState) => void;
 }
@@ -285,7 +287,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   // The report is read back from the files, exactly as `aire report <dir>` would rebuild it.
   const exitCode = status === "error" && isHarnessError(error) ? { exitCode: error.exitCode } : status === "aborted" ? { exitCode: 4 } : {};
   events.append("run_status", { status, ...(error ? { error: describeError(error) } : {}), ...exitCode }, true);
-  const report = await buildReport(dir, options.maxScheduleLagMs === undefined ? {} : { maxScheduleLagMs: options.maxScheduleLagMs });
+  const report = await buildReport(dir, { ...(options.maxScheduleLagMs === undefined ? {} : { maxScheduleLagMs: options.maxScheduleLagMs }), ...(options.baselineDir ? { baselineDir: options.baselineDir } : {}) });
   await writeReports(dir, report);
   events.append("run_end", { status: report.status, verdict: report.verdict, exitCode: report.exitCode });
   events.close();

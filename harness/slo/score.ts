@@ -144,33 +144,60 @@ class HypothesisScorer {
   }
 }
 
+/** A stored run whose same windows are the baseline of relative thresholds (instead of this run's baseline phase). */
+export interface StoredBaseline {
+  /** How it reads in results: its run id. */
+  name: string;
+  timeline: Timeline;
+}
+
 export class Scorer {
   readonly #hypotheses: HypothesisScorer[];
-  /** The same measures over the baseline window, for relative thresholds. */
+  /** The same measures over the baseline window, for relative thresholds: by measure, or with a stored run by hypothesis and measure. */
   readonly #baseline = new Map<string, Tally>();
   readonly #baselinePhase: { name: string; start: number; end: number } | undefined;
+  /** With a stored run: which of its samples fall in each hypothesis's window there. */
+  readonly #storedWindows: ((s: Sample) => boolean)[] | undefined;
 
-  constructor(hypotheses: readonly HypothesisInput[], readonly timeline: Timeline) {
+  constructor(hypotheses: readonly HypothesisInput[], readonly timeline: Timeline, readonly stored?: StoredBaseline) {
     this.#baselinePhase = timeline.phases.find((p) => p.name === "baseline") ?? timeline.phases[0];
     this.#hypotheses = hypotheses.map((h) => new HypothesisScorer(h, timeline, windowFilter(h.window, timeline)));
-    for (const h of hypotheses) {
+    this.#storedWindows = stored ? hypotheses.map((h) => windowFilter(h.window, stored.timeline)) : undefined;
+    hypotheses.forEach((h, i) => {
       for (const a of h.expect) {
         const conditions = a.kind === "measure" ? [a] : a.condition ? [a.condition] : h.expect.filter((o) => o.kind === "measure");
-        for (const c of conditions) if (c.threshold.kind === "baseline" && !this.#baseline.has(key(c.measure))) this.#baseline.set(key(c.measure), new Tally(c.measure));
+        for (const c of conditions) {
+          const k = this.#baselineKey(i, c.measure);
+          if (c.threshold.kind === "baseline" && !this.#baseline.has(k)) this.#baseline.set(k, new Tally(c.measure));
+        }
       }
-    }
+    });
+  }
+
+  #baselineKey(hypothesis: number, measure: Measure): string {
+    return this.stored ? `${hypothesis}:${key(measure)}` : key(measure);
   }
 
   add(sample: Sample): void {
-    if (this.#baselinePhase && sample.phase === this.#baselinePhase.name) for (const t of this.#baseline.values()) t.add(sample);
+    if (!this.stored && this.#baselinePhase && sample.phase === this.#baselinePhase.name) for (const t of this.#baseline.values()) t.add(sample);
     for (const h of this.#hypotheses) h.add(sample);
+  }
+
+  /** A sample of the stored baseline run: counted in the windows it falls in there. */
+  addBaseline(sample: Sample): void {
+    if (!this.#storedWindows) return;
+    for (const [k, tally] of this.#baseline) {
+      const hypothesis = Number(k.slice(0, k.indexOf(":")));
+      if (this.#storedWindows[hypothesis]!(sample)) tally.add(sample);
+    }
   }
 
   results(context: ScoreContext): HypothesisResult[] {
     return this.#hypotheses.map((hs) => {
       const h = hs.h;
       const duration = windowDuration(h.window, this.timeline);
-      const assertions = hs.slots.map((slot) => this.#score(slot, hs, duration));
+      const index = this.#hypotheses.indexOf(hs);
+      const assertions = hs.slots.map((slot) => this.#score(slot, hs, duration, index));
       const base = { name: h.name, during: h.during, samples: hs.total, ...(hs.excluded > 0 ? { excluded: hs.excluded } : {}), assertions };
       if (!context.trafficValid) return { ...base, verdict: "INCONCLUSIVE" as const, reason: context.invalidReason ?? "the traffic generator fell behind its schedule" };
       if (h.window.kind !== "phase" && h.window.kind !== "run" && this.timeline.faults.length === 0) return { ...base, verdict: "INCONCLUSIVE" as const, reason: "no fault was applied, so there is no fault window" };
@@ -183,14 +210,24 @@ export class Scorer {
   }
 
   /** The threshold in the measure's unit, and the baseline behind it when relative. */
-  #threshold(c: Condition): { value: number | null; baseline?: AssertionResult["baseline"] } {
+  #threshold(c: Condition, hypothesis: number): { value: number | null; baseline?: AssertionResult["baseline"] } {
     if (c.threshold.kind === "value") return { value: c.threshold.value };
-    const phase = this.#baselinePhase;
-    const observed = this.#baseline.get(key(c.measure))?.observe(phase ? phase.end - phase.start : 0).value ?? null;
-    return { value: observed === null ? null : round(observed * c.threshold.factor), baseline: { value: observed, factor: c.threshold.factor, window: phase?.name ?? "-" } };
+    const tally = this.#baseline.get(this.#baselineKey(hypothesis, c.measure));
+    let observed: number | null;
+    let window: string;
+    if (this.stored) {
+      const h = this.#hypotheses[hypothesis]!.h;
+      observed = tally?.observe(windowDuration(h.window, this.stored.timeline)).value ?? null;
+      window = `${h.during} of run ${this.stored.name}`;
+    } else {
+      const phase = this.#baselinePhase;
+      observed = tally?.observe(phase ? phase.end - phase.start : 0).value ?? null;
+      window = phase?.name ?? "-";
+    }
+    return { value: observed === null ? null : round(observed * c.threshold.factor), baseline: { value: observed, factor: c.threshold.factor, window } };
   }
 
-  #score(slot: Slot, hs: HypothesisScorer, durationMs: number): AssertionResult {
+  #score(slot: Slot, hs: HypothesisScorer, durationMs: number, hypothesis: number): AssertionResult {
     const a = slot.assertion;
     if (a.kind === "measure") {
       let observation = hs.tallies.get(key(a.measure))!.observe(durationMs);
@@ -203,7 +240,7 @@ export class Scorer {
         }
         if (worst) observation = worst;
       }
-      const threshold = this.#threshold(a);
+      const threshold = this.#threshold(a, hypothesis);
       const result = judge(observation, a.op, threshold.value, a.measure);
       return { assertion: a.text, observed: observation.value, op: a.op, threshold: threshold.value, unit: a.unit, samples: observation.samples, ...(observation.ci ? { ci: observation.ci } : {}), ...(threshold.baseline ? { baseline: threshold.baseline } : {}), ...result, ...minimum(result, observation, a.measure, hs.h.minSamples) };
     }
@@ -218,7 +255,7 @@ export class Scorer {
     // Evaluated at each whole second after the anchor, on the `window` seconds before it.
     const lastSecond = Math.floor((this.timeline.end - anchor) / 1000);
     const conditions = slot.watched ?? [a.condition!];
-    const thresholds = conditions.map((c) => this.#threshold(c).value);
+    const thresholds = conditions.map((c) => this.#threshold(c, hypothesis).value);
     /** At second k: true/false when the condition could be judged, undefined when there was nothing to judge. */
     const holds = (c: Condition, threshold: number | null, k: number): boolean | undefined => {
       const o = seconds.observe(c.measure, k - windowS, k);

@@ -145,6 +145,24 @@ describe("summary.json from the raw files", () => {
   });
 });
 
+describe("relative thresholds against a stored run", () => {
+  test("k * baseline compares with the stored run's same window instead of this run's baseline phase", async () => {
+    const stored = await resultsDir();
+    const slower = await resultsDir(false, (x) => (x.ok ? { ...x, ttft: x.ttft! * 2 } : x));
+    dirs.push(stored, slower);
+    // Against its own baseline phase (also twice as slow) the slower run recovers…
+    const own = await buildReport(slower);
+    expect(own.hypotheses[2]!.assertions[0]).toMatchObject({ verdict: "PASS", baseline: { window: "baseline" } });
+    // …against the stored run's "after fault + 1s" window it is twice as slow: FAIL.
+    const report = await buildReport(slower, { baselineDir: stored });
+    expect(report.baselineRun).toEqual({ runId: "synthetic-1", dir: stored });
+    expect(report.hypotheses[2]!.assertions[0]).toMatchObject({ verdict: "FAIL", observed: 212, threshold: 159, baseline: { value: 106, factor: 1.5, window: "after fault + 1s of run synthetic-1" } });
+    const cli = await runCli(["report", slower, "--baseline", stored]);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/✗ ttft\.p95 <= 1\.5 \* baseline\s+observed 212ms \(n=\d+, 95% CI [^,]+, baseline 106ms\)/);
+  }, 30_000);
+});
+
 describe("aire compare", () => {
   const slower = (factor: number) => (x: Sample): Sample => (x.ok ? { ...x, ttft: x.ttft! * factor, e2e: x.e2e * factor } : x);
 
