@@ -3,6 +3,7 @@ import { benchGateway } from "./gateway-bench.js";
 import { benchProvider } from "./provider-bench.js";
 import { benchProxy } from "./proxy-bench.js";
 import { benchScale, benchTraffic } from "./traffic-bench.js";
+import { benchInstructions } from "./instructions-bench.js";
 
 const only = process.argv[2];
 if (!only || only === "provider") await benchProvider();
@@ -10,3 +11,5 @@ if (!only || only === "proxy") await benchProxy();
 if (!only || only === "gateway") await benchGateway();
 if (!only || only === "traffic") await benchTraffic();
 if (!only || only === "scale") await benchScale();
+// About 10 minutes under valgrind: only when asked for.
+if (only === "instructions") await benchInstructions();
