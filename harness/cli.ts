@@ -17,6 +17,7 @@ import { renderTerminal } from "../reports/terminal.js";
 import { buildReport, renderMarkdown, writeReports } from "../reports/index.js";
 import { Progress } from "../reports/progress.js";
 import { compareRuns, renderComparison } from "../reports/compare.js";
+import { prove, proofTable } from "./proof.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -41,17 +42,19 @@ interface ScenarioFlags {
   set: string[];
   timeScale?: number;
   seed?: number;
+  quick?: boolean;
 }
 
 function loadOptions(flags: ScenarioFlags): LoadOptions {
   const set = [...flags.set, ...(flags.seed !== undefined ? [`seed=${flags.seed}`] : [])];
-  return { set, ...(flags.timeScale !== undefined ? { timeScale: flags.timeScale } : {}) };
+  return { set, ...(flags.timeScale !== undefined ? { timeScale: flags.timeScale } : {}), ...(flags.quick ? { quick: true } : {}) };
 }
 
 function withScenarioFlags(command: Command): Command {
   return command
     .option("--set <path=value>", "override a scenario value (repeatable), e.g. --set traffic.arrival.rate=50/s", collect, [])
-    .option("--time-scale <factor>", "multiply every phase duration, e.g. 0.2 for a quick pass", positiveNumber);
+    .option("--time-scale <factor>", "multiply every phase duration, e.g. 0.2 for a quick pass", positiveNumber)
+    .option("--quick", "apply the scenario's quick: block (its time scale and overrides, for CI)");
 }
 
 /** Turns SIGINT/SIGTERM into an abort of the run (rollback and teardown happen before exit). */
@@ -157,6 +160,20 @@ export function buildProgram(): Command {
       process.stdout.write(`${renderTerminal(report)}\nreports rebuilt in ${dir}\n`);
       process.exitCode = report.exitCode;
     });
+
+  withScenarioFlags(
+    program
+      .command("proof")
+      .description("run each scenario against the resilient and the naive gateway profile and check its proof: claim; exits 1 when a verdict is not the claimed one")
+      .argument("<scenario...>", "scenario YAML files")
+      .option("--out <dir>", "parent directory for results", "results"),
+  ).action(async (files: string[], flags: ScenarioFlags & { out: string }) => {
+    const signal = interruptSignal();
+    const rows = await prove(files, loadOptions(flags), { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) });
+    for (const r of rows) process.stdout.write(`${r.ok ? "✓" : "✗"} ${r.scenario} against ${r.profile}: ${r.verdict} (claimed ${r.expected}) — ${r.dir}\n`);
+    process.stdout.write(`\n${proofTable(rows)}\n`);
+    process.exitCode = signal.aborted ? 130 : rows.every((r) => r.ok) ? 0 : 1;
+  });
 
   program
     .command("compare")

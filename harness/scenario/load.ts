@@ -24,6 +24,8 @@ export interface LoadOptions {
   set?: readonly string[];
   /** Multiplies every phase duration (the timeline), e.g. 0.2 for a quick CI pass. */
   timeScale?: number;
+  /** Apply the scenario's own `quick:` block (its time scale and overrides) before `set` and `timeScale`. */
+  quick?: boolean;
 }
 
 export interface LoadedScenario {
@@ -62,6 +64,16 @@ export function parseScenario(text: string, file: string, options: LoadOptions =
     };
   }
   const issues: ScenarioIssue[] = [];
+  if (options.quick) {
+    // The scenario's quick form: its overrides first (the command line's win), its time scale unless one is given.
+    const quick = doc.toJS()?.quick as { timeScale?: unknown; set?: unknown } | undefined;
+    if (!quick || typeof quick !== "object") {
+      issues.push({ where: file, path: "quick", message: "--quick needs a quick: block in the scenario (timeScale and/or set)" });
+    } else {
+      const set = Array.isArray(quick.set) ? quick.set.filter((x): x is string => typeof x === "string") : [];
+      options = { ...options, set: [...set, ...(options.set ?? [])], ...(options.timeScale === undefined && typeof quick.timeScale === "number" ? { timeScale: quick.timeScale } : {}) };
+    }
+  }
   const overridden = applyOverrides(doc, options.set ?? [], issues);
   if (options.timeScale !== undefined && !(options.timeScale > 0 && options.timeScale <= 100)) {
     issues.push({ where: "--time-scale", path: "(option)", message: `time scale must be a number above 0 and at most 100, got ${options.timeScale}` });

@@ -254,6 +254,16 @@ export const scenarioSchema = closed({
   hypotheses: z.array(hypothesisSchema).default([]),
   /** Stop the run (roll back, exit 4) when one holds: `error_rate > 50% for 10s`, checked every second on the requests completed in the window. */
   abort: z.array(abortCondition).default([]),
+  /** The quick form (`aire run --quick`, `aire proof`): a time scale and overrides that keep enough samples, for CI. */
+  quick: closed({
+    timeScale: z.number().positive().max(1).optional(),
+    set: z.array(z.string()).default([]),
+  }).optional(),
+  /** What the scenario proves: its verdict against each gateway profile (checked by `aire proof`). */
+  proof: closed({
+    resilient: z.enum(["PASS", "FAIL"]).default("PASS"),
+    naive: z.enum(["PASS", "FAIL"]),
+  }).optional(),
   /** Token prices, USD per million tokens, per model: `{ sim-large: { input: 3, output: 15 } }`. */
   prices: pricesSchema,
   limits: limitsSchema.prefault({}),

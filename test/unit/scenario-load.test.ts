@@ -129,4 +129,22 @@ describe("loading scenarios", () => {
     const result = await loadScenarioFile("/nonexistent/scenario.yaml");
     expect(result).toEqual({ ok: false, issues: [{ where: "/nonexistent/scenario.yaml", path: "(file)", message: "no such file" }] });
   });
+
+  test("--quick applies the scenario's quick: block; the command line's --set and --time-scale win; without one it is an error", () => {
+    const withQuick = `${minimal}quick: { timeScale: 0.5, set: [ "traffic.arrival.rate=40/s", "seed=3" ] }\n`;
+    const quick = parseScenario(withQuick, "q.yaml", { quick: true });
+    if (!quick.ok) throw new Error(quick.issues.map((i) => i.message).join("; "));
+    expect(quick.value.scenario.phases[0]!.duration).toBe(1000);
+    expect(quick.value.scenario.traffic.arrival).toMatchObject({ rate: 40 });
+    expect(quick.value.scenario.seed).toBe(3);
+    expect(quick.value.options).toMatchObject({ timeScale: 0.5, set: ["traffic.arrival.rate=40/s", "seed=3"] });
+    const mine = parseScenario(withQuick, "q.yaml", { quick: true, set: ["seed=9"], timeScale: 0.25 });
+    expect(mine.ok && [mine.value.scenario.seed, mine.value.scenario.phases[0]!.duration]).toEqual([9, 500]);
+    // Without --quick the block changes nothing.
+    const full = parseScenario(withQuick, "q.yaml");
+    expect(full.ok && [full.value.scenario.seed, full.value.scenario.phases[0]!.duration]).toEqual([1, 2000]);
+    const none = parseScenario(minimal, "q.yaml", { quick: true });
+    expect(none.ok).toBe(false);
+    if (!none.ok) expect(none.issues[0]!.message).toMatch(/--quick needs a quick: block/);
+  });
 });
