@@ -48,12 +48,13 @@ export class LatencyHistogram {
 }
 
 /**
- * A value to the 3 significant digits the histogram keeps: its buckets report their upper edge
- * (100 ms recorded reads back as 100.031 ms), which would make a threshold met exactly look missed.
+ * A value to 4 significant digits, about the histogram's own precision (3 "significant digits" in
+ * HdrHistogram's terms: buckets 1/1024 of their value wide). Buckets report their upper edge —
+ * 100 ms recorded reads back as 100.031 ms — which would make a threshold met exactly look missed.
  */
 function significant(us: number): number {
   if (us <= 0) return us;
-  const scale = 10 ** (Math.floor(Math.log10(us)) - 2);
+  const scale = 10 ** (Math.floor(Math.log10(us)) - 3);
   return Math.round(us / scale) * scale;
 }
 

@@ -156,7 +156,7 @@ describe("relative thresholds against a stored run", () => {
     // …against the stored run's "after fault + 1s" window it is twice as slow: FAIL.
     const report = await buildReport(slower, { baselineDir: stored });
     expect(report.baselineRun).toEqual({ runId: "synthetic-1", dir: stored });
-    expect(report.hypotheses[2]!.assertions[0]).toMatchObject({ verdict: "FAIL", observed: 212, threshold: 159, baseline: { value: 106, factor: 1.5, window: "after fault + 1s of run synthetic-1" } });
+    expect(report.hypotheses[2]!.assertions[0]).toMatchObject({ verdict: "FAIL", observed: 212.1, threshold: 159, baseline: { value: 106, factor: 1.5, window: "after fault + 1s of run synthetic-1" } });
     const cli = await runCli(["report", slower, "--baseline", stored]);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toMatch(/✗ ttft\.p95 <= 1\.5 \* baseline\s+observed 212ms \(n=\d+, 95% CI [^,]+, baseline 106ms\)/);
