@@ -12,7 +12,7 @@ import autocannon from "autocannon";
 import { Pool } from "undici";
 import type { Sample } from "../harness/metrics/sample.js";
 import { join } from "node:path";
-import { Recorder } from "../harness/orchestrator/recorder.js";
+import { Aggregates, Recorder } from "../harness/orchestrator/recorder.js";
 import { Pricing } from "../harness/traffic/cost.js";
 import { prepareTraffic, runTraffic, type PreparedTraffic, type TrafficOptions } from "../harness/traffic/generator.js";
 
@@ -110,7 +110,9 @@ if (mode === "count") {
   const requests = Number(s);
   const dir = a;
   const traffic = closedLoop(false, 8);
-  const recorder = new Recorder(join(dir, "samples.jsonl"), ["bench"], new Pricing({ m: { input: 1, output: 2 } }, "aire-chat"));
+  // What a run does per sample (samples.jsonl) and what its report does with them (windows, series).
+  const recorder = new Recorder(join(dir, "samples.jsonl"), new Pricing({ m: { input: 1, output: 2 } }, "aire-chat"));
+  const aggregates = new Aggregates(["bench"]);
   const prepared = await prepareTraffic(traffic, 1, { baseUrl: url });
   global.gc?.();
   const before = process.memoryUsage();
@@ -127,16 +129,17 @@ if (mode === "count") {
   }, 1000);
   const elapsed = await drive(traffic, prepared, 3_600_000, requests, (sample) => {
     recorder.record(sample);
+    aggregates.add(sample);
     done++;
   });
   clearInterval(timer);
   await recorder.close();
-  const series = recorder.series.summarize().length;
+  const series = aggregates.series.summarize().length;
   global.gc?.();
   const after = process.memoryUsage();
   const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
   const base = baseline ?? before;
-  console.log(JSON.stringify({ requests: done, failed: recorder.run.total - recorder.run.ok, seconds: elapsed, reqPerSec: done / elapsed, seriesSeconds: series, rssBeforeMb: mb(before.rss), rssBaselineMb: mb(base.rss), rssPeakMb: mb(peakRss), rssGrowthMb: mb(peakRss - base.rss), heapBaselineMb: mb(base.heapUsed), heapPeakMb: mb(peakHeap), heapAfterGcMb: mb(after.heapUsed), heapRetainedGrowthMb: mb(after.heapUsed - base.heapUsed) }));
+  console.log(JSON.stringify({ requests: done, failed: aggregates.run.total - aggregates.run.ok, seconds: elapsed, reqPerSec: done / elapsed, seriesSeconds: series, rssBeforeMb: mb(before.rss), rssBaselineMb: mb(base.rss), rssPeakMb: mb(peakRss), rssGrowthMb: mb(peakRss - base.rss), heapBaselineMb: mb(base.heapUsed), heapPeakMb: mb(peakHeap), heapAfterGcMb: mb(after.heapUsed), heapRetainedGrowthMb: mb(after.heapUsed - base.heapUsed) }));
 } else if (mode === "undici") {
   const pool = new Pool(url, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
   const headers = { "content-type": "application/json" };

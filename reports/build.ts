@@ -127,7 +127,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     if (!list.includes(e.description as string)) list.push(e.description as string);
     faultsOf.set(e.phase as string, list);
   }
-  const run_end = [...events].reverse().find((e) => e.type === "run_end" || e.type === "run_status");
+  const last = [...events].reverse().find((e) => e.type === "run_end" || e.type === "run_status");
 
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -137,7 +137,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     verdict,
     exitCode,
     startedAt: String(start.ts),
-    endedAt: String(run_end?.ts ?? events.at(-1)?.ts ?? start.ts),
+    endedAt: String(last?.ts ?? events.at(-1)?.ts ?? start.ts),
     ...(error ? { error } : {}),
     target: { kind: "reference", gateway: (trafficStart?.gateway as Record<string, unknown> | undefined) ?? { profile: scenario.target.reference.gateway.profile }, components: events.filter((e) => e.type === "component_ready" && typeof e.url === "string" && typeof e.pid === "number").map((e) => ({ label: String(e.component), pid: e.pid as number, url: e.url as string })) },
     traffic: { arrival: String(trafficStart?.arrival ?? ""), ratePerSec: (trafficStart?.meanRatePerSec as number | null | undefined) ?? null, ...traffic, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },

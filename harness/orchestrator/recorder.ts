@@ -1,8 +1,8 @@
 /**
- * Receives every sample: appends it to `samples.jsonl` as it completes and aggregates it into the
- * window of its phase and the whole run. Reports are built by reading `samples.jsonl` back into
- * the same {@link Aggregates}, so a report rebuilt after a crash is the report the run would
- * have written.
+ * `samples.jsonl` as the run goes: each sample priced and appended as it completes. Reports are
+ * built afterwards by reading it back into {@link Aggregates} (reports/build.ts), so a report
+ * rebuilt after a crash is the report the run would have written, and the run does not aggregate
+ * twice.
  * @module
  */
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -48,12 +48,11 @@ export class Aggregates {
   }
 }
 
-export class Recorder extends Aggregates {
+export class Recorder {
   readonly #out: WriteStream;
   readonly #pricing: Pricing | undefined;
 
-  constructor(path: string, phases: readonly string[], pricing?: Pricing) {
-    super(phases);
+  constructor(path: string, pricing?: Pricing) {
     this.#out = createWriteStream(path, { flags: "a" });
     this.#pricing = pricing;
   }
@@ -64,7 +63,6 @@ export class Recorder extends Aggregates {
       sample.cost = cost === undefined ? null : Math.round(cost * 1e9) / 1e9;
     }
     this.#out.write(`${sampleLine(sample)}\n`);
-    this.add(sample);
   }
 
   async close(): Promise<void> {

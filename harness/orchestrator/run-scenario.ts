@@ -67,7 +67,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   await writeFile(join(dir, "scenario.resolved.yaml"), header + loaded.source);
 
   const events = new EventLog(join(dir, "events.jsonl"));
-  const recorder = new Recorder(join(dir, "samples.jsonl"), scenario.phases.map((p) => p.name), new Pricing(scenario.prices, scenario.traffic.model));
+  const recorder = new Recorder(join(dir, "samples.jsonl"), new Pricing(scenario.prices, scenario.traffic.model));
   const stackTeardown = new Teardown();
   const faultTeardown = new Teardown();
   const trafficStop = new AbortController();

@@ -74,19 +74,18 @@ const key = (m: Measure) => JSON.stringify(m);
 /** A sliding-window evaluation of conditions, second by second from an anchor time. */
 class Seconds {
   /** Per condition (by measure), per second since the anchor. */
-  readonly #buckets = new Map<string, Map<number, Tally>>();
+  readonly #buckets: { measure: Measure; key: string; seconds: Map<number, Tally> }[];
   constructor(readonly anchor: () => number | undefined, readonly measures: readonly Measure[]) {
-    for (const m of measures) this.#buckets.set(key(m), new Map());
+    this.#buckets = measures.map((measure) => ({ measure, key: key(measure), seconds: new Map() }));
   }
 
   add(sample: Sample): void {
     const anchor = this.anchor();
     if (anchor === undefined || sample.scheduledAt < anchor) return;
     const second = Math.floor((sample.scheduledAt - anchor) / 1000);
-    for (const m of this.measures) {
-      const buckets = this.#buckets.get(key(m))!;
-      let tally = buckets.get(second);
-      if (!tally) buckets.set(second, (tally = new Tally(m)));
+    for (const b of this.#buckets) {
+      let tally = b.seconds.get(second);
+      if (!tally) b.seconds.set(second, (tally = new Tally(b.measure)));
       tally.add(sample);
     }
   }
@@ -94,7 +93,8 @@ class Seconds {
   /** The measure over seconds [from, to) since the anchor. */
   observe(m: Measure, from: number, to: number): Observation {
     const sum = new Tally(m);
-    const buckets = this.#buckets.get(key(m))!;
+    const k = key(m);
+    const buckets = this.#buckets.find((b) => b.key === k)!.seconds;
     for (let s = Math.max(0, from); s < to; s++) {
       const b = buckets.get(s);
       if (b) sum.merge(b);
@@ -186,10 +186,8 @@ export class Scorer {
   /** A sample of the stored baseline run: counted in the windows it falls in there. */
   addBaseline(sample: Sample): void {
     if (!this.#storedWindows) return;
-    for (const [k, tally] of this.#baseline) {
-      const hypothesis = Number(k.slice(0, k.indexOf(":")));
-      if (this.#storedWindows[hypothesis]!(sample)) tally.add(sample);
-    }
+    const inWindow = this.#storedWindows.map((w) => w(sample));
+    for (const [k, tally] of this.#baseline) if (inWindow[Number(k.slice(0, k.indexOf(":")))]) tally.add(sample);
   }
 
   results(context: ScoreContext): HypothesisResult[] {
