@@ -20,6 +20,7 @@ import type { Stat } from "../harness/slo/expression.js";
 import { formatDuration } from "../harness/units.js";
 import { buildReport, readJsonl } from "./build.js";
 import type { RunReport } from "./run-report.js";
+import { table } from "./terminal.js";
 
 export interface CompareOptions {
   /** Relative worsening of a latency percentile, beyond the noise, that counts as a regression (0.1 = 10%). */
@@ -125,9 +126,7 @@ export function renderComparison(result: CompareResult): string {
   const mark: Record<Change, string> = { regression: "✗ worse", improvement: "✓ better", same: "≈ same", "n/a": "–" };
   const header = ["window", "metric", "A", "B", "B vs A", "change"];
   const rows = result.rows.map((r) => [r.window, r.metric, r.a, r.b, r.delta, mark[r.change]]);
-  const widths = header.map((_, c) => Math.max(header[c]!.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
-  const out = [`A: ${result.a.runId} (${result.a.dir})`, `B: ${result.b.runId} (${result.b.dir})`, "", line(header), ...rows.map(line), ""];
+  const out = [`A: ${result.a.runId} (${result.a.dir})`, `B: ${result.b.runId} (${result.b.dir})`, "", table([header, ...rows], 2), ""];
   for (const r of result.rows.filter((x) => x.change === "regression")) out.push(`regression: ${r.window} ${r.metric}: ${r.a} → ${r.b} (${r.why})`);
   out.push(result.regressions === 0 ? "no regression beyond noise and tolerance" : `${result.regressions} regression${result.regressions === 1 ? "" : "s"} beyond noise and tolerance`);
   return out.join("\n");

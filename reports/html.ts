@@ -9,7 +9,7 @@ import type { SecondSummary } from "../harness/metrics/time-series.js";
 import { formatDuration } from "../harness/units.js";
 import { assertionLine } from "./junit.js";
 import type { RunReport } from "./run-report.js";
-import { formatValue } from "./terminal.js";
+import { formatInterval, formatValue } from "./terminal.js";
 
 const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
@@ -100,7 +100,7 @@ function cards(report: RunReport): string {
       const rows = h.assertions
         .map((a) => {
           const observed = a.observed === null ? "no data" : formatValue(a.observed, a.unit);
-          const ci = a.ci ? `${formatValue(a.ci[0], a.unit)} – ${a.ci[1] === null ? "∞" : formatValue(a.ci[1], a.unit)}` : "";
+          const ci = formatInterval(a, " – ");
           return `<tr class="${a.verdict.toLowerCase()}"><td>${a.verdict}</td><td><code>${esc(a.assertion)}</code></td><td>${esc(observed)}</td><td>${a.threshold === null ? "–" : esc(`${a.op} ${formatValue(a.threshold, a.unit)}`)}</td><td>${esc(ci)}</td><td>${a.samples}</td><td>${esc(a.note ?? "")}</td></tr>`;
         })
         .join("");

@@ -7,7 +7,7 @@
  */
 import type { AssertionResult, HypothesisResult } from "../harness/slo/score.js";
 import type { RunReport } from "./run-report.js";
-import { formatValue } from "./terminal.js";
+import { formatInterval, formatValue } from "./terminal.js";
 
 const escape = (text: string) =>
   text
@@ -22,7 +22,7 @@ const escape = (text: string) =>
 /** One assertion as a line: `✗ ttft.p95 < 800ms: observed 1.2s (n=400, 95% CI 1.1s–1.3s)`. */
 export function assertionLine(a: AssertionResult): string {
   const observed = a.observed === null ? "no data" : formatValue(a.observed, a.unit);
-  const ci = a.ci ? `, 95% CI ${formatValue(a.ci[0], a.unit)}–${a.ci[1] === null ? "∞" : formatValue(a.ci[1], a.unit)}` : "";
+  const ci = a.ci ? `, 95% CI ${formatInterval(a)}` : "";
   const threshold = a.threshold === null ? "none" : formatValue(a.threshold, a.unit);
   const baseline = a.baseline ? `, ${a.baseline.factor} × baseline ${a.baseline.value === null ? "none" : formatValue(a.baseline.value, a.unit)}` : "";
   return `${a.verdict} ${a.assertion}: observed ${observed}, threshold ${a.op} ${threshold}${baseline} (n=${a.samples}${ci})${a.note ? ` — ${a.note}` : ""}`;

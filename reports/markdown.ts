@@ -5,7 +5,7 @@
  */
 import { formatDuration } from "../harness/units.js";
 import type { RunReport } from "./run-report.js";
-import { formatValue } from "./terminal.js";
+import { formatInterval, formatValue } from "./terminal.js";
 
 const icon: Record<string, string> = { PASS: "✅", FAIL: "❌", INCONCLUSIVE: "⚠️", INTERRUPTED: "⏹️", ERROR: "💥", ABORTED: "🛑", INCOMPLETE: "⚠️", NO_HYPOTHESES: "ℹ️" };
 
@@ -31,7 +31,7 @@ export function renderMarkdown(report: RunReport): string {
     for (const h of report.hypotheses) {
       h.assertions.forEach((a, i) => {
         const observed = a.observed === null ? "no data" : formatValue(a.observed, a.unit);
-        const ci = a.ci ? `${formatValue(a.ci[0], a.unit)} – ${a.ci[1] === null ? "∞" : formatValue(a.ci[1], a.unit)}` : "";
+        const ci = formatInterval(a, " – ");
         const first = i === 0;
         out.push(`| ${first ? `${icon[h.verdict]} ${h.verdict}` : ""} | ${first ? cell(h.name) : ""} | ${first ? cell(h.during) : ""} | ${icon[a.verdict]} \`${cell(a.assertion)}\` | ${observed}${a.note ? ` (${cell(a.note)})` : ""} | ${ci} | ${a.samples} |`);
       });

@@ -6,9 +6,10 @@ import type { RunReport } from "./run-report.js";
 const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
 
-function table(rows: string[][]): string {
+/** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */
+export function table(rows: string[][], leftColumns = 1): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")).join("\n");
+  return rows.map((r) => r.map((cell, c) => (c < leftColumns ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")).join("\n");
 }
 
 /** A value in its unit, the way an SRE writes it. */
@@ -20,6 +21,11 @@ export function formatValue(v: number, unit: AssertionResult["unit"]): string {
     case "per_sec": return `${Math.round(v * 100) / 100}/s`;
     case "number": return String(Math.round(v * 1000) / 1000);
   }
+}
+
+/** An assertion's 95% confidence interval, `102ms–123ms` (`∞` when unbounded); "" without one. */
+export function formatInterval(a: Pick<AssertionResult, "ci" | "unit">, separator = "–"): string {
+  return a.ci ? `${formatValue(a.ci[0], a.unit)}${separator}${a.ci[1] === null ? "∞" : formatValue(a.ci[1], a.unit)}` : "";
 }
 
 export const mark = (verdict: string) => (verdict === "PASS" ? "✓" : verdict === "FAIL" ? "✗" : "?");
@@ -76,7 +82,7 @@ export function renderTerminal(report: RunReport): string {
       lines.push(`  ${h.verdict.padEnd(12)} ${h.name}  (during ${h.during}, ${h.samples} samples${excluded})${h.reason ? ` — ${h.reason}` : ""}`);
       for (const a of h.assertions) {
         const observed = a.observed === null ? "no data" : formatValue(a.observed, a.unit);
-        const ci = a.ci ? `, 95% CI ${formatValue(a.ci[0], a.unit)}–${a.ci[1] === null ? "∞" : formatValue(a.ci[1], a.unit)}` : "";
+        const ci = a.ci ? `, 95% CI ${formatInterval(a)}` : "";
         const baseline = a.baseline ? `, baseline ${a.baseline.value === null ? "none" : formatValue(a.baseline.value, a.unit)}` : "";
         lines.push(`      ${mark(a.verdict)} ${a.assertion.padEnd(28)} observed ${observed} (n=${a.samples}${ci}${baseline})${a.note ? ` — ${a.note}` : ""}`);
       }

@@ -25,7 +25,7 @@ export function parseAbortCondition(text: string): Parsed<AbortCondition> {
   const m = /^(.*\S)\s+for\s+(\S+)\s*$/.exec(text);
   if (!m) return { ok: false, message: `cannot read abort condition "${text}": write <measure> <op> <value> for <duration>, e.g. "error_rate > 50% for 10s"` };
   const window = parseDuration(m[2]);
-  if (!window.ok) return { ok: false, message: `the window of an abort condition ${window.message.replace(/^"/, '"')}` };
+  if (!window.ok) return { ok: false, message: `the window of an abort condition: ${window.message}` };
   if (window.value < 1000) return { ok: false, message: "an abort condition's window is at least 1s (it is checked once a second)" };
   const parsed = parseAssertion(m[1]!);
   if (!parsed.ok) return parsed;
