@@ -9,15 +9,13 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { describeError, HarnessError, isHarnessError } from "./errors.js";
-import { planText } from "./plan.js";
-import { formatIssue, loadScenarioFile, loadScenarioOrThrow, type LoadOptions } from "./scenario/load.js";
-import { runScenario } from "./orchestrator/run-scenario.js";
-import { serve, type ServeKind } from "./serve.js";
-import { renderTerminal } from "../reports/terminal.js";
-import { buildReport, renderMarkdown, writeReports } from "../reports/index.js";
-import { Progress } from "../reports/progress.js";
-import { compareRuns, renderComparison } from "../reports/compare.js";
-import { prove, proofTable } from "./proof.js";
+import type { LoadOptions } from "./scenario/load.js";
+import type { ServeKind } from "./serve.js";
+// Each command imports what it needs when it runs: `aire serve` starts every component of a run's
+// stack as a process of its own, and loading the whole harness there cost about a second apiece.
+const scenarioLoader = () => import("./scenario/load.js");
+const reports = () => import("../reports/index.js");
+const terminal = () => import("../reports/terminal.js");
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -108,6 +106,7 @@ export function buildProgram(): Command {
         return n;
       }),
   ).action(async (files: string[], flags: ScenarioFlags & { out: string; baseline?: string }) => {
+    const [{ loadScenarioOrThrow }, { runScenario }, { Progress }, { renderTerminal }, { renderMarkdown }] = await Promise.all([scenarioLoader(), import("./orchestrator/run-scenario.js"), import("../reports/progress.js"), terminal(), reports()]);
     const signal = interruptSignal();
     if (flags.baseline && !existsSync(join(flags.baseline, "events.jsonl"))) throw new HarnessError("USAGE", { message: `--baseline ${flags.baseline}: not a results directory (no events.jsonl)` });
     let exitCode = 0;
@@ -130,6 +129,7 @@ export function buildProgram(): Command {
     .description("check scenario files and print every problem with its line (sends no traffic)")
     .argument("<file...>", "scenario YAML files")
     .action(async (files: string[]) => {
+      const { loadScenarioFile, formatIssue } = await scenarioLoader();
       let bad = 0;
       for (const file of files) {
         const result = await loadScenarioFile(file);
@@ -145,6 +145,7 @@ export function buildProgram(): Command {
   withScenarioFlags(
     program.command("plan").description("print the resolved scenario and its phase/fault timeline (sends no traffic)").argument("<file>", "scenario YAML file"),
   ).action(async (file: string, flags: ScenarioFlags) => {
+    const [{ loadScenarioOrThrow }, { planText }] = await Promise.all([scenarioLoader(), import("./plan.js")]);
     const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
     process.stdout.write(`${planText(loaded)}\n`);
   });
@@ -155,6 +156,7 @@ export function buildProgram(): Command {
     .argument("<dir>", "a results directory (results/<run-id>)")
     .option("--baseline <dir>", "a stored run's results directory: relative thresholds (k * baseline) compare with its same windows")
     .action(async (dir: string, flags: { baseline?: string }) => {
+      const [{ buildReport, writeReports }, { renderTerminal }] = await Promise.all([reports(), terminal()]);
       const report = await buildReport(dir, flags.baseline ? { baselineDir: flags.baseline } : {});
       await writeReports(dir, report);
       process.stdout.write(`${renderTerminal(report)}\nreports rebuilt in ${dir}\n`);
@@ -168,6 +170,7 @@ export function buildProgram(): Command {
       .argument("<scenario...>", "scenario YAML files")
       .option("--out <dir>", "parent directory for results", "results"),
   ).action(async (files: string[], flags: ScenarioFlags & { out: string }) => {
+    const { prove, proofTable } = await import("./proof.js");
     const signal = interruptSignal();
     const rows = await prove(files, loadOptions(flags), { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) });
     for (const r of rows) process.stdout.write(`${r.ok ? "✓" : "✗"} ${r.scenario} against ${r.profile}: ${r.verdict} (claimed ${r.expected}) — ${r.dir}\n`);
@@ -183,6 +186,7 @@ export function buildProgram(): Command {
     .option("--tolerance <percent>", "latency percentiles: relative worsening beyond noise that counts as a regression", "10%")
     .option("--error-tolerance <points>", "error rate: absolute rise that counts as a regression", "0.5%")
     .action(async (a: string, b: string, flags: { tolerance: string; errorTolerance: string }) => {
+      const { compareRuns, renderComparison } = await import("../reports/compare.js");
       const result = await compareRuns(a, b, { latencyTolerance: percent(flags.tolerance, "--tolerance"), errorTolerance: percent(flags.errorTolerance, "--error-tolerance") });
       process.stdout.write(`${renderComparison(result)}\n`);
       process.exitCode = result.regressions > 0 ? 1 : 0;
@@ -197,7 +201,7 @@ export function buildProgram(): Command {
     .option("--config <file>", "component config (YAML or JSON; for toxiproxy, a /populate JSON array)")
     .addOption(new Option("--cold-start-ms <ms>", "pod only: model load time before the pod is ready").argParser(Number).hideHelp())
     .action(async (component: ServeKind, flags: { host: string; port?: number; config?: string; coldStartMs?: number }) => {
-      await serve(component, flags);
+      await (await import("./serve.js")).serve(component, flags);
     });
 
   return program;

@@ -7,16 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { Toxiproxy } from "toxiproxy-node-client";
 import { HarnessError } from "./errors.js";
-import { gatewayConfigSchema, resolveGatewayConfig } from "./gateway/config.js";
-import { startGateway } from "./gateway/gateway.js";
 import { isLoopbackHost } from "./net/http-server.js";
-import { formatIssue, toIssues } from "./scenario/load.js";
-import { providerConfigSchema } from "./providers/config.js";
-import { startPodServer } from "./providers/pod-server.js";
-import { startProvider } from "./providers/provider.js";
-import { startToxiproxy } from "./toxiproxy/server.js";
 
 export type ServeKind = "provider" | "pod" | "gateway" | "toxiproxy";
 
@@ -54,6 +46,7 @@ async function readConfig<S extends z.ZodType>(file: string | undefined, schema:
   const data = doc.toJS() ?? {};
   const result = schema.safeParse(data);
   if (!result.success) {
+    const { formatIssue, toIssues } = await import("./scenario/load.js");
     throw new HarnessError("USAGE", { message: `${file}: invalid config`, details: toIssues(result.error.issues, doc, lines, file, new Map(), data, schema).map(formatIssue) });
   }
   return result.data;
@@ -66,15 +59,22 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
   }
   const listen = { host: options.host, port: options.port ?? (kind === "toxiproxy" ? 8474 : 0) };
   let server: { url: string; close(): Promise<void> };
+  // Only the component's own modules are loaded: a run starts a dozen of these processes at once.
   if (kind === "provider") {
+    const [{ providerConfigSchema }, { startProvider }] = await Promise.all([import("./providers/config.js"), import("./providers/provider.js")]);
     const config = await readConfig(options.config, providerConfigSchema, false);
     const provider = await startProvider(config, listen);
     server = provider;
     // A generated admin token is only known here: say it (on stderr; stdout's first line is the URL).
     if (!config.adminToken) process.stderr.write(`admin token: ${provider.adminToken}\n`);
-  } else if (kind === "pod") server = await startPodServer(await readConfig(options.config, providerConfigSchema, true), options.coldStartMs ?? 0, listen);
-  else if (kind === "gateway") server = await startGateway(resolveGatewayConfig(await readConfig(options.config, gatewayConfigSchema, true)), listen);
-  else {
+  } else if (kind === "pod") {
+    const [{ providerConfigSchema }, { startPodServer }] = await Promise.all([import("./providers/config.js"), import("./providers/pod-server.js")]);
+    server = await startPodServer(await readConfig(options.config, providerConfigSchema, true), options.coldStartMs ?? 0, listen);
+  } else if (kind === "gateway") {
+    const [{ gatewayConfigSchema, resolveGatewayConfig }, { startGateway }] = await Promise.all([import("./gateway/config.js"), import("./gateway/gateway.js")]);
+    server = await startGateway(resolveGatewayConfig(await readConfig(options.config, gatewayConfigSchema, true)), listen);
+  } else {
+    const [{ startToxiproxy }, { Toxiproxy }] = await Promise.all([import("./toxiproxy/server.js"), import("toxiproxy-node-client")]);
     const toxiproxy = await startToxiproxy(listen);
     server = toxiproxy;
     if (options.config) {
