@@ -46,6 +46,8 @@ export interface WindowSummary {
   itl: LatencySummary;
   /** The largest gap of each request. */
   maxStall: LatencySummary;
+  /** e2e of every request, failed ones included: how long users waited for an answer or an error. */
+  e2eAny: LatencySummary;
   outputTokens: number;
   promptTokens: number;
   /** Logical requests served (last attempt) per provider. */
@@ -125,6 +127,7 @@ export function summarizeWindow(stats: WindowStats): WindowSummary {
     e2e: latency(stats.latency.e2e),
     itl: latency(stats.latency.itl),
     maxStall: latency(stats.latency.max_stall),
+    e2eAny: latency(stats.latency.e2e_any),
     outputTokens: stats.outputTokens,
     promptTokens: stats.promptTokens,
     providers: Object.fromEntries(stats.providers),

@@ -39,9 +39,22 @@ export interface GatewayPolicy {
     retryAfterCapMs: number;
     /** Retries may be at most `ratio` × requests over `window`, plus `minPerSecond` × window seconds. */
     budget: { ratio: number; minPerSecond: number; windowMs: number } | undefined;
+    /**
+     * Retry at one layer: an error answered after the gateway retried (or after its budget refused
+     * a retry) carries `x-should-retry: false`, so SDK clients (openai, anthropic) do not multiply
+     * the upstream attempts by their own retries.
+     */
+    discourageClientRetry: boolean;
   };
-  /** Per provider: open after `consecutiveFailures` in a row, or when failures/attempts ≥ failureRate over `window` with ≥ minRequests attempts. */
-  breaker: { consecutiveFailures: number; windowMs: number; minRequests: number; failureRate: number; openMs: number; halfOpenProbes: number } | undefined;
+  /** Enforce each API key's `rpm`/`tpm` (per-tenant limits: one tenant's flood gets 429s, not the others). */
+  keyLimits: boolean;
+  /**
+   * Per provider: open after `consecutiveFailures` in a row, or when failures/attempts ≥ failureRate over `window` with ≥ minRequests attempts.
+   * `maxOpen`: at most this share of the providers may have their breaker open (or half-open) at once, at least one
+   * (Envoy's max_ejection_percent): a breaker that also ejects the last, partly working provider turns a partial
+   * failure into a total one.
+   */
+  breaker: { consecutiveFailures: number; windowMs: number; minRequests: number; failureRate: number; openMs: number; halfOpenProbes: number; maxOpen: number } | undefined;
   /** How a route picks its first provider; the others follow in route order as fallbacks. */
   balance: Balance;
   /** p2c-ewma: time constant of the latency EWMA's decay while a provider gets no traffic. */
@@ -54,8 +67,9 @@ export const gatewayProfiles: Record<"resilient" | "naive", GatewayPolicy> = {
   resilient: {
     fallback: true,
     timeouts: { connectMs: 2_000, ttftMs: 2_000, idleMs: 5_000, totalMs: 120_000, clientRequestMs: 30_000 },
-    retries: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 2_000, retryAfterCapMs: 5_000, budget: { ratio: 0.2, minPerSecond: 5, windowMs: 10_000 } },
-    breaker: { consecutiveFailures: 5, windowMs: 10_000, minRequests: 10, failureRate: 0.5, openMs: 5_000, halfOpenProbes: 3 },
+    retries: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 2_000, retryAfterCapMs: 5_000, budget: { ratio: 0.2, minPerSecond: 5, windowMs: 10_000 }, discourageClientRetry: true },
+    keyLimits: true,
+    breaker: { consecutiveFailures: 5, windowMs: 10_000, minRequests: 10, failureRate: 0.5, openMs: 5_000, halfOpenProbes: 3, maxOpen: 0.5 },
     balance: "priority",
     ewmaDecayMs: 10_000,
     concurrency: { maxInFlight: 1_024, maxQueue: 1_024, queueTimeoutMs: 5_000 },
@@ -63,7 +77,8 @@ export const gatewayProfiles: Record<"resilient" | "naive", GatewayPolicy> = {
   naive: {
     fallback: false,
     timeouts: { connectMs: 10_000, ttftMs: undefined, idleMs: undefined, totalMs: undefined, clientRequestMs: 300_000 },
-    retries: { maxAttempts: 1, backoffBaseMs: 100, backoffMaxMs: 2_000, retryAfterCapMs: 0, budget: undefined },
+    retries: { maxAttempts: 1, backoffBaseMs: 100, backoffMaxMs: 2_000, retryAfterCapMs: 0, budget: undefined, discourageClientRetry: false },
+    keyLimits: false,
     breaker: undefined,
     balance: "priority",
     ewmaDecayMs: 10_000,
@@ -87,7 +102,9 @@ export const policyOverridesShape = {
     backoffMax: duration.optional(),
     retryAfterCap: duration.optional(),
     budget: switchable(closed({ ratio: fraction.optional(), minPerSecond: z.number().nonnegative().optional(), window: duration.optional() })).optional(),
+    discourageClientRetry: z.boolean().optional(),
   }).optional(),
+  keyLimits: z.boolean().optional(),
   breaker: switchable(
     closed({
       consecutiveFailures: z.number().int().min(1).optional(),
@@ -96,6 +113,7 @@ export const policyOverridesShape = {
       failureRate: fraction.optional(),
       openFor: duration.optional(),
       halfOpenProbes: z.number().int().min(1).max(100).optional(),
+      maxOpen: fraction.optional(),
     }),
   ).optional(),
   balance: z.enum(balanceKinds).optional(),
@@ -139,7 +157,9 @@ export function resolvePolicy(profile: ProfileName, o: PolicyOverrides = {}): Ga
           : r.budget === undefined
             ? base.retries.budget
             : { ...budgetBase, ...defined({ ratio: r.budget.ratio, minPerSecond: r.budget.minPerSecond, windowMs: r.budget.window }) },
+      discourageClientRetry: r.discourageClientRetry ?? base.retries.discourageClientRetry,
     },
+    keyLimits: o.keyLimits ?? base.keyLimits,
     breaker:
       o.breaker === false
         ? undefined
@@ -147,7 +167,7 @@ export function resolvePolicy(profile: ProfileName, o: PolicyOverrides = {}): Ga
           ? base.breaker
           : {
               ...breakerBase,
-              ...defined({ consecutiveFailures: o.breaker.consecutiveFailures, windowMs: o.breaker.window, minRequests: o.breaker.minRequests, failureRate: o.breaker.failureRate, openMs: o.breaker.openFor, halfOpenProbes: o.breaker.halfOpenProbes }),
+              ...defined({ consecutiveFailures: o.breaker.consecutiveFailures, windowMs: o.breaker.window, minRequests: o.breaker.minRequests, failureRate: o.breaker.failureRate, openMs: o.breaker.openFor, halfOpenProbes: o.breaker.halfOpenProbes, maxOpen: o.breaker.maxOpen }),
             },
     balance: o.balance ?? base.balance,
     ewmaDecayMs: o.ewmaDecay ?? base.ewmaDecayMs,
@@ -249,8 +269,10 @@ export function policyAsConfig(p: GatewayPolicy): z.input<typeof policyOverrides
       backoffMax: `${p.retries.backoffMaxMs}ms`,
       retryAfterCap: `${p.retries.retryAfterCapMs}ms`,
       budget: p.retries.budget ? { ratio: p.retries.budget.ratio, minPerSecond: p.retries.budget.minPerSecond, window: `${p.retries.budget.windowMs}ms` } : false,
+      discourageClientRetry: p.retries.discourageClientRetry,
     },
-    breaker: p.breaker ? { consecutiveFailures: p.breaker.consecutiveFailures, window: `${p.breaker.windowMs}ms`, minRequests: p.breaker.minRequests, failureRate: p.breaker.failureRate, openFor: `${p.breaker.openMs}ms`, halfOpenProbes: p.breaker.halfOpenProbes } : false,
+    keyLimits: p.keyLimits,
+    breaker: p.breaker ? { consecutiveFailures: p.breaker.consecutiveFailures, window: `${p.breaker.windowMs}ms`, minRequests: p.breaker.minRequests, failureRate: p.breaker.failureRate, openFor: `${p.breaker.openMs}ms`, halfOpenProbes: p.breaker.halfOpenProbes, maxOpen: p.breaker.maxOpen } : false,
     balance: p.balance,
     ewmaDecay: `${p.ewmaDecayMs}ms`,
     concurrency: p.concurrency ? { maxInFlight: p.concurrency.maxInFlight, maxQueue: p.concurrency.maxQueue, queueTimeout: `${p.concurrency.queueTimeoutMs}ms` } : false,
@@ -263,9 +285,9 @@ export function describePolicy(p: GatewayPolicy): string[] {
   return [
     `timeouts: connect ${p.timeouts.connectMs}ms, ttft ${t(p.timeouts.ttftMs)}, idle ${t(p.timeouts.idleMs)}, total ${t(p.timeouts.totalMs)}`,
     `attempts: up to ${p.retries.maxAttempts}, fallback ${p.fallback ? "on" : "off"}, backoff ${p.retries.backoffBaseMs}ms..${p.retries.backoffMaxMs}ms (full jitter), retry-after honoured up to ${p.retries.retryAfterCapMs}ms`,
-    `retry budget: ${p.retries.budget ? `${Math.round(p.retries.budget.ratio * 100)}% of requests + ${p.retries.budget.minPerSecond}/s over ${p.retries.budget.windowMs}ms` : "off"}`,
-    `circuit breaker: ${p.breaker ? `opens after ${p.breaker.consecutiveFailures} failures in a row or at ${Math.round(p.breaker.failureRate * 100)}% failures of ≥${p.breaker.minRequests} attempts in ${p.breaker.windowMs}ms, open ${p.breaker.openMs}ms, ${p.breaker.halfOpenProbes} probes` : "off"}`,
-    `balance: ${p.balance}; concurrency: ${p.concurrency ? `${p.concurrency.maxInFlight} in flight, queue ${p.concurrency.maxQueue} for ≤${p.concurrency.queueTimeoutMs}ms` : "unlimited"}`,
+    `retry budget: ${p.retries.budget ? `${Math.round(p.retries.budget.ratio * 100)}% of requests + ${p.retries.budget.minPerSecond}/s over ${p.retries.budget.windowMs}ms` : "off"}; clients ${p.retries.discourageClientRetry ? "told not to retry (x-should-retry: false) once the gateway has" : "left to retry"}`,
+    `circuit breaker: ${p.breaker ? `opens after ${p.breaker.consecutiveFailures} failures in a row or at ${Math.round(p.breaker.failureRate * 100)}% failures of ≥${p.breaker.minRequests} attempts in ${p.breaker.windowMs}ms, open ${p.breaker.openMs}ms, ${p.breaker.halfOpenProbes} probes, at most ${Math.round(p.breaker.maxOpen * 100)}% of providers open (at least one)` : "off"}`,
+    `per-key limits: ${p.keyLimits ? "enforced" : "not enforced"}; balance: ${p.balance}; concurrency: ${p.concurrency ? `${p.concurrency.maxInFlight} in flight, queue ${p.concurrency.maxQueue} for ≤${p.concurrency.queueTimeoutMs}ms` : "unlimited"}`,
   ];
 }
 

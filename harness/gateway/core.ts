@@ -109,14 +109,22 @@ export class GatewayCore {
       providers: config.providers.map((p) => p.name),
     });
     for (const p of config.providers) {
-      const breaker = policy.breaker && new CircuitBreaker(policy.breaker, (from, to) => this.metrics.breakerTransitions.inc({ provider: p.name, from, to }));
+      // Max ejection (Envoy's max_ejection_percent): a breaker may open only while fewer than
+      // maxOpen of the providers are open (at least one may always open).
+      const mayOpen = () => {
+        const open = [...this.#providers.values()].filter((q) => q.breaker !== undefined && q.breaker.state !== "closed").length;
+        if (open < Math.max(1, Math.floor(policy.breaker!.maxOpen * config.providers.length))) return true;
+        this.metrics.breakerOpenRefused.inc({ provider: p.name });
+        return false;
+      };
+      const breaker = policy.breaker && new CircuitBreaker(policy.breaker, (from, to) => this.metrics.breakerTransitions.inc({ provider: p.name, from, to }), undefined, mayOpen);
       this.#providers.set(p.name, { name: p.name, model: p.model, breaker, ewma: new PeakEwma(policy.ewmaDecayMs), inFlight: 0, coolUntil: 0 });
     }
     const load = { inFlight: (p: string) => this.#providers.get(p)!.inFlight, ewmaMs: (p: string) => this.#providers.get(p)!.ewma.value };
     for (const [model, route] of config.routes) this.#balancers.set(model, createBalancer(route.balance, route.targets, load, this.#random));
     for (const k of config.auth?.keys ?? []) {
-      const limited = k.rpm !== undefined || k.tpm !== undefined;
-      this.#tenants.set(k.key, { name: k.name, limiter: limited ? new RateLimiter({ rpm: k.rpm, tpm: k.tpm }, "the gateway", undefined, `tenant ${k.name}`) : undefined, countTokens: k.tpm !== undefined });
+      const limited = policy.keyLimits && (k.rpm !== undefined || k.tpm !== undefined);
+      this.#tenants.set(k.key, { name: k.name, limiter: limited ? new RateLimiter({ rpm: k.rpm, tpm: k.tpm }, "the gateway", undefined, `tenant ${k.name}`) : undefined, countTokens: limited && k.tpm !== undefined });
     }
     if ([...this.#tenants.values()].some((t) => t.countTokens)) this.#countTokens = import("../providers/tokens.js").then((m) => m.countChatTokens);
     this.#budget = policy.retries.budget && new RetryBudget(policy.retries.budget);
@@ -328,6 +336,8 @@ export class GatewayCore {
       if (outcome.kind === "stream") {
         p.ewma.observe(outcome.firstTokenMs);
         this.metrics.firstChunk.observe({ gen_ai_operation_name: "chat", gen_ai_request_model: route.model, gen_ai_provider_name: p.name }, outcome.firstTokenMs / 1000);
+        // The provider answered: its breaker hears it now, as it hears a failure when it happens.
+        permit?.success();
         return { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers(p.name) }, stream: this.#stream(outcome, p, permit, route.model, startedAt, total, done) };
       }
       p.inFlight--;
@@ -338,7 +348,8 @@ export class GatewayCore {
       else permit?.release();
       if (outcome.reason !== "aborted") p.ewma.observe(Math.max(now() - startedAt, 2 * p.ewma.value));
       const hinted = outcome.headers ? retryAfterMs(outcome.headers) : undefined;
-      if (hinted !== undefined && (outcome.status === 429 || outcome.status === 503) && hinted <= MAX_COOLDOWN_MS) p.coolUntil = Math.max(p.coolUntil, now() + hinted);
+      // A gateway that never waits for retry-after (cap 0: the naive profile) does not track cool-downs either: it just forwards.
+      if (hinted !== undefined && (outcome.status === 429 || outcome.status === 503) && hinted <= MAX_COOLDOWN_MS && policy.retries.retryAfterCapMs > 0) p.coolUntil = Math.max(p.coolUntil, now() + hinted);
       if (!retryable(outcome)) break;
     }
 
@@ -348,6 +359,8 @@ export class GatewayCore {
     if (stop && !last) return errorResponse(stop, headers(provider));
     const failure = last?.failure;
     const extra: Headers = budgetSpent ? { "x-aire-retry-budget": "exhausted" } : {};
+    // Retry at one layer: the gateway has retried already (or its budget said no), so tell SDK clients not to.
+    if (policy.retries.discourageClientRetry && (attempts > 1 || budgetSpent)) extra["x-should-retry"] = "false";
     if (failure?.reason === "upstream_status" && failure.body) {
       const pass: Headers = { "content-type": "application/json" };
       for (const h of ["retry-after", "retry-after-ms", "x-should-retry"]) {
@@ -383,9 +396,7 @@ export class GatewayCore {
     const finish = once(() => {
       total?.clear();
       p.inFlight--;
-      if (state.verdict === "success") permit?.success();
-      else if (state.verdict === "failure" && state.errorType !== "request_timeout") permit?.failure();
-      else permit?.release();
+      if (state.verdict === "failure" && state.errorType !== "request_timeout") permit?.broke();
       this.metrics.duration.observe({ gen_ai_operation_name: "chat", gen_ai_request_model: model, gen_ai_provider_name: p.name, error_type: state.errorType }, (performance.now() - startedAt) / 1000);
       done();
     });

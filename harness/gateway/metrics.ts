@@ -25,6 +25,7 @@ export class GatewayMetrics {
   readonly shed: Counter<"reason">;
   readonly rateLimited: Counter<"tenant" | "limit">;
   readonly streamErrors: Counter<"provider" | "reason">;
+  readonly breakerOpenRefused: Counter<"provider">;
   readonly #breakerState: Gauge<"provider">;
   readonly #providerInFlight: Gauge<"provider">;
 
@@ -41,6 +42,7 @@ export class GatewayMetrics {
     this.breakerTransitions = new Counter({ name: "aire_gateway_breaker_transitions_total", help: "Circuit breaker state changes by provider.", labelNames: ["provider", "from", "to"], registers });
     this.shed = new Counter({ name: "aire_gateway_shed_total", help: "Requests refused by the concurrency limit (queue full or queue timeout).", labelNames: ["reason"], registers });
     this.rateLimited = new Counter({ name: "aire_gateway_rate_limited_total", help: "Requests refused by a client rate limit, by tenant and limit.", labelNames: ["tenant", "limit"], registers });
+    this.breakerOpenRefused = new Counter({ name: "aire_gateway_breaker_open_refused_total", help: "Breaker trips not carried out because maxOpen of the providers were open already (max ejection).", labelNames: ["provider"], registers });
     this.streamErrors = new Counter({ name: "aire_gateway_stream_errors_total", help: "Streams that ended with an SSE error event after tokens were sent.", labelNames: ["provider", "reason"], registers });
     this.#breakerState = new Gauge({
       name: "aire_gateway_breaker_state",

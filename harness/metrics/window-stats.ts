@@ -19,6 +19,7 @@ export class WindowStats {
     tpot: new LatencyHistogram(),
     itl: new LatencyHistogram(),
     max_stall: new LatencyHistogram(),
+    e2e_any: new LatencyHistogram(),
   };
   readonly providers = new Map<string, number>();
   attempts = 0;
@@ -40,6 +41,8 @@ export class WindowStats {
     if (typeof sample.cost === "number") this.cost += sample.cost;
     else if (sample.cost === null) this.unpriced++;
     this.attempts += sample.attempts ?? 1;
+    // How long users waited for an outcome, answer or error (a hang shows here, not in e2e).
+    this.latency.e2e_any.record(sample.e2e);
     if (sample.provider) this.providers.set(sample.provider, (this.providers.get(sample.provider) ?? 0) + 1);
     if (sample.ok) {
       this.ok++;

@@ -74,7 +74,8 @@ const workloadSchema = closed({
   name: identifier.default("chat"),
   /** chat: one user message; rag: retrieved documents then a question; agent: multi-turn sessions with tool calls. */
   kind: z.enum(["chat", "rag", "agent"]).default("chat"),
-  weight: z.number().positive().default(1),
+  /** Share of the requests; 0 = sent only by the tenants whose own `mix` names it. */
+  weight: z.number().nonnegative().default(1),
   stream: z.boolean().default(true),
   /** Agent sessions (kind: agent): turns per session, the pause before each next request, the share of turns that call a tool. */
   session: closed({
@@ -146,6 +147,8 @@ const tenantSchema = closed({
   weight: z.number().positive().default(1),
   /** The tenant's own arrival process, on top of `traffic.arrival` (a noisy tenant, a batch job). */
   arrival: arrivalSchema.optional(),
+  /** With an arrival of its own: the workloads it sends (by name; default all of `mix`), e.g. a batch job's oversized prompts. */
+  mix: z.array(identifier).min(1).optional(),
   /** Limits the reference gateway enforces on this tenant's key (OpenAI-style 429s). */
   rpm: z.number().positive().optional(),
   tpm: z.number().positive().optional(),
@@ -176,6 +179,18 @@ const trafficSchema = closed({
     if (names.has(tenant.name)) ctx.addIssue({ code: "custom", path: ["tenants", i, "name"], message: `tenant "${tenant.name}" is defined twice` });
     names.add(tenant.name);
     if (tenant.arrival?.type === "closed") ctx.addIssue({ code: "custom", path: ["tenants", i, "arrival", "type"], message: "a tenant's own arrival must be open-loop (constant, poisson, gamma, ramp, steps or spike)" });
+  });
+  const workloads = t.mix.map((w) => w.name);
+  t.tenants.forEach((tenant, i) => {
+    if (!tenant.mix) return;
+    if (!tenant.arrival) ctx.addIssue({ code: "custom", path: ["tenants", i, "mix"], message: "a tenant's own mix needs an arrival of its own (tenants without one share traffic.arrival and its mix)" });
+    tenant.mix.forEach((name, j) => {
+      if (!workloads.includes(name)) ctx.addIssue({ code: "custom", path: ["tenants", i, "mix", j], message: `no workload named "${name}" (workloads: ${workloads.join(", ")})` });
+    });
+  });
+  if (t.mix.every((w) => w.weight === 0)) ctx.addIssue({ code: "custom", path: ["mix"], message: "the mix's weights add up to 0: traffic.arrival could draw no workload" });
+  t.mix.forEach((w, i) => {
+    if (w.weight === 0 && !t.tenants.some((tenant) => tenant.mix?.includes(w.name))) ctx.addIssue({ code: "custom", path: ["mix", i, "weight"], message: `workload "${w.name}" has weight 0 and no tenant's own mix names it: it would never be sent` });
   });
   if (t.tenants.length > 0 && t.tenants.every((tenant) => tenant.arrival)) {
     ctx.addIssue({ code: "custom", path: ["tenants"], message: "every tenant has an arrival of its own, so nobody would send traffic.arrival: leave at least one tenant without one" });

@@ -51,6 +51,10 @@ export class Tally {
     if (sample.ok) this.ok++;
     switch (m.kind) {
       case "latency":
+        if (m.metric === "e2e_any") {
+          this.histogram!.record(sample.e2e);
+          return;
+        }
         if (!sample.ok) return;
         if (m.metric === "itl") {
           for (const gap of sample.gaps ?? []) this.histogram!.record(gap);

@@ -128,6 +128,8 @@ const toolCallCheck: QualityCheck = (text, sample) => {
 interface Stream {
   random: Random;
   tenants: readonly { name: string; weight: number; headers: Record<string, string> }[];
+  /** The workloads it sends (indices into the mix) with their weights: a tenant's own `mix`, else the whole mix. */
+  mix: { indices: readonly number[]; weights: readonly number[]; total: number };
 }
 
 function pickTenant(stream: Stream): Stream["tenants"][number] | undefined {
@@ -154,13 +156,19 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   // Retry jitter draws from its own stream: retries happen in completion order, which must not move the other draws.
   const retryRandom = seededRandom(hashString("retry", options.seed));
   const quality = traffic.mix.map((w) => new QualityPlanner(w.quality));
-  const totalWeight = traffic.mix.reduce((s, w) => s + w.weight, 0);
+  const mixOf = (names?: readonly string[]): Stream["mix"] => {
+    const indices = traffic.mix.flatMap((w, i) => (names === undefined || names.includes(w.name) ? [i] : []));
+    let weights = indices.map((i) => traffic.mix[i]!.weight);
+    // Weight 0 keeps a workload out of the shared draw; a tenant's mix of only such workloads draws them evenly.
+    if (weights.every((w) => w === 0)) weights = weights.map(() => 1);
+    return { indices, weights, total: weights.reduce((sum, w) => sum + w, 0) };
+  };
   const books = options.prepared?.books ?? (await prepareTraffic(traffic, options.seed)).books;
   const bounds = phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const total = bounds.at(-1)?.end ?? 0;
   const arrival = traffic.arrival;
   // The shared arrival draws from the run's seed (as without tenants); a tenant's own arrival from its name.
-  const mainStream: Stream = { random: seededRandom(options.seed), tenants: tenants.filter((t) => !t.arrival) };
+  const mainStream: Stream = { random: seededRandom(options.seed), tenants: tenants.filter((t) => !t.arrival), mix: mixOf() };
   const anonymous = headersFor(options.apiKey);
   let nextId = 0;
   const live = new LiveRequests();
@@ -201,8 +209,13 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     // From the offset, not from due − start: that difference of large floats puts a request due
     // exactly on a phase boundary into the phase before it.
     const phase = bounds.find((b) => offset < b.end)?.name ?? bounds.at(-1)!.name;
-    let pick = random() * totalWeight;
-    const index = Math.max(0, traffic.mix.findIndex((w) => (pick -= w.weight) < 0));
+    // A workload of weight 0 is never drawn here: only a tenant whose own mix names it sends it.
+    const { indices, weights, total } = stream.mix;
+    let pick = random() * total;
+    let k = 0;
+    while (k < indices.length - 1 && (pick -= weights[k]!) >= 0) k++;
+    while (weights[k] === 0) k--; // float rounding past the end lands on the last drawable workload
+    const index = indices[k]!;
     const workload = traffic.mix[index]!;
     const tenant = pickTenant(stream);
     if (workload.kind === "agent") {
@@ -417,7 +430,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     await Promise.all([
       arrival.type === "closed" ? closedLoop(arrival.vus, arrival.thinkTime, mainStream) : openLoop(arrival, hashString("arrival", options.seed), mainStream),
       // Tenants with an arrival of their own send on it too, each from its own seeded draws.
-      ...tenants.filter((t) => t.arrival).map((t) => openLoop(t.arrival as ArrivalSpec, hashString(`arrival:${t.name}`, options.seed), { random: seededRandom(hashString(`tenant:${t.name}`, options.seed)), tenants: [t] })),
+      ...tenants.filter((t) => t.arrival).map((t) => openLoop(t.arrival as ArrivalSpec, hashString(`arrival:${t.name}`, options.seed), { random: seededRandom(hashString(`tenant:${t.name}`, options.seed)), tenants: [t], mix: mixOf(t.mix) })),
     ]);
     // Let the last requests finish (bounded), then cancel what is left.
     // The drain is counted from the end of the last phase, however early the last request was due.

@@ -328,6 +328,8 @@ describe("tenants", () => {
       expect(noisy.ok).toBeGreaterThanOrEqual(60);
       expect(noisy.ok).toBeLessThan(75);
       expect(summary.phases[0].tenants.noisy.requests).toBe(160);
+      // A tenant's own mix: the shared arrival never draws the weight-0 workload, the noisy tenant sends nothing else.
+      expect([summary.total.workloads.chat.requests, summary.total.workloads.batch.requests]).toEqual([40, 160]);
       expect(result.stdout).toMatch(/tenant\s+requests\s+avail/);
       expect(summary.hypotheses[0].verdict).toBe("PASS");
       expect(summary.hypotheses[0].assertions[0].samples).toBe(40);

@@ -85,6 +85,53 @@ describe("gateway core (no sockets)", () => {
     expect(await c.metrics.registry.getSingleMetricAsString("aire_gateway_retry_budget_exhausted_total")).toMatch(/ 1$/m);
   });
 
+  test("retry at one layer: an error after the gateway retried, or after its budget said no, tells clients not to retry; a first-attempt error does not", async () => {
+    const retried = await core(scripted({ a: [error(503)], b: [error(503)] }), { breaker: false, retries: { backoffBase: "1ms", backoffMax: "1ms" } }).handle(request(), new Abort());
+    expect([retried.status, retried.headers["x-aire-attempts"], retried.headers["x-should-retry"]]).toEqual([503, "3", "false"]);
+    const refused = await core(scripted({ a: [error(503)], b: [ok] }), { breaker: false, retries: { budget: { ratio: 0, minPerSecond: 0 } } }).handle(request(), new Abort());
+    expect([refused.status, refused.headers["x-aire-attempts"], refused.headers["x-should-retry"]]).toEqual([503, "1", "false"]);
+    const unretried = await core(scripted({ a: [error(400)] })).handle(request(), new Abort());
+    expect([unretried.status, unretried.headers["x-should-retry"]]).toEqual([400, undefined]);
+    // Switched off (the naive profile's way): the client is left to retry as it likes.
+    const off = await core(scripted({ a: [error(503)], b: [error(503)] }), { breaker: false, retries: { backoffBase: "1ms", backoffMax: "1ms", discourageClientRetry: false } }).handle(request(), new Abort());
+    expect([off.status, off.headers["x-aire-attempts"], off.headers["x-should-retry"]]).toEqual([503, "3", undefined]);
+  });
+
+  test("the naive profile does not track retry-after cool-downs: the next request is forwarded, not refused with a local 429", async () => {
+    const up = scripted({ a: [error(503, { "retry-after": "1" }), ok] });
+    const naive = new GatewayCore(gatewayConfig({ providers: [{ name: "a", url: "http://127.0.0.1:1", model: "m-a" }], routes: { chat: ["a"] }, profile: "naive" }), up);
+    expect((await naive.handle(request(), new Abort())).status).toBe(503);
+    expect((await naive.handle(request(), new Abort())).status).toBe(200);
+    expect(up.calls).toEqual(["a", "a"]);
+  });
+
+  test("max ejection: the last closed breaker of two does not open, so the partly working provider keeps serving; maxOpen 100% lets both open and refuses", async () => {
+    const policy = (maxOpen: number) => ({ breaker: { consecutiveFailures: 1, openFor: "5s", maxOpen }, retries: { maxAttempts: 2, backoffBase: "1ms", backoffMax: "1ms" } });
+    const guarded = core(scripted({ a: [error(503)], b: [error(503), ok] }), policy(0.5));
+    expect((await guarded.handle(request(), new Abort())).status).toBe(503); // a opens; b fails too but stays closed
+    expect([guarded.providerState("a")!.breaker, guarded.providerState("b")!.breaker]).toEqual(["open", "closed"]);
+    const served = await guarded.handle(request(), new Abort());
+    expect([served.status, served.headers["x-aire-provider"], served.headers["x-aire-attempts"]]).toEqual([200, "b", "1"]);
+    expect(await guarded.metrics.registry.getSingleMetricAsString("aire_gateway_breaker_open_refused_total")).toMatch(/provider="b"} 1/);
+    const both = core(scripted({ a: [error(503)], b: [error(503), ok] }), policy(1));
+    await both.handle(request(), new Abort());
+    const refused = await both.handle(request(), new Abort());
+    expect([refused.status, refused.headers["x-aire-attempts"], JSON.parse(await text(refused)).error.code]).toEqual([503, "0", "circuit_open"]);
+  });
+
+  test("per-key limits are enforced by the resilient profile and not by the naive one (keyLimits)", async () => {
+    const keyed = (profile: "resilient" | "naive", keyLimits?: boolean) =>
+      new GatewayCore(gatewayConfig({ providers: [{ name: "a", url: "http://127.0.0.1:1", model: "m-a" }], routes: { chat: ["a"] }, auth: { keys: [{ key: "sk-noisy-0001", name: "noisy", rpm: 2 }] }, profile, policy: keyLimits === undefined ? {} : { keyLimits } }), scripted({ a: [ok] }));
+    const statuses = async (c: GatewayCore) => {
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) out.push((await c.handle({ ...request(), headers: { authorization: "Bearer sk-noisy-0001" } }, new Abort())).status);
+      return out;
+    };
+    expect(await statuses(keyed("resilient"))).toEqual([200, 200, 429, 429]);
+    expect(await statuses(keyed("naive"))).toEqual([200, 200, 200, 200]);
+    expect(await statuses(keyed("naive", true))).toEqual([200, 200, 429, 429]);
+  });
+
   test("a provider cooling down after its retry-after is skipped by later requests, which go straight to the next one", async () => {
     const up = scripted({ a: [error(429, { "retry-after-ms": "10000" }), ok], b: [ok] });
     const c = core(up, { retries: { retryAfterCap: "1s" } });

@@ -86,6 +86,35 @@ describe("circuit breaker", () => {
     expect(b.state).toBe("open");
   });
 
+  test("a stream that broke after its first token (success, then broke) counts one failure, not a second attempt; a broken probe reopens", () => {
+    const c = clock();
+    const b = new CircuitBreaker({ ...config, consecutiveFailures: 2, minRequests: 2 }, () => {}, c.now);
+    const first = b.acquire()!;
+    first.success(); // its first token
+    first.broke(); // then the stream broke
+    expect(b.state).toBe("closed"); // 1 failure of 1 attempt: minRequests not reached, streak 1
+    const second = b.acquire()!;
+    second.success();
+    second.broke();
+    expect(b.state).toBe("open"); // two broken streams in a row
+    c.advance(1_000);
+    const probe = b.acquire()!;
+    probe.success();
+    probe.broke();
+    expect(b.state).toBe("open");
+  });
+
+  test("the maxOpen guard: a refused trip leaves the breaker closed and admitting", () => {
+    const c = clock();
+    let allowed = false;
+    const b = new CircuitBreaker({ ...config, consecutiveFailures: 2 }, () => {}, c.now, () => allowed);
+    for (let i = 0; i < 5; i++) b.acquire()!.failure();
+    expect([b.state, b.allows]).toEqual(["closed", true]);
+    allowed = true;
+    b.acquire()!.failure();
+    expect(b.state).toBe("open");
+  });
+
   test("half-open admits halfOpenProbes at once; that many successes close it, one failure reopens it", () => {
     const c = clock();
     const states: BreakerState[] = [];

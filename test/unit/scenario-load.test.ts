@@ -96,6 +96,21 @@ describe("loading scenarios", () => {
     ]);
   });
 
+  test("a tenant's own mix: real workload names, its own arrival, something to draw; a weight-0 workload someone sends", () => {
+    const text = minimal
+      .replace("  arrival: { rate: 5/s }", "  arrival: { rate: 5/s }\n  mix:\n    - { name: chat }\n    - { name: big, weight: 0 }\n    - { name: lost, weight: 0 }\n  tenants:\n    - { name: a, mix: [ chat ] }\n    - { name: b, arrival: { rate: 1/s }, mix: [ big, rag ] }\n    - { name: c, arrival: { rate: 1/s }, mix: [ big ] }");
+    const result = parseScenario(text, "t.yaml");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'traffic.mix[2].weight: workload "lost" has weight 0 and no tenant\'s own mix names it: it would never be sent',
+      "traffic.tenants[0].mix: a tenant's own mix needs an arrival of its own (tenants without one share traffic.arrival and its mix)",
+      'traffic.tenants[1].mix[1]: no workload named "rag" (workloads: chat, big, lost)',
+    ]);
+    const zero = parseScenario(minimal.replace("  arrival: { rate: 5/s }", "  arrival: { rate: 5/s }\n  mix: [ { name: chat, weight: 0 } ]"), "t.yaml");
+    expect(zero.ok ? [] : zero.issues.map((i) => i.message)).toContain("the mix's weights add up to 0: traffic.arrival could draw no workload");
+  });
+
   test("YAML syntax errors are positioned too", () => {
     const result = parseScenario("name: [unclosed\n", "bad.yaml");
     expect(result.ok).toBe(false);

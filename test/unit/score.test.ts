@@ -42,6 +42,9 @@ describe("verdicts on synthetic sample sets", () => {
     // 100 samples: p95's 95% CI runs from about the 91st to the 100th value.
     ["confidence interval straddles the threshold", ["ttft.p95 < 200ms"], many(100, (i) => ({ ttft: i < 93 ? 100 : 300 })), "INCONCLUSIVE", ["INCONCLUSIVE"]],
     ["confidence interval wholly above the threshold", ["ttft.p95 < 200ms"], many(100, (i) => ({ ttft: i < 80 ? 100 : 300 })), "FAIL", ["FAIL"]],
+    // A stalled stream the gateway cuts ends in seconds; one left hanging until the client gives up ends at its timeout.
+    ["e2e_any counts failed requests too: a hang cannot hide among the successes", ["e2e.max < 5s", "e2e_any.max < 5s"], many(100, (i) => (i < 3 ? { ok: false, errorClass: "timeout" as const, e2e: 30_000 } : {})), "FAIL", ["PASS", "FAIL"]],
+    ["e2e_any holds when failures end fast", ["e2e_any.max < 5s", "availability >= 95%"], many(100, (i) => (i < 3 ? { ok: false, errorClass: "truncated" as const, e2e: 2_300 } : {})), "PASS", ["PASS", "PASS"]],
     ["too few samples to bound p99 from above", ["ttft.p99 < 1s"], many(100, () => ({ ttft: 100 })), "INCONCLUSIVE", ["INCONCLUSIVE"]],
     ["enough samples to bound p99", ["ttft.p99 < 1s"], many(500, () => ({ ttft: 100 })), "PASS", ["PASS"]],
     ["goodput counts failures against it", ["goodput(ttft < 150ms, e2e < 1s) >= 90%"], many(100, (i) => (i < 5 ? { ok: false, errorClass: "reset" as const } : i < 12 ? { ttft: 200 } : {})), "FAIL", ["FAIL"]],

@@ -27,6 +27,8 @@ export interface BreakerConfig {
   failureRate: number;
   openMs: number;
   halfOpenProbes: number;
+  /** Read by the gateway (it decides `mayOpen`): the share of providers that may be open at once. */
+  maxOpen?: number;
 }
 
 /** A permit to send one attempt; report its outcome exactly once (or release it unreported). */
@@ -35,6 +37,12 @@ export interface BreakerPermit {
   failure(): void;
   /** The attempt ended without a verdict on the provider (e.g. the client went away). */
   release(): void;
+  /**
+   * A failure after `success()`: a stream that broke after its first token. Streams report
+   * success at their first token, as a 5xx is known at its headers; waiting for the end would
+   * let fast failures overtake slow successes and read a 30% error rate as a streak.
+   */
+  broke(): void;
 }
 
 export class CircuitBreaker {
@@ -51,6 +59,8 @@ export class CircuitBreaker {
     private readonly config: BreakerConfig,
     private readonly onTransition: (from: BreakerState, to: BreakerState) => void = () => {},
     private readonly now: () => number = () => performance.now(),
+    /** Asked before a closed breaker trips (max ejection); a refusal leaves it closed and counting. */
+    private readonly mayOpen: () => boolean = () => true,
   ) {
     this.#failures = new RollingCounter(config.windowMs, 10);
     this.#total = new RollingCounter(config.windowMs, 10);
@@ -90,7 +100,10 @@ export class CircuitBreaker {
         if (verdict === false) this.#open();
         else if (verdict === true && ++this.#probeSuccesses >= this.config.halfOpenProbes) this.#close();
       };
-      return { success: () => end(true), failure: () => end(false), release: () => end() };
+      const broke = () => {
+        if (generation === this.#generation) this.#open();
+      };
+      return { success: () => end(true), failure: () => end(false), release: () => end(), broke };
     }
     let done = false;
     const end = (failed?: boolean) => {
@@ -99,17 +112,21 @@ export class CircuitBreaker {
       if (generation !== this.#generation || failed === undefined) return;
       this.#record(failed);
     };
-    return { success: () => end(false), failure: () => end(true), release: () => end() };
+    // Counted as one more failure (the streak and the window), not as one more attempt.
+    const broke = () => {
+      if (generation === this.#generation) this.#record(true, false);
+    };
+    return { success: () => end(false), failure: () => end(true), release: () => end(), broke };
   }
 
-  #record(failed: boolean): void {
+  #record(failed: boolean, attempt = true): void {
     const now = this.now();
-    this.#total.add(now);
+    if (attempt) this.#total.add(now);
     this.#streak = failed ? this.#streak + 1 : 0;
     if (!failed) return;
     this.#failures.add(now);
     const total = this.#total.sum(now);
-    if (this.#streak >= this.config.consecutiveFailures || (total >= this.config.minRequests && this.#failures.sum(now) / total >= this.config.failureRate)) this.#open();
+    if ((this.#streak >= this.config.consecutiveFailures || (total >= this.config.minRequests && this.#failures.sum(now) / total >= this.config.failureRate)) && this.mayOpen()) this.#open();
   }
 
   #tick(): void {
