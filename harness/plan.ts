@@ -15,10 +15,15 @@ export function planText(loaded: LoadedScenario): string {
   lines.push(`scenario ${s.name} (${loaded.file}), seed ${s.seed}${loaded.options.timeScale ? `, time scale ${loaded.options.timeScale}` : ""}`);
   if (s.description) lines.push(s.description.trim());
   lines.push("");
-  const policy = gatewayPolicy(s.target.reference.gateway);
-  lines.push(`target: reference gateway, profile ${s.target.reference.gateway.profile}`);
-  for (const line of describePolicy(policy)) lines.push(`  ${line}`);
-  for (const p of s.target.reference.providers) lines.push(`  provider ${p.name}: model ${p.model}, ttft ${formatDuration(p.ttft)}, decode ${p.decodeTokensPerSec} tok/s, prefill ${p.prefillTokensPerSec} tok/s`);
+  const reference = s.target.reference;
+  if (!reference) {
+    lines.push(`target: ${s.target.url} (your gateway${s.target.apiKeyEnv ? `, key from $${s.target.apiKeyEnv}` : ""})${s.target.toxiproxy ? `, network faults through Toxiproxy ${s.target.toxiproxy.url}` : ""}`);
+    if (s.allow.length > 0) lines.push(`  allowed hosts: ${s.allow.join(", ")}`);
+  } else {
+    lines.push(`target: reference gateway, profile ${reference.gateway.profile}`);
+    for (const line of describePolicy(gatewayPolicy(reference.gateway))) lines.push(`  ${line}`);
+  }
+  for (const p of reference?.providers ?? []) lines.push(`  provider ${p.name}: model ${p.model}, ttft ${formatDuration(p.ttft)}, decode ${p.decodeTokensPerSec} tok/s, prefill ${p.prefillTokensPerSec} tok/s`);
   const total = s.phases.reduce((sum, p) => sum + p.duration, 0);
   const arrival = s.traffic.arrival;
   // The shared arrival and each tenant's own (a closed loop has no expected count).

@@ -84,7 +84,8 @@ export interface RunReport {
   startedAt: string;
   endedAt: string;
   error?: string;
-  target: { kind: "reference"; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
+  /** The bundled stack (its gateway policy and processes) or a team's own gateway (`url`). */
+  target: { kind: "reference" | "url"; url?: string; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
   traffic: { arrival: string; ratePerSec: number | null; scheduled: number; completed: number; cancelled: number; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
   phases: PhaseSummary[];
   total: WindowSummary & { workloads: Record<string, WindowSummary>; tenants: Record<string, WindowSummary> };

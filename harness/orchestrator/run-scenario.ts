@@ -20,7 +20,8 @@ import type { LoadedScenario } from "../scenario/load.js";
 import type { Scenario } from "../scenario/schema.js";
 import { policyJson } from "../gateway/config.js";
 import { arrivalModel, describeArrival, lambda } from "../traffic/arrival.js";
-import { gatewayPolicy, startReferenceStack, type ReferenceStack } from "../stack/reference-stack.js";
+import { gatewayPolicy } from "../stack/reference-stack.js";
+import { startTarget, targetKeys, type TargetStack } from "../stack/target.js";
 import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
 import { EventLog, type EventType } from "./event-log.js";
@@ -58,6 +59,8 @@ export interface RunOutcome {
 export async function runScenario(loaded: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
   const { scenario } = loaded;
   const log = options.log ?? (() => {});
+  // A url target's keys come from the environment: a missing one is a usage error before anything exists.
+  const keys = targetKeys(scenario);
   const runId = newRunId(scenario.name);
   const dir = join(options.outDir, runId);
   await mkdir(dir, { recursive: true });
@@ -92,7 +95,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   });
   let status: RunStatus = "completed";
   let error: unknown;
-  let stack: ReferenceStack | undefined;
+  let stack: TargetStack | undefined;
   let traffic: Promise<TrafficResult> | undefined;
   const phaseStarts: number[] = [];
 
@@ -107,11 +110,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
 
   try {
     events.append("stack_start", {});
-    stack = await startReferenceStack(scenario, runId, dir, stackTeardown, events);
+    stack = await startTarget(scenario, runId, dir, stackTeardown, events, keys);
     if (interrupted()) throw options.signal!.reason;
-    log(`stack ready: gateway ${stack.gatewayUrl}, toxiproxy ${stack.toxiproxyUrl}`);
+    log(stack.kind === "reference" ? `stack ready: gateway ${stack.gatewayUrl}, toxiproxy ${stack.toxiproxyUrl}` : `target: ${stack.gatewayUrl}${stack.toxiproxyUrl ? `, toxiproxy ${stack.toxiproxyUrl}` : ""}`);
 
-    const firstKey = Object.values(stack.tenantKeys)[0];
+    const firstKey = Object.values(stack.tenantKeys)[0] ?? stack.apiKey;
     const warm = await warmUp(stack.gatewayUrl, scenario.traffic, options.signal ?? new AbortController().signal, firstKey);
     events.append("warmup", { ...warm });
     if (interrupted()) throw options.signal!.reason;
@@ -124,11 +127,14 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       arrival: describeTraffic(scenario),
       meanRatePerSec: meanRate(scenario),
       lagBudget: { p99: scenario.limits.scheduleLag.p99, max: options.maxScheduleLagMs ?? scenario.limits.scheduleLag.max },
-      gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) },
+      ...(scenario.target.reference
+        ? { gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) } }
+        : { target: { url: scenario.target.url } }),
     });
     traffic = runTraffic({
       baseUrl: stack.gatewayUrl,
       tenantKeys: stack.tenantKeys,
+      ...(stack.apiKey !== undefined ? { apiKey: stack.apiKey } : {}),
       traffic: scenario.traffic,
       seed: scenario.seed,
       phases: scenario.phases,
@@ -151,7 +157,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       const ctx: FaultContext = {
         runId,
         faultName,
-        toxiproxy: stack!.toxiproxy,
+        // Validation let a url target have network faults only with its own Toxiproxy.
+        toxiproxy: stack!.toxiproxy!,
         proxyName: stack!.proxyName,
         provider: (name) => new ProviderAdmin(name, fronts.get(name)!.url, fronts.get(name)!.adminToken),
         event: (type, data) => events.append(type as EventType, { fault: faultName, ...data }, true),

@@ -57,7 +57,6 @@ const toxiproxySchema = closed({
 }).superRefine((t, ctx) => {
   if (t.backend === "url" && !t.url) ctx.addIssue({ code: "custom", path: ["url"], message: "backend url needs url: http://127.0.0.1:8474 (where your Toxiproxy listens)" });
   if (t.backend !== "url" && t.url) ctx.addIssue({ code: "custom", path: ["url"], message: `url is only used with backend: url (backend is ${t.backend})` });
-  if (t.url && !isLoopbackHost(new URL(t.url).hostname)) ctx.addIssue({ code: "custom", path: ["url"], message: `${t.url}: only loopback Toxiproxy servers are allowed (127.0.0.0/8, ::1, localhost)` });
 });
 
 const referenceTargetSchema = closed({
@@ -66,8 +65,24 @@ const referenceTargetSchema = closed({
   providers: z.array(providerSchema).min(1, "name at least one provider"),
 });
 
+/** An environment variable's name: a key is read from it at run time, never written in a scenario or the results. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name, e.g. GATEWAY_API_KEY");
+
 const targetSchema = closed({
-  reference: referenceTargetSchema,
+  /** The bundled stack: synthetic providers, the embedded Toxiproxy, the reference gateway. */
+  reference: referenceTargetSchema.optional(),
+  /** Or any OpenAI-compatible gateway a team runs: its base URL (…/v1). A non-loopback host must be in `allow`. */
+  url: z.string().url().optional(),
+  /** With url: the environment variable that holds the API key (sent as a Bearer token). */
+  apiKeyEnv: envName.optional(),
+  /** With url: a Toxiproxy of the team's own, for network faults on its proxies (named by `proxy:`). */
+  toxiproxy: closed({ url: z.string().url() }).optional(),
+}).superRefine((t, ctx) => {
+  if ((t.reference === undefined) === (t.url === undefined)) ctx.addIssue({ code: "custom", path: [], message: "give target.reference (the bundled stack) or target.url (an OpenAI-compatible gateway), exactly one" });
+  if (t.reference !== undefined) {
+    for (const key of ["apiKeyEnv", "toxiproxy"] as const) if (t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is for target.url; the reference stack makes its own keys and Toxiproxy` });
+  }
+  if (t.url !== undefined && !/^https?:$/.test(new URL(t.url).protocol)) ctx.addIssue({ code: "custom", path: ["url"], message: `${t.url}: an http(s) URL, e.g. https://llm-gateway.internal/v1` });
 });
 
 const workloadSchema = closed({
@@ -149,6 +164,8 @@ const tenantSchema = closed({
   arrival: arrivalSchema.optional(),
   /** With an arrival of its own: the workloads it sends (by name; default all of `mix`), e.g. a batch job's oversized prompts. */
   mix: z.array(identifier).min(1).optional(),
+  /** With target.url: the environment variable holding this tenant's API key (the reference stack makes keys itself). */
+  apiKeyEnv: envName.optional(),
   /** Limits the reference gateway enforces on this tenant's key (OpenAI-style 429s). */
   rpm: z.number().positive().optional(),
   tpm: z.number().positive().optional(),
@@ -282,7 +299,34 @@ export const scenarioSchema = closed({
   /** Token prices, USD per million tokens, per model: `{ sim-large: { input: 3, output: 15 } }`. */
   prices: pricesSchema,
   limits: limitsSchema.prefault({}),
+  /** Hosts (exact, or `*.domain`) that traffic and fault calls may go to besides loopback; nothing else is ever contacted. */
+  allow: z.array(z.string().min(1)).default([]),
 }).superRefine((scenario, ctx) => {
+  const { target } = scenario;
+  const reference = target.reference;
+  // Safety: a host that is not loopback is contacted only when the scenario's allow list names it.
+  const hosts: [string[], string | undefined][] = [
+    [["target", "url"], target.url],
+    [["target", "toxiproxy", "url"], target.toxiproxy?.url],
+    [["target", "reference", "toxiproxy", "url"], reference?.toxiproxy.url],
+  ];
+  for (const [path, url] of hosts) {
+    if (url === undefined) continue;
+    const host = new URL(url).hostname;
+    if (!isLoopbackHost(host) && !hostAllowed(host, scenario.allow)) {
+      ctx.addIssue({ code: "custom", path, message: `${url}: ${host} is not loopback and not in allow: (refused before any traffic; add "${host}" to allow: to send traffic there)` });
+    }
+  }
+  if (target.url !== undefined && scenario.proof) ctx.addIssue({ code: "custom", path: ["proof"], message: "proof: compares the reference gateway's profiles; a scenario with target.url has no gateway of ours to swap" });
+  if (target.url !== undefined) {
+    scenario.traffic.tenants.forEach((tenant, i) => {
+      if (tenant.apiKeyEnv === undefined) ctx.addIssue({ code: "custom", path: ["traffic", "tenants", i, "apiKeyEnv"], message: `with target.url, tenant "${tenant.name}" needs apiKeyEnv: the environment variable holding its key` });
+    });
+  } else {
+    scenario.traffic.tenants.forEach((tenant, i) => {
+      if (tenant.apiKeyEnv !== undefined) ctx.addIssue({ code: "custom", path: ["traffic", "tenants", i, "apiKeyEnv"], message: "apiKeyEnv is for target.url; the reference stack makes each tenant's key per run" });
+    });
+  }
   const phases = new Set<string>();
   scenario.phases.forEach((phase, i) => {
     if (phases.has(phase.name)) ctx.addIssue({ code: "custom", path: ["phases", i, "name"], message: `phase "${phase.name}" is defined twice` });
@@ -290,7 +334,7 @@ export const scenarioSchema = closed({
     phases.add(phase.name);
   });
   const providers = new Set<string>();
-  scenario.target.reference.providers.forEach((provider, i) => {
+  (reference?.providers ?? []).forEach((provider, i) => {
     if (providers.has(provider.name)) {
       ctx.addIssue({ code: "custom", path: ["target", "reference", "providers", i, "name"], message: `provider "${provider.name}" is defined twice` });
     }
@@ -305,7 +349,11 @@ export const scenarioSchema = closed({
       }
       const key = "proxy" in fault ? "proxy" : "provider";
       const name = "proxy" in fault ? fault.proxy : fault.provider;
-      if (!providers.has(name)) {
+      if (!reference) {
+        // Against a team's own gateway: network faults on its Toxiproxy's proxies, by name; nothing else can be reached.
+        if (key === "provider") ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "provider"], message: `${fault.kind} acts on the reference stack's synthetic providers (their admin API); with target.url use network faults on your Toxiproxy's proxies (proxy: <name>)` });
+        else if (!target.toxiproxy) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "proxy"], message: `${fault.kind} needs target.toxiproxy.url: the Toxiproxy whose proxy "${name}" sits in front of your provider` });
+      } else if (!providers.has(name)) {
         ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, key], message: `no provider named "${name}" (providers: ${[...providers].join(", ")})` });
       }
     }),
@@ -321,7 +369,7 @@ export const scenarioSchema = closed({
         if (workload !== undefined && !workloads.has(workload)) {
           ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no workload named "${workload}" (workloads: ${[...workloads].join(", ")})` });
         }
-        if (provider !== undefined && !providers.has(provider)) {
+        if (provider !== undefined && reference && !providers.has(provider)) {
           ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no provider named "${provider}" (providers: ${[...providers].join(", ")})` });
         }
       }
@@ -339,10 +387,20 @@ export const scenarioSchema = closed({
   }
 });
 
+/** Does the allow list name this host (exactly, case-insensitive, or by a `*.domain` pattern)? */
+export function hostAllowed(host: string, allow: readonly string[]): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return allow.some((entry) => {
+    const e = entry.trim().toLowerCase().replace(/^\[|\]$/g, "");
+    return e.startsWith("*.") ? h.endsWith(e.slice(1)) && h.length > e.length - 1 : h === e;
+  });
+}
+
 /** A validated scenario: every default filled in, durations in ms, rates per second. */
 export type Scenario = z.output<typeof scenarioSchema>;
-export type ProviderSpec = Scenario["target"]["reference"]["providers"][number];
-export type GatewaySpec = Scenario["target"]["reference"]["gateway"];
+export type ReferenceSpec = NonNullable<Scenario["target"]["reference"]>;
+export type ProviderSpec = ReferenceSpec["providers"][number];
+export type GatewaySpec = ReferenceSpec["gateway"];
 export type WorkloadSpec = Scenario["traffic"]["mix"][number];
 export type TenantSpec = Scenario["traffic"]["tenants"][number];
 export type PhaseSpec = Scenario["phases"][number];

@@ -14,7 +14,7 @@ import { policyAsConfig, resolvePolicy, type GatewayConfigInput, type GatewayPol
 import type { Teardown } from "../lifecycle/teardown.js";
 import type { EventLog } from "../orchestrator/event-log.js";
 import { providerConfigSchema, type ProviderConfig } from "../providers/config.js";
-import type { Scenario } from "../scenario/schema.js";
+import type { GatewaySpec, Scenario } from "../scenario/schema.js";
 import { sweepToxiproxy } from "../../faults/sweep.js";
 import { startChildService, type ChildService } from "./child-service.js";
 import { connectToxiproxy, startContainerToxiproxy, startEmbeddedToxiproxy, type ToxiproxyBackend } from "./toxiproxy-backend.js";
@@ -32,7 +32,7 @@ export interface ReferenceStack {
 }
 
 /** Resolves the gateway profile and the scenario's overrides into the gateway's policy. */
-export function gatewayPolicy(gateway: Scenario["target"]["reference"]["gateway"]): GatewayPolicy {
+export function gatewayPolicy(gateway: GatewaySpec): GatewayPolicy {
   const { profile, ...overrides } = gateway;
   return resolvePolicy(profile, overrides);
 }
@@ -65,9 +65,10 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
     return service;
   };
 
-  const providers = scenario.target.reference.providers;
+  const reference = scenario.target.reference!;
+  const providers = reference.providers;
   const adminTokens = new Map<string, string>();
-  const toxiproxySpec = scenario.target.reference.toxiproxy;
+  const toxiproxySpec = reference.toxiproxy;
   const startBackend = async (ports: number[]): Promise<ToxiproxyBackend> => {
     const backend =
       toxiproxySpec.backend === "embedded" ? await startEmbeddedToxiproxy() : toxiproxySpec.backend === "url" ? await connectToxiproxy(toxiproxySpec.url!) : await startContainerToxiproxy(ports);
@@ -134,8 +135,8 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
   const gatewayConfig: GatewayConfigInput = {
     providers: providers.map((p) => ({ name: p.name, url: `http://${listens.get(p.name)}`, model: p.model })),
     routes: { [scenario.traffic.model]: providers.map((p) => p.name) },
-    profile: scenario.target.reference.gateway.profile,
-    policy: policyAsConfig(gatewayPolicy(scenario.target.reference.gateway)),
+    profile: reference.gateway.profile,
+    policy: policyAsConfig(gatewayPolicy(reference.gateway)),
     bodyLimit: 4 * 1024 * 1024,
     seed: scenario.seed,
   };

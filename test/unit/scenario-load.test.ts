@@ -26,7 +26,7 @@ describe("loading scenarios", () => {
     expect(s.phases.map((p) => [p.name, p.duration])).toEqual([["baseline", 10_000], ["slow-primary", 20_000], ["recovery", 10_000]]);
     expect(s.phases[1]!.faults[0]).toEqual({ kind: "latency", proxy: "primary", latency: 800, jitter: 50, stream: "downstream", toxicity: 1 });
     expect(s.traffic.arrival).toEqual({ type: "constant", rate: 10 });
-    expect(s.target.reference.gateway.timeouts?.ttft).toBe(400);
+    expect(s.target.reference!.gateway.timeouts?.ttft).toBe(400);
     expect(s.hypotheses[1]!.expect[0]).toMatchObject({ measure: { metric: "ttft", stat: "p95" }, threshold: { kind: "value", value: 750 } });
   });
 
@@ -36,8 +36,8 @@ describe("loading scenarios", () => {
     if (!result.ok) return;
     const s = result.value.scenario;
     expect(s.seed).toBe(1);
-    expect(s.target.reference.gateway.profile).toBe("resilient");
-    expect(s.target.reference.providers[0]).toMatchObject({ model: "sim-model", ttft: 80, decodeTokensPerSec: 50 });
+    expect(s.target.reference!.gateway.profile).toBe("resilient");
+    expect(s.target.reference!.providers[0]).toMatchObject({ model: "sim-model", ttft: 80, decodeTokensPerSec: 50 });
     expect(s.traffic.mix).toEqual([{ name: "chat", kind: "chat", weight: 1, stream: true, promptTokens: 200, maxTokens: 64 }]);
     expect(s.traffic.client.timeout).toBe(60_000);
     expect(s.limits).toEqual({ maxRequests: 1_000_000, maxDuration: 7_200_000, scheduleLag: { p99: 100, max: 1_000 } });
@@ -111,6 +111,33 @@ describe("loading scenarios", () => {
     expect(zero.ok ? [] : zero.issues.map((i) => i.message)).toContain("the mix's weights add up to 0: traffic.arrival could draw no workload");
   });
 
+  test("target.url: a non-loopback host only when allow names it (exact or *.domain); keys and faults that a team's gateway can take", () => {
+    const external = (target: string, extra = "") =>
+      parseScenario(minimal.replace("    providers:\n      - { name: primary }\n", "").replace("  reference:\n", target) + extra, "t.yaml");
+    const messages = (r: ReturnType<typeof parseScenario>) => (r.ok ? [] : r.issues.map((i) => `${i.where.replace(/^t\.yaml:/, "")} ${i.path}: ${i.message}`));
+    expect(messages(external("  url: https://llm.example.com/v1\n"))).toEqual([
+      '4:8 target.url: https://llm.example.com/v1: llm.example.com is not loopback and not in allow: (refused before any traffic; add "llm.example.com" to allow: to send traffic there)',
+    ]);
+    expect(external("  url: https://llm.example.com/v1\n", "allow: [ llm.example.com ]\n").ok).toBe(true);
+    expect(external("  url: https://LLM.staging.example.com/v1\n", "allow: [ '*.example.com' ]\n").ok).toBe(true);
+    expect(external("  url: https://example.com.evil.net/v1\n", "allow: [ '*.example.com' ]\n").ok).toBe(false);
+    expect(external("  url: http://127.0.0.1:8080/v1\n  apiKeyEnv: GW_KEY\n").ok).toBe(true);
+    const faults = external(
+      "  url: http://127.0.0.1:8080/v1\n",
+      "  - name: bad\n    duration: 1s\n    faults:\n      - { kind: error-burst, provider: primary, status: 503 }\n      - { kind: latency, proxy: llm, latency: 1s }\n",
+    );
+    expect(messages(faults).map((m) => m.replace(/^\S+ /, ""))).toEqual([
+      "phases[1].faults[0].provider: error-burst acts on the reference stack's synthetic providers (their admin API); with target.url use network faults on your Toxiproxy's proxies (proxy: <name>)",
+      'phases[1].faults[1].proxy: latency needs target.toxiproxy.url: the Toxiproxy whose proxy "llm" sits in front of your provider',
+    ]);
+    const both = parseScenario(minimal.replace("  reference:\n", "  url: http://127.0.0.1:8080/v1\n  reference:\n"), "t.yaml");
+    expect(messages(both).map((m) => m.replace(/^\S+ /, ""))).toEqual(["target: give target.reference (the bundled stack) or target.url (an OpenAI-compatible gateway), exactly one"]);
+    const tenants = external("  url: http://127.0.0.1:8080/v1\n", "").ok;
+    expect(tenants).toBe(true);
+    const keyless = parseScenario(minimal.replace("    providers:\n      - { name: primary }\n", "").replace("  reference:\n", "  url: http://127.0.0.1:8080/v1\n").replace("  arrival: { rate: 5/s }", "  arrival: { rate: 5/s }\n  tenants: [ { name: a }, { name: b, apiKeyEnv: B_KEY } ]"), "t.yaml");
+    expect(messages(keyless).map((m) => m.replace(/^\S+ /, ""))).toEqual(['traffic.tenants[0].apiKeyEnv: with target.url, tenant "a" needs apiKeyEnv: the environment variable holding its key']);
+  });
+
   test("YAML syntax errors are positioned too", () => {
     const result = parseScenario("name: [unclosed\n", "bad.yaml");
     expect(result.ok).toBe(false);
@@ -122,7 +149,7 @@ describe("loading scenarios", () => {
     expect(ok.ok).toBe(true);
     if (ok.ok) {
       expect(ok.value.scenario.traffic.arrival).toMatchObject({ rate: 50 });
-      expect(ok.value.scenario.target.reference.gateway.fallback).toBe(false);
+      expect(ok.value.scenario.target.reference!.gateway.fallback).toBe(false);
       expect(ok.value.scenario.phases[0]!.duration).toBe(3000);
       expect(ok.value.source).toContain("fallback: false");
     }
