@@ -11,7 +11,7 @@ import { assertionLine } from "./junit.js";
 import type { RunReport } from "./run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
 
-const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
 const ms = (v: number | null) => (v === null ? "–" : formatDuration(v));
 
@@ -28,7 +28,7 @@ const PAD = { left: 56, right: 12, top: 12, bottom: 26 };
 const errorColors: Record<string, string> = { http_429: "#e69f00", http_5xx: "#d55e00", http_4xx: "#cc79a7", timeout: "#7b3294", connect: "#444", reset: "#0072b2", truncated: "#009e73", malformed: "#999", quality: "#b2182b" };
 
 /** A round step for an axis up to `max`: 1, 2 or 5 × a power of ten, about 4 ticks. */
-function niceStep(max: number): number {
+export function niceStep(max: number): number {
   const raw = max / 4;
   const power = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
@@ -121,7 +121,7 @@ function eventLog(report: RunReport): string {
   return `<table class="events"><thead><tr><th>t</th><th>event</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-const style = `
+export const htmlStyle = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:960px;padding:16px 20px 48px;color:#1d1d1f;background:#fff}
 h1{font-size:22px;margin:8px 0 2px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:0 0 4px}
 .muted{color:#666;margin:2px 0 8px}.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
@@ -148,7 +148,7 @@ export function renderHtml(report: RunReport): string {
   const summary = report.hypotheses.flatMap((h) => h.assertions.filter((a) => a.verdict !== "PASS").map(assertionLine));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)} · aire</title><style>${style}</style></head>
+<title>${esc(title)} · aire</title><style>${htmlStyle}</style></head>
 <body>
 <header><h1>${esc(report.scenario.name)} <span class="verdict ${esc(report.verdict)}">${esc(report.verdict)}</span></h1>
 <p class="muted">${esc(report.scenario.description)}</p>
