@@ -2,7 +2,9 @@
  * `aire capacity`: the highest arrival rate at which a scenario's hypotheses still PASS.
  *
  * Each step is a full scored run of the scenario (its stack, warm-up, phases and faults, unless
- * `withFaults` is false) at one rate of `traffic.arrival`. The search ramps geometrically from
+ * `withFaults` is false) with `traffic.arrival` scaled so that its peak rate is the step's rate
+ * (a constant, Poisson or gamma arrival: that rate; a ramp, steps or a spike: the whole profile,
+ * its shape kept). The search ramps geometrically from
  * `from` until a step does not PASS, then bisects between the last PASS and the first failure
  * until they are within `tolerance` of each other. Then it checks its own answer: the capacity
  * must PASS again with another seed, and the step above it must fail again with that seed. A
@@ -17,6 +19,50 @@ import { loadScenarioOrThrow, type LoadOptions } from "./scenario/load.js";
 import { runScenario, type RunOptions } from "./orchestrator/run-scenario.js";
 import { newRunId } from "./orchestrator/run-id.js";
 import type { RunReport } from "../reports/run-report.js";
+import type { Scenario } from "./scenario/schema.js";
+
+type Arrival = Scenario["traffic"]["arrival"];
+
+/** The highest rate an open-loop arrival reaches, req/s (undefined for a closed loop). */
+export function peakRate(a: Arrival): number | undefined {
+  switch (a.type) {
+    case "constant":
+    case "poisson":
+    case "gamma":
+      return a.rate;
+    case "ramp":
+      return Math.max(a.from, a.to);
+    case "steps":
+      return Math.max(...a.steps.map((s) => s.rate));
+    case "spike":
+      return Math.max(a.rate, a.spike.rate);
+    case "closed":
+      return undefined;
+  }
+}
+
+/** The arrival with every rate multiplied by k, as a `--set traffic.arrival=…` value (JSON is YAML). */
+export function scaledArrival(a: Arrival, k: number): string {
+  const r = (v: number) => `${Math.round(v * k * 1000) / 1000}/s`;
+  const d = (v: number) => `${v}ms`;
+  const process = "process" in a && a.process !== undefined ? { process: a.process } : {};
+  switch (a.type) {
+    case "constant":
+      return JSON.stringify({ type: a.type, rate: r(a.rate), ...process });
+    case "poisson":
+      return JSON.stringify({ type: a.type, rate: r(a.rate) });
+    case "gamma":
+      return JSON.stringify({ type: a.type, rate: r(a.rate), cv: a.cv });
+    case "ramp":
+      return JSON.stringify({ type: a.type, from: r(a.from), to: r(a.to), ...(a.over !== undefined ? { over: d(a.over) } : {}), ...process });
+    case "steps":
+      return JSON.stringify({ type: a.type, steps: a.steps.map((s) => ({ rate: r(s.rate), for: d(s.for) })), ...process });
+    case "spike":
+      return JSON.stringify({ type: a.type, rate: r(a.rate), spike: { at: d(a.spike.at), for: d(a.spike.for), rate: r(a.spike.rate) }, ...process });
+    case "closed":
+      throw new Error("a closed loop has no rate to scale");
+  }
+}
 
 export interface CapacityOptions {
   /** The first rate tried, req/s (default: the scenario's own). */
@@ -71,6 +117,8 @@ export interface CapacityResult {
   note?: string;
   require?: number;
   withFaults: boolean;
+  /** Faults the scenario has (kept in every step unless withFaults is false). */
+  faults: number;
   steps: CapacityStep[];
   dir: string;
   exitCode: number;
@@ -114,10 +162,11 @@ export async function capacitySearch(file: string, load: LoadOptions, options: C
   const base = await loadScenarioOrThrow(file, load);
   const { scenario } = base;
   const arrival = scenario.traffic.arrival;
-  if (!("rate" in arrival) || arrival.type === "spike") {
-    throw new HarnessError("USAGE", { message: `${file}: capacity varies traffic.arrival.rate, so it needs an arrival with one rate (constant, poisson or gamma); this one is ${arrival.type}` });
+  const peak = peakRate(arrival);
+  if (peak === undefined || !(peak > 0)) {
+    throw new HarnessError("USAGE", { message: `${file}: capacity scales traffic.arrival, so it needs an open-loop arrival (constant, poisson, gamma, ramp, steps or spike); this one is ${arrival.type}` });
   }
-  const from = options.from ?? arrival.rate;
+  const from = options.from ?? peak;
   const max = options.max ?? from * 64;
   if (!(from > 0) || !(max >= from)) throw new HarnessError("USAGE", { message: `capacity: need 0 < --from (${from}/s) ≤ --max (${max}/s)` });
   const dir = join(run.outDir, newRunId(`capacity-${scenario.name}`));
@@ -127,7 +176,8 @@ export async function capacitySearch(file: string, load: LoadOptions, options: C
   let note: string | undefined;
 
   const step = async (rate: number, seed: number, purpose: StepPurpose): Promise<CapacityStep> => {
-    const loaded = await loadScenarioOrThrow(file, { ...load, set: [...(load.set ?? []), ...noFaults, `traffic.arrival.rate=${rate}/s`, `seed=${seed}`] });
+    // The whole profile scaled so that its peak is `rate` (one rate: that rate).
+    const loaded = await loadScenarioOrThrow(file, { ...load, set: [...(load.set ?? []), ...noFaults, `traffic.arrival=${scaledArrival(arrival, rate / peak)}`, `seed=${seed}`] });
     run.log?.(`capacity: ${purpose} at ${rate}/s (seed ${seed})`);
     const started = performance.now();
     const { report, dir: stepDir } = await runScenario(loaded, { ...run, outDir: dir });
@@ -204,6 +254,7 @@ export async function capacitySearch(file: string, load: LoadOptions, options: C
     ...(note !== undefined ? { note } : {}),
     ...(options.require !== undefined ? { require: options.require } : {}),
     withFaults: options.withFaults,
+    faults: scenario.phases.reduce((n, p) => n + p.faults.length, 0),
     steps,
     dir,
     exitCode,

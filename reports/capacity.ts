@@ -27,7 +27,7 @@ export function renderCapacityTerminal(r: CapacityResult): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const table = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
   return [
-    `aire capacity · ${r.scenario} · ${r.withFaults ? "with its faults" : "without faults"}`,
+    `aire capacity · ${r.scenario} · ${r.faults === 0 ? "no faults in the scenario" : r.withFaults ? `with its ${r.faults} fault(s)` : "its faults removed"}`,
     "",
     table,
     "",
@@ -75,7 +75,7 @@ export function renderCapacityHtml(r: CapacityResult): string {
 <title>capacity · ${esc(r.scenario)} · aire</title><style>${htmlStyle}.capacity{stroke:#1a7f37;stroke-dasharray:4 3}</style></head>
 <body>
 <header><h1>${esc(r.scenario)}: capacity</h1>
-<p class="muted">${esc(headline(r))}${r.knee !== null ? ` · knee ${r.knee}/s` : ""} · ${r.withFaults ? "with the scenario's faults" : "without faults"} · ${r.steps.length} runs</p>
+<p class="muted">${esc(headline(r))}${r.knee !== null ? ` · knee ${r.knee}/s` : ""} · ${r.faults === 0 ? "no faults in the scenario" : r.withFaults ? `with its ${r.faults} fault(s)` : "its faults removed"} · ${r.steps.length} runs</p>
 ${r.note ? `<p class="warn">${esc(r.note)}</p>` : ""}</header>
 <h2>Against the offered rate</h2>
 ${chart("chart-ttft", "TTFT p95 of the answers", r.steps, (s) => s.ttftP95, (v) => formatDuration(v), r)}

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { kneeOf } from "../../harness/capacity.js";
+import { kneeOf, peakRate, scaledArrival } from "../../harness/capacity.js";
 import { runCli } from "../helpers/cli.js";
 
 interface Step {
@@ -57,20 +57,29 @@ describe("aire capacity", () => {
     }
   }, 180_000);
 
-  test("--require above the capacity exits 1; an arrival without one rate is refused (exit 2)", async () => {
+  test("--require above the capacity exits 1; a closed loop (no rate to scale) is refused (exit 2)", async () => {
     const out = await mkdtemp(join(tmpdir(), "aire-capacity-"));
     try {
       // Two steps only: 30/s passes, 60/s does not; no verification.
       const below = await runCli(["capacity", "test/fixtures/scenarios/capacity.yaml", "--from", "30/s", "--max-steps", "2", "--no-verify", "--require", "1000/s", "--out", out], { timeoutMs: 60_000 });
       expect(below.stdout).toMatch(/BELOW the required 1000\/s/);
       expect(below.code).toBe(1);
-      const steps = await runCli(["capacity", "test/fixtures/scenarios/capacity.yaml", "--set", "traffic.arrival={ type: ramp, from: 1/s, to: 5/s }", "--out", out]);
-      expect(steps.code).toBe(2);
-      expect(steps.stderr).toMatch(/needs an arrival with one rate \(constant, poisson or gamma\); this one is ramp/);
+      const closed = await runCli(["capacity", "test/fixtures/scenarios/capacity.yaml", "--set", "traffic.arrival={ type: closed, vus: 4 }", "--out", out]);
+      expect(closed.code).toBe(2);
+      expect(closed.stderr).toMatch(/needs an open-loop arrival \(constant, poisson, gamma, ramp, steps or spike\); this one is closed/);
     } finally {
       await rm(out, { recursive: true, force: true });
     }
   }, 90_000);
+
+  test("a profile is scaled whole, its shape kept: the step's rate is its peak", () => {
+    const steps = { type: "steps" as const, steps: [{ rate: 10, for: 4000 }, { rate: 20, for: 6000 }, { rate: 40, for: 3000 }] };
+    expect(peakRate(steps)).toBe(40);
+    expect(JSON.parse(scaledArrival(steps, 1.5))).toEqual({ type: "steps", steps: [{ rate: "15/s", for: "4000ms" }, { rate: "30/s", for: "6000ms" }, { rate: "60/s", for: "3000ms" }] });
+    expect(JSON.parse(scaledArrival({ type: "spike", rate: 10, spike: { at: 2000, for: 1000, rate: 50 }, process: "poisson" }, 2))).toEqual({ type: "spike", rate: "20/s", spike: { at: "2000ms", for: "1000ms", rate: "100/s" }, process: "poisson" });
+    expect(JSON.parse(scaledArrival({ type: "gamma", rate: 8, cv: 3 }, 0.5))).toEqual({ type: "gamma", rate: "4/s", cv: 3 });
+    expect(peakRate({ type: "closed", vus: 3, thinkTime: 0 })).toBeUndefined();
+  });
 
   test("the knee: the highest rate before TTFT p95 rose by half over its value at the lowest rate", () => {
     const s = (rate: number, ttftP95: number | null, purpose = "ramp") => ({ rate, ttftP95, purpose: purpose as "ramp" });
