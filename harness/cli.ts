@@ -215,6 +215,24 @@ export function buildProgram(): Command {
     process.exitCode = result.exitCode;
   });
 
+  withScenarioFlags(
+    program
+      .command("ingest")
+      .description("score a scenario's hypotheses on k6 results: the --out json files of one or many runners (k6-operator parallelism), merged, so percentiles are global")
+      .addArgument(new Command().createArgument("<tool>", "the tool that produced the files").choices(["k6"]))
+      .argument("<file...>", "k6 --out json files (NDJSON, .gz too), one per runner")
+      .requiredOption("--scenario <file>", "the scenario whose hypotheses and phases apply")
+      .option("--out <dir>", "parent directory for results", "results"),
+  ).action(async (_tool: string, files: string[], flags: ScenarioFlags & { scenario: string; out: string }) => {
+    const [{ loadScenarioOrThrow }, { ingestK6 }, { buildReport, writeReports }, { renderTerminal }] = await Promise.all([scenarioLoader(), import("./k6/ingest.js"), reports(), terminal()]);
+    const loaded = await loadScenarioOrThrow(flags.scenario, loadOptions(flags));
+    const ingested = await ingestK6(files, loaded, flags.out);
+    const report = await buildReport(ingested.dir);
+    await writeReports(ingested.dir, report);
+    process.stdout.write(`${renderTerminal(report)}\nk6: ${ingested.requests} requests from ${ingested.runners} runner file(s)${ingested.dropped > 0 ? `, ${ingested.dropped} iterations dropped by k6 (its VUs could not keep the arrival rate)` : ""}\nresults: ${ingested.dir} (report.html, summary.md, junit.xml, summary.json)\n`);
+    process.exitCode = report.exitCode;
+  });
+
   program
     .command("compare")
     .description("compare two runs phase by phase, noise-aware; exits 1 on a regression beyond tolerance")

@@ -294,6 +294,8 @@ export class Scorer {
 function judge(o: Observation, op: Operator, threshold: number | null, measure: Measure): Pick<AssertionResult, "verdict" | "note"> {
   if (threshold === null) return { verdict: "INCONCLUSIVE", note: "the baseline window has no value to compare with" };
   if (o.value === null) {
+    // Requests succeeded, but none of them carries this latency: it was not measured, so nothing can be said.
+    if (measure.kind === "latency" && o.unmeasured) return { verdict: "INCONCLUSIVE", note: `none of the successful requests carries ${measure.metric} (not measured for them)` };
     // Requests were sent but none succeeded: users saw no latency because they saw no answer.
     if (measure.kind === "latency" && o.requests > 0) return { verdict: "FAIL", note: "no successful request to measure" };
     return { verdict: "INCONCLUSIVE", note: "no samples" };

@@ -29,6 +29,8 @@ export interface Observation {
   requests: number;
   /** 95% confidence interval, for percentiles (distribution-free, from order statistics) and ratios (Wilson). */
   ci?: [number, number | null];
+  /** A latency that requests succeeded without: never measured for them (tpot of one-token answers, a stream's TTFT from stock k6). */
+  unmeasured?: boolean;
 }
 
 export class Tally {
@@ -103,7 +105,7 @@ export class Tally {
       case "latency": {
         const h = this.histogram!;
         const value = h.stat(m.stat);
-        if (value === undefined) return none(0);
+        if (value === undefined) return this.ok > 0 && m.metric !== "e2e_any" ? { ...none(0), unmeasured: true } : none(0);
         const ci = h.percentileInterval(m.stat);
         return { value: round(value), samples: h.count, requests: this.total, ...(ci ? { ci: [round(ci[0]), ci[1] === null ? null : round(ci[1])] as [number, number | null] } : {}) };
       }

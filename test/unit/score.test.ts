@@ -38,6 +38,7 @@ describe("verdicts on synthetic sample sets", () => {
     ["too few samples is never PASS", ["availability >= 99%"], many(19), "INCONCLUSIVE", ["PASS"]],
     ["no samples at all", ["ttft.p95 < 1s"], [], "INCONCLUSIVE", ["INCONCLUSIVE"]],
     ["all errors: latency cannot hide behind the absence of answers", ["ttft.p95 < 1s"], many(30, () => ({ ok: false, errorClass: "timeout" as const })), "FAIL", ["FAIL"]],
+    ["a latency the successful requests do not carry is not measured: INCONCLUSIVE, not FAIL", ["tpot.p95 < 50ms", "availability >= 99%"], many(50, () => ({ tpot: undefined })), "INCONCLUSIVE", ["INCONCLUSIVE", "PASS"]],
     ["percentiles describe successful answers only", ["ttft.p50 < 101ms", "ttft.p50 > 99ms"], [...many(90, () => ({ ttft: 100 })), ...many(10, () => ({ ok: false, errorClass: "http_5xx" as const, ttft: 5 }))], "PASS", ["PASS", "PASS"]],
     // 100 samples: p95's 95% CI runs from about the 91st to the 100th value.
     ["confidence interval straddles the threshold", ["ttft.p95 < 200ms"], many(100, (i) => ({ ttft: i < 93 ? 100 : 300 })), "INCONCLUSIVE", ["INCONCLUSIVE"]],
