@@ -121,12 +121,14 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
   let dropped = 0;
   for (const [i, file] of files.entries()) {
     const read = await readK6File(file, i);
-    all.push(...read.requests);
+    for (const r of read.requests) all.push(r);
     dropped += read.dropped;
   }
   if (all.length === 0) throw new HarnessError("USAGE", { message: `no HTTP requests in ${files.join(", ")} (k6 --out json writes http_req_duration points for each)` });
   const startOf = (r: Request) => r.endMs - (r.values.get("http_req_duration") ?? 0);
-  const t0 = Math.min(...all.map(startOf));
+  // Loops, not Math.min(...all) or push(...list): a long k6 run has more requests than a call has room for arguments.
+  let t0 = Infinity;
+  for (const r of all) t0 = Math.min(t0, startOf(r));
   const bounds = scenario.phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const streamOf = new Map(scenario.traffic.mix.map((w) => [w.name, w.stream]));
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -174,7 +176,8 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
   const ts = (t: number) => new Date(t0 + t).toISOString();
   const events: Record<string, unknown>[] = [];
   const event = (t: number, type: string, data: Record<string, unknown> = {}) => events.push({ ts: ts(t), t: Math.round(t), type, ...data });
-  const end = Math.max(bounds.at(-1)!.end, ...samples.map((s) => s.scheduledAt + s.e2e));
+  let end = bounds.at(-1)!.end;
+  for (const s of samples) end = Math.max(end, s.scheduledAt + s.e2e);
   event(0, "run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256: createHash("sha256").update(loaded.source).digest("hex"), set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1, source: "k6", files: [...files] });
   event(0, "traffic_start", { t0: 0, arrival: `k6, ${files.length} runner file${files.length === 1 ? "" : "s"}`, meanRatePerSec: null });
   let start = 0;

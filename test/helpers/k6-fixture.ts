@@ -44,7 +44,14 @@ const metricTypes: Record<string, [string, string]> = {
 };
 
 /** The NDJSON one runner writes for its requests. */
-export function k6Ndjson(requests: readonly FixtureRequest[], options: { runnerTag: boolean; rid: boolean }): string {
+export interface FixtureOptions {
+  runnerTag: boolean;
+  rid: boolean;
+  /** Only http_reqs, http_req_duration and http_req_failed with two tags: a long run's file at a bearable size. */
+  minimal?: boolean;
+}
+
+export function k6Ndjson(requests: readonly FixtureRequest[], options: FixtureOptions): string {
   const declared = new Set<string>();
   const lines: string[] = [];
   const point = (metric: string, ms: number, value: number, tags: Record<string, string>, metadata?: Record<string, string>) => {
@@ -60,20 +67,21 @@ export function k6Ndjson(requests: readonly FixtureRequest[], options: { runnerT
     const end = T0 + r.startMs + r.durationMs;
     // k6-operator's --tag instance_id=<i> --tag testrun_name=<name> land on every point of the runner.
     const runnerTags: Record<string, string> = options.runnerTag ? { instance_id: String(r.runner), testrun_name: "llm-chaos" } : {};
-    const tags: Record<string, string> = { expected_response: String(r.status >= 200 && r.status < 400), group: "", method: "POST", name: "chat_completions", proto: "HTTP/1.1", scenario: "chat", status: String(r.status), url: "chat_completions", ...runnerTags };
+    const tags: Record<string, string> = options.minimal ? { name: "chat_completions", status: String(r.status) } : { expected_response: String(r.status >= 200 && r.status < 400), group: "", method: "POST", name: "chat_completions", proto: "HTTP/1.1", scenario: "chat", status: String(r.status), url: "chat_completions", ...runnerTags };
     const metadata = options.rid ? { rid: `${r.runner}-${i}` } : undefined;
     const waiting = Math.max(0, r.durationMs - 1.5);
-    for (const [metric, value] of [["http_reqs", 1], ["http_req_duration", r.durationMs], ["http_req_blocked", 0.004], ["http_req_connecting", 0], ["http_req_tls_handshaking", 0], ["http_req_sending", 0.05], ["http_req_waiting", waiting], ["http_req_receiving", r.durationMs - waiting], ["http_req_failed", r.status >= 400 ? 1 : 0]] as const) {
+    const all = [["http_reqs", 1], ["http_req_duration", r.durationMs], ["http_req_blocked", 0.004], ["http_req_connecting", 0], ["http_req_tls_handshaking", 0], ["http_req_sending", 0.05], ["http_req_waiting", waiting], ["http_req_receiving", r.durationMs - waiting], ["http_req_failed", r.status >= 400 ? 1 : 0]] as const;
+    for (const [metric, value] of options.minimal ? all.filter(([m]) => m === "http_reqs" || m === "http_req_duration" || m === "http_req_failed") : all) {
       point(metric, end, value, tags, metadata);
     }
     // aire's scripts add their own per-request metrics after the response: a later timestamp, the same rid.
     if (options.rid && r.ttftMs !== undefined) point("aire_ttft", end + 0.3, r.ttftMs, { group: "", scenario: "chat", ...runnerTags }, metadata);
-    point("iterations", end + 0.4, 1, { group: "", scenario: "chat", ...runnerTags });
+    if (!options.minimal) point("iterations", end + 0.4, 1, { group: "", scenario: "chat", ...runnerTags });
   }
   return `${lines.join("\n")}\n`;
 }
 
-export async function writeK6File(path: string, requests: readonly FixtureRequest[], options: { runnerTag: boolean; rid: boolean }): Promise<void> {
+export async function writeK6File(path: string, requests: readonly FixtureRequest[], options: FixtureOptions): Promise<void> {
   const text = k6Ndjson(requests, options);
   await writeFile(path, path.endsWith(".gz") ? gzipSync(text) : text);
 }

@@ -95,6 +95,22 @@ describe("aire ingest k6", () => {
     }
   });
 
+  test("a long run: 150,000 requests from one runner are read and scored (more than a call's arguments can hold)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-k6-"));
+    try {
+      const long = join(dir, "long.json.gz");
+      // 7,500 requests/s over the scenario's 20 s.
+      await writeK6File(long, Array.from({ length: 150_000 }, (_, i) => ({ startMs: (i * 2) / 15, durationMs: 120 + (i % 7), status: 200, runner: 1 })), { runnerTag: false, rid: false, minimal: true });
+      const { result, summary } = await ingest([long], join(dir, "out"));
+      expect(result.stderr).toBe("");
+      expect(summary.total.requests).toBe(150_000);
+      // Half in each phase (the request due exactly at 10 s may fall either side of the boundary by a nanosecond's rounding).
+      for (const p of summary.phases as { requests: number }[]) expect(Math.abs(p.requests - 75_000)).toBeLessThanOrEqual(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test("k6's RFC 3339 nanosecond times, with any offset, keep their sub-millisecond part", () => {
     expect(k6Time("2026-11-23T11:00:00.123456789+01:00")).toBeCloseTo(Date.parse("2026-11-23T10:00:00.123Z") + 0.456789, 6);
     expect(k6Time("2026-11-23T10:00:00Z")).toBe(Date.parse("2026-11-23T10:00:00Z"));
