@@ -41,9 +41,17 @@ interface Request {
   endMs: number;
   tags: Record<string, string>;
   values: Map<string, number>;
+  /** When the script recorded the logical request (its `aire_e2e_any` point): the end of all its attempts. */
+  recordedMs?: number;
+  /** `aire_itl` points: the gaps between tokens. */
+  gaps?: number[];
 }
 
-const REQUEST_METRICS = new Set(["http_reqs", "http_req_duration", "http_req_waiting", "http_req_sending", "http_req_receiving", "http_req_blocked", "http_req_connecting", "http_req_failed", "aire_ttft", "aire_ok", "aire_output_tokens"]);
+/** k6's own per-request metrics, and those of scripts from `aire export k6` (harness/k6/runtime.k6.js). */
+const REQUEST_METRICS = new Set([
+  "http_reqs", "http_req_duration", "http_req_waiting", "http_req_sending", "http_req_receiving", "http_req_blocked", "http_req_connecting", "http_req_failed",
+  "aire_ok", "aire_ttft", "aire_ttfb", "aire_e2e_any", "aire_tpot", "aire_max_stall", "aire_itl", "aire_output_tokens", "aire_attempts",
+]);
 
 /** RFC3339Nano (any offset) → ms since the epoch, keeping the sub-millisecond part. */
 export function k6Time(text: string): number {
@@ -88,8 +96,13 @@ export async function readK6File(file: string, runner: number): Promise<{ reques
       if (p.metric.startsWith("http_req")) {
         request.endMs = time;
         Object.assign(request.tags, tags);
-      }
-      request.values.set(p.metric, p.data.value);
+      } else if (p.metric === "aire_ok") {
+        // The script's verdict carries the error class and the provider that answered.
+        if (tags.aire_error) request.tags.aire_error = tags.aire_error;
+        if (tags.provider) request.tags.provider = tags.provider;
+      } else if (p.metric === "aire_e2e_any") request.recordedMs = time;
+      if (p.metric === "aire_itl") (request.gaps ??= []).push(p.data.value);
+      else request.values.set(p.metric, p.data.value);
     }
   } catch (err) {
     if (err instanceof HarnessError) throw err;
@@ -125,7 +138,8 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
     dropped += read.dropped;
   }
   if (all.length === 0) throw new HarnessError("USAGE", { message: `no HTTP requests in ${files.join(", ")} (k6 --out json writes http_req_duration points for each)` });
-  const startOf = (r: Request) => r.endMs - (r.values.get("http_req_duration") ?? 0);
+  // A logical request of an aire script spans all its attempts (aire_e2e_any); otherwise it is k6's one HTTP request.
+  const startOf = (r: Request) => (r.recordedMs !== undefined ? r.recordedMs - r.values.get("aire_e2e_any")! : r.endMs - (r.values.get("http_req_duration") ?? 0));
   // Loops, not Math.min(...all) or push(...list): a long k6 run has more requests than a call has room for arguments.
   let t0 = Infinity;
   for (const r of all) t0 = Math.min(t0, startOf(r));
@@ -141,8 +155,8 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
       const workload = r.tags.workload ?? scenario.traffic.mix[0]!.name;
       const aireOk = v("aire_ok");
       const ok = aireOk !== undefined ? aireOk === 1 : v("http_req_failed") !== 1 && status >= 200 && status < 300;
-      const e2e = r3(v("http_req_duration")!);
-      const ttfb = r3((v("http_req_sending") ?? 0) + (v("http_req_waiting") ?? 0));
+      const e2e = r3(v("aire_e2e_any") ?? v("http_req_duration")!);
+      const ttfb = r3(v("aire_ttfb") ?? (v("http_req_sending") ?? 0) + (v("http_req_waiting") ?? 0));
       // A non-streamed answer's first token is the whole answer (as aire defines it).
       const ttft = v("aire_ttft") ?? (streamOf.get(workload) === false ? e2e : undefined);
       const sample: Sample = {
@@ -161,6 +175,14 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
         tokenSource: "counted",
       };
       if (ttft !== undefined) sample.ttft = sample.ttftService = r3(ttft);
+      const tpot = v("aire_tpot");
+      if (tpot !== undefined) sample.tpot = r3(tpot);
+      const stall = v("aire_max_stall");
+      if (stall !== undefined) sample.maxStall = r3(stall);
+      if (r.gaps) sample.gaps = r.gaps;
+      const attempts = v("aire_attempts");
+      if (attempts !== undefined) sample.clientAttempts = attempts;
+      if (r.tags.provider) sample.provider = r.tags.provider;
       if (!ok) sample.errorClass = errorClassOf(status, r.tags);
       if (r.tags.tenant) sample.tenant = r.tags.tenant;
       return sample;

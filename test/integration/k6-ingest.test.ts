@@ -111,6 +111,59 @@ describe("aire ingest k6", () => {
     }
   }, 60_000);
 
+  test("points as an exported script writes them: a retried request is one logical request, with its gaps, attempts, provider and error class", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-k6-"));
+    try {
+      // Written as harness/k6/runtime.k6.js records: the http_req_* points of each attempt, then aire_* points, all with the rid.
+      const t0 = Date.parse("2026-11-23T10:00:00Z");
+      const lines: string[] = [];
+      const point = (metric: string, at: number, value: number, tags: Record<string, string>, rid: string) =>
+        lines.push(JSON.stringify({ metric, type: "Point", data: { time: new Date(at).toISOString(), value, tags, metadata: { rid } } }));
+      const http = (at: number, duration: number, status: number, rid: string) => {
+        const tags = { name: "chat_completions", method: "POST", status: String(status), phase: "baseline", workload: "chat", tenant: "web", scenario: "traffic" };
+        for (const [m, v] of [["http_reqs", 1], ["http_req_duration", duration], ["http_req_sending", 0.1], ["http_req_waiting", 3], ["http_req_failed", status >= 400 ? 1 : 0]] as const) point(m, at + duration, v, tags, rid);
+      };
+      for (let i = 0; i < 30; i++) {
+        const rid = `${i + 1}:0`;
+        const start = t0 + i * 300;
+        const tags = { phase: "baseline", workload: "chat", tenant: "web", provider: "primary", scenario: "traffic" };
+        // Every 10th request: a 503, then a retry 500 ms later that succeeds.
+        const retried = i % 10 === 0;
+        if (retried) http(start, 20, 503, rid);
+        const second = retried ? start + 520 : start;
+        http(second, 400, 200, rid);
+        const end = second + 400;
+        const failed = i === 7;
+        point("aire_ok", end + 0.2, failed ? 0 : 1, failed ? { aire_error: "quality", ...tags } : tags, rid);
+        point("aire_e2e_any", end + 0.2, end - start, tags, rid);
+        point("aire_attempts", end + 0.2, retried ? 2 : 1, tags, rid);
+        point("aire_output_tokens", end + 0.2, 5, tags, rid);
+        if (!failed) {
+          point("aire_ttft", end + 0.2, second - start + 100, tags, rid);
+          point("aire_ttfb", end + 0.2, second - start + 3, tags, rid);
+          for (const gap of [50, 60, 90, 200]) point("aire_itl", end + 0.2, gap, tags, rid);
+          point("aire_max_stall", end + 0.2, 200, tags, rid);
+          point("aire_tpot", end + 0.2, 100, tags, rid);
+        }
+      }
+      const file = join(dir, "exported.json");
+      await writeFile(file, `${lines.join("\n")}\n`);
+      const result = await runCli(["ingest", "k6", file, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out")]);
+      expect(result.stderr).toBe("");
+      const run = (await readdir(join(dir, "out")))[0]!;
+      const samples = (await readFile(join(dir, "out", run, "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+      expect(samples).toHaveLength(30);
+      const first = samples[0];
+      // The logical request spans both attempts: e2e from its first send, TTFT through the retry.
+      expect(first).toMatchObject({ phase: "baseline", workload: "chat", tenant: "web", provider: "primary", ok: true, status: 200, e2e: 920, ttft: 620, ttfb: 523, tpot: 100, maxStall: 200, gaps: [50, 60, 90, 200], clientAttempts: 2, outputTokens: 5 });
+      expect(samples[1]).toMatchObject({ e2e: 400, scheduledAt: 300, clientAttempts: 1 });
+      expect(samples[7]).toMatchObject({ ok: false, errorClass: "quality", status: 200 });
+      expect(samples[7].ttft).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("k6's RFC 3339 nanosecond times, with any offset, keep their sub-millisecond part", () => {
     expect(k6Time("2026-11-23T11:00:00.123456789+01:00")).toBeCloseTo(Date.parse("2026-11-23T10:00:00.123Z") + 0.456789, 6);
     expect(k6Time("2026-11-23T10:00:00Z")).toBe(Date.parse("2026-11-23T10:00:00Z"));
