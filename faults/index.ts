@@ -21,11 +21,12 @@ import { malformedStream } from "./malformed-stream.js";
 import { silentDegradation } from "./silent-degradation.js";
 import { capacityLoss } from "./capacity-loss.js";
 import { podKill } from "./pod-kill.js";
+import { k8sPodKill } from "./k8s-pod-kill.js";
 import type { FaultSpec } from "./schema.js";
 import type { FaultDefinition } from "./types.js";
 
 export const faults = {
-  "latency": latency, "bandwidth": bandwidth, "timeout": timeout, "reset-peer": resetPeer, "slicer": slicer, "limit-data": limitData, "slow-close": slowClose, "provider-down": providerDown, "provider-latency": providerLatency, "rate-limit-storm": rateLimitStorm, "error-burst": errorBurst, "stream-cut": streamCut, "stream-stall": streamStall, "malformed-stream": malformedStream, "silent-degradation": silentDegradation, "capacity-loss": capacityLoss, "pod-kill": podKill,
+  "latency": latency, "bandwidth": bandwidth, "timeout": timeout, "reset-peer": resetPeer, "slicer": slicer, "limit-data": limitData, "slow-close": slowClose, "provider-down": providerDown, "provider-latency": providerLatency, "rate-limit-storm": rateLimitStorm, "error-burst": errorBurst, "stream-cut": streamCut, "stream-stall": streamStall, "malformed-stream": malformedStream, "silent-degradation": silentDegradation, "capacity-loss": capacityLoss, "pod-kill": podKill, "k8s-pod-kill": k8sPodKill,
 } as const satisfies Record<FaultSpec["kind"], FaultDefinition<z.ZodType<{ kind: string }>>>;
 
 /** The registry entry for a validated fault spec (the registry is keyed by the same `kind`). */
@@ -35,4 +36,4 @@ export function faultDefinition(spec: FaultSpec): FaultDefinition<z.ZodType<Faul
 
 export { faultSchema, faultKinds, type FaultSpec } from "./schema.js";
 export { ProviderAdmin } from "./provider-admin.js";
-export { once, type FaultContext, type FaultDefinition, type Undo } from "./types.js";
+export { once, type FaultContext, type FaultDefinition, type KubernetesAccess, type Undo } from "./types.js";

@@ -18,6 +18,7 @@ import { malformedStream } from "./malformed-stream.js";
 import { silentDegradation } from "./silent-degradation.js";
 import { capacityLoss } from "./capacity-loss.js";
 import { podKill } from "./pod-kill.js";
+import { k8sPodKill } from "./k8s-pod-kill.js";
 
 /** Every fault takes an optional `schedule` (see schedule.ts). */
 const scheduled = { schedule: scheduleSchema.optional() };
@@ -25,7 +26,7 @@ const scheduled = { schedule: scheduleSchema.optional() };
 /** Network faults (Toxiproxy, on the proxy in front of a provider) and provider faults (admin API). */
 export const faultSchema = z.discriminatedUnion(
   "kind",
-  [latency.params.extend(scheduled), bandwidth.params.extend(scheduled), timeout.params.extend(scheduled), resetPeer.params.extend(scheduled), slicer.params.extend(scheduled), limitData.params.extend(scheduled), slowClose.params.extend(scheduled), providerDown.params.extend(scheduled), providerLatency.params.extend(scheduled), rateLimitStorm.params.extend(scheduled), errorBurst.params.extend(scheduled), streamCut.params.extend(scheduled), streamStall.params.extend(scheduled), malformedStream.params.extend(scheduled), silentDegradation.params.extend(scheduled), capacityLoss.params.extend(scheduled), podKill.params.extend(scheduled)],
+  [latency.params.extend(scheduled), bandwidth.params.extend(scheduled), timeout.params.extend(scheduled), resetPeer.params.extend(scheduled), slicer.params.extend(scheduled), limitData.params.extend(scheduled), slowClose.params.extend(scheduled), providerDown.params.extend(scheduled), providerLatency.params.extend(scheduled), rateLimitStorm.params.extend(scheduled), errorBurst.params.extend(scheduled), streamCut.params.extend(scheduled), streamStall.params.extend(scheduled), malformedStream.params.extend(scheduled), silentDegradation.params.extend(scheduled), capacityLoss.params.extend(scheduled), podKill.params.extend(scheduled), k8sPodKill.params.extend(scheduled)],
   {
     error: (issue) =>
       issue.code === "invalid_union"
@@ -34,6 +35,6 @@ export const faultSchema = z.discriminatedUnion(
   },
 );
 
-export const faultKinds = ["latency", "bandwidth", "timeout", "reset-peer", "slicer", "limit-data", "slow-close", "provider-down", "provider-latency", "rate-limit-storm", "error-burst", "stream-cut", "stream-stall", "malformed-stream", "silent-degradation", "capacity-loss", "pod-kill"] as const;
+export const faultKinds = ["latency", "bandwidth", "timeout", "reset-peer", "slicer", "limit-data", "slow-close", "provider-down", "provider-latency", "rate-limit-storm", "error-burst", "stream-cut", "stream-stall", "malformed-stream", "silent-degradation", "capacity-loss", "pod-kill", "k8s-pod-kill"] as const;
 
 export type FaultSpec = z.output<typeof faultSchema>;

@@ -9,6 +9,15 @@ import type { ProviderAdmin } from "./provider-admin.js";
 /** Reverts one injected fault. Idempotent: calling it twice is safe and the second call does nothing. */
 export type Undo = () => Promise<void>;
 
+/** The cluster a `k8s-pod-kill` may reach: the scenario's `target.kubernetes` and its `allow:` list. */
+export interface KubernetesAccess {
+  /** The kubeconfig file (absolute, or relative to the working directory); default: KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+  context?: string;
+  /** Whether the scenario's `allow:` names this (non-loopback) host. */
+  allowed(host: string): boolean;
+}
+
 /** What a fault may touch, handed in by the orchestrator. */
 export interface FaultContext {
   /** The run's id; every toxic is named `aire-<runId>-<fault>`. */
@@ -21,6 +30,8 @@ export interface FaultContext {
   proxyName(provider: string): string;
   /** The admin API of a synthetic provider (for provider-level faults). */
   provider(name: string): ProviderAdmin;
+  /** With target.kubernetes: the cluster for Kubernetes faults. */
+  readonly kubernetes?: KubernetesAccess;
   /** Events the fault reports while active (e.g. each pod it kills), written to the ledger. */
   event(type: string, data: Record<string, unknown>): void;
   /** Aborts when the run is interrupted; long-running faults (repeats) stop on it. */

@@ -160,9 +160,11 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   };
 }
 
-const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "pod_kill", "pod_kill_failed", "abort", "interrupt", "error", "traffic_end"]);
+const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "pod_kill", "pod_kill_failed", "k8s_pod_kill", "k8s_pods_recovered", "k8s_pods_not_recovered", "abort", "interrupt", "error", "traffic_end"]);
 
 function eventOf(e: Event, rel: (t: number) => number): RunEvent {
+  if (e.type === "k8s_pod_kill") return { t: rel(e.t), type: e.type, detail: `${e.namespace}/${e.pod}${e.dryRun ? " (dry run: not deleted)" : ""}` };
+  if (e.type === "k8s_pods_recovered" || e.type === "k8s_pods_not_recovered") return { t: rel(e.t), type: e.type, detail: `${e.ready} of ${e.readyBefore} pods ready ${e.afterMs} ms after the kill` };
   const detail = e.type.startsWith("fault") ? String(e.description ?? e.fault ?? "") : e.type.startsWith("phase") ? String(e.phase ?? "") : String(e.error ?? e.reason ?? e.condition ?? e.pod ?? e.component ?? "");
   return { t: rel(e.t), type: e.type, detail };
 }

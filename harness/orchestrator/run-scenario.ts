@@ -7,17 +7,17 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { faultDefinition, ProviderAdmin, type FaultSpec } from "../../faults/index.js";
 import { activations } from "../../faults/schedule.js";
-import type { FaultContext } from "../../faults/types.js";
+import type { FaultContext, KubernetesAccess } from "../../faults/types.js";
 import { writeReports, type RunReport, type RunStatus } from "../../reports/index.js";
 import { buildReport } from "../../reports/build.js";
 import { describeError, isHarnessError } from "../errors.js";
 import { sleep } from "../lifecycle/sleep.js";
 import { Teardown } from "../lifecycle/teardown.js";
 import type { LoadedScenario } from "../scenario/load.js";
-import type { Scenario } from "../scenario/schema.js";
+import { hostAllowed, type Scenario } from "../scenario/schema.js";
 import { policyJson } from "../gateway/config.js";
 import { arrivalModel, describeArrival, lambda } from "../traffic/arrival.js";
 import { gatewayPolicy } from "../stack/reference-stack.js";
@@ -150,6 +150,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       prepared,
     });
 
+    const kube = scenario.target.kubernetes;
+    const kubernetes: KubernetesAccess | undefined = kube && {
+      ...(kube.kubeconfig !== undefined ? { kubeconfig: resolve(dirname(loaded.file), kube.kubeconfig) } : {}),
+      ...(kube.context !== undefined ? { context: kube.context } : {}),
+      allowed: (host) => hostAllowed(host, scenario.allow),
+    };
     /** Applies one fault (ledger first), registers its revert on the teardown, returns the revert. */
     const apply = async (phase: string, fault: FaultSpec, faultName: string): Promise<() => Promise<void>> => {
       const definition = faultDefinition(fault);
@@ -161,6 +167,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
         toxiproxy: stack!.toxiproxy!,
         proxyName: stack!.proxyName,
         provider: (name) => new ProviderAdmin(name, fronts.get(name)!.url, fronts.get(name)!.adminToken),
+        ...(kubernetes ? { kubernetes } : {}),
         event: (type, data) => events.append(type as EventType, { fault: faultName, ...data }, true),
         signal: runSignal,
       };

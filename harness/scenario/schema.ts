@@ -77,10 +77,17 @@ const targetSchema = closed({
   apiKeyEnv: envName.optional(),
   /** With url: a Toxiproxy of the team's own, for network faults on its proxies (named by `proxy:`). */
   toxiproxy: closed({ url: z.string().url() }).optional(),
+  /** With url: the cluster for `k8s-pod-kill` (its API server must be loopback or in `allow`). */
+  kubernetes: closed({
+    /** A kubeconfig file, relative to the scenario file (default: KUBECONFIG or ~/.kube/config). */
+    kubeconfig: z.string().min(1).optional(),
+    /** Its context (default: the kubeconfig's current context). */
+    context: z.string().min(1).optional(),
+  }).optional(),
 }).superRefine((t, ctx) => {
   if ((t.reference === undefined) === (t.url === undefined)) ctx.addIssue({ code: "custom", path: [], message: "give target.reference (the bundled stack) or target.url (an OpenAI-compatible gateway), exactly one" });
   if (t.reference !== undefined) {
-    for (const key of ["apiKeyEnv", "toxiproxy"] as const) if (t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is for target.url; the reference stack makes its own keys and Toxiproxy` });
+    for (const key of ["apiKeyEnv", "toxiproxy", "kubernetes"] as const) if (t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is for target.url; the reference stack makes its own keys and Toxiproxy` });
   }
   if (t.url !== undefined && !/^https?:$/.test(new URL(t.url).protocol)) ctx.addIssue({ code: "custom", path: ["url"], message: `${t.url}: an http(s) URL, e.g. https://llm-gateway.internal/v1` });
 });
@@ -346,6 +353,12 @@ export const scenarioSchema = closed({
       if (ramp && typeof (fault as Record<string, unknown>)[ramp.param] !== "number") {
         const numeric = Object.entries(fault).filter(([, v]) => typeof v === "number").map(([k]) => k);
         ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "schedule", "ramp", "param"], message: `"${ramp.param}" is not a numeric parameter of ${fault.kind} (numeric: ${numeric.join(", ") || "none"})` });
+      }
+      if (fault.kind === "k8s-pod-kill") {
+        if (fault.count !== undefined && fault.percent !== undefined) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "percent"], message: "give count or percent, not both" });
+        if (reference) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "kind"], message: "k8s-pod-kill deletes pods of your own cluster (target.url); the reference stack's pods are killed with pod-kill" });
+        else if (!target.kubernetes) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "kind"], message: "k8s-pod-kill needs target.kubernetes: { kubeconfig: <file>, context: <name> } (both optional, the block is not)" });
+        return;
       }
       const key = "proxy" in fault ? "proxy" : "provider";
       const name = "proxy" in fault ? fault.proxy : fault.provider;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { describe, expect, test } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { startKubeApi } from "../helpers/kube-api.js";
 import { gateway, provider, toxiproxy } from "../helpers/stack.js";
 
 const KEY = "sk-team-0123456789abcdef";
@@ -20,6 +21,7 @@ target:
   url: ${host || gatewayUrl}/v1
   apiKeyEnv: TEAM_GATEWAY_KEY
   toxiproxy: { url: ${toxiproxyUrl} }
+  kubernetes: { kubeconfig: kube.json }
 traffic:
   model: team-chat
   arrival: { rate: 25/s }
@@ -29,14 +31,16 @@ phases:
   - { name: baseline, duration: 3s }
   - name: slow-network
     duration: 3s
-    faults: [ { kind: latency, proxy: llm, latency: 300ms } ]
+    faults:
+      - { kind: latency, proxy: llm, latency: 300ms }
+      - { kind: k8s-pod-kill, namespace: inference, selector: app=llm, dryRun: false }
 hypotheses:
   - { name: fast at first, during: baseline, expect: [ "ttft.p50 < 200ms", "availability >= 99%" ] }
   - { name: the team's proxy slows it, during: slow-network, expect: [ "ttft.p50 > 250ms" ] }
 `;
 
 describe("target.url: a team's own gateway", () => {
-  test("a run against it: its key from the environment, a network fault on its own Toxiproxy's proxy, rolled back; the key never written", async () => {
+  test("a run against it: its key from the environment, a network fault on its own Toxiproxy's proxy, rolled back, a pod of its cluster killed; the key never written", async () => {
     await using llm = await provider({ model: "team-model", ttftMs: 20, decodeTokensPerSec: 500 });
     await using tp = await toxiproxy();
     const proxy = await new Toxiproxy(tp.url).createProxy({ name: "llm", listen: "127.0.0.1:0", upstream: `127.0.0.1:${llm.port}` });
@@ -45,6 +49,9 @@ describe("target.url: a team's own gateway", () => {
     try {
       const file = join(dir, "team.yaml");
       await writeFile(file, scenario(gw.url, tp.url));
+      // The team's cluster: a double of the Kubernetes API; its kubeconfig sits beside the scenario.
+      await using kube = await startKubeApi({ namespace: "inference", pods: [0, 1].map((i) => ({ name: `llm-${i}`, labels: { app: "llm" }, phase: "Running" as const, ready: true })), token: "kube-token", replaceAfterMs: 200, readyAfterMs: 300 });
+      await kube.writeKubeconfig(join(dir, "kube.json"));
       const out = join(dir, "results");
       const result = await runCli(["run", file, "--out", out], { env: { TEAM_GATEWAY_KEY: KEY } });
       expect(result.stderr).toBe("");
@@ -61,6 +68,11 @@ describe("target.url: a team's own gateway", () => {
       const after = (await (await fetch(`${tp.url}/proxies/llm`)).json()) as { name: string; toxics: unknown[] };
       expect([after.name, after.toxics]).toEqual(["llm", []]);
       for (const f of await readdir(join(out, run!))) expect(await readFile(join(out, run!, f), "utf8")).not.toContain(KEY);
+      // One pod deleted for real, its replacement seen Ready while the fault was on.
+      expect(kube.deletes().map((c) => c.query)).toEqual([{ gracePeriodSeconds: "0" }]);
+      const types = summary.events.map((e: { type: string }) => e.type);
+      expect(types).toContain("k8s_pod_kill");
+      expect(types).toContain("k8s_pods_recovered");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
