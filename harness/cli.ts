@@ -220,12 +220,26 @@ export function buildProgram(): Command {
       .command("ingest")
       .description("score a scenario's hypotheses on k6 results: the --out json files of one or many runners (k6-operator parallelism), merged, so percentiles are global")
       .addArgument(new Command().createArgument("<tool>", "the tool that produced the files").choices(["k6"]))
-      .argument("<file...>", "k6 --out json files (NDJSON, .gz too), one per runner")
+      .argument("<file...>", "k6 --out json files (NDJSON, .gz too), one per runner; or the JSON files an exported script's handleSummary writes (aggregates: fewer assertions can be scored)")
       .requiredOption("--scenario <file>", "the scenario whose hypotheses and phases apply")
       .option("--out <dir>", "parent directory for results", "results"),
   ).action(async (_tool: string, files: string[], flags: ScenarioFlags & { scenario: string; out: string }) => {
-    const [{ loadScenarioOrThrow }, { ingestK6 }, { buildReport, writeReports }, { renderTerminal }] = await Promise.all([scenarioLoader(), import("./k6/ingest.js"), reports(), terminal()]);
+    const [{ loadScenarioOrThrow }, { ingestK6 }, { buildReport, writeReports }, { renderTerminal }, summary] = await Promise.all([scenarioLoader(), import("./k6/ingest.js"), reports(), terminal(), import("./k6/summary.js")]);
     const loaded = await loadScenarioOrThrow(flags.scenario, loadOptions(flags));
+    // handleSummary files (aggregates) are scored apart from raw --out json files (requests).
+    const summaries = await Promise.all(files.map((f) => summary.readSummary(f)));
+    if (summaries.some((s) => s !== undefined)) {
+      if (summaries.some((s) => s === undefined)) throw new HarnessError("USAGE", { message: `give either k6 --out json files or handleSummary JSON files, not both (${files.filter((_, i) => summaries[i]).join(", ")} are summaries)` });
+      const scored = summary.scoreSummaries(loaded.scenario, summaries as NonNullable<(typeof summaries)[number]>[]);
+      const { newRunId } = await import("./orchestrator/run-id.js");
+      const dir = join(flags.out, newRunId(`${loaded.scenario.name}-k6-summary`));
+      const { mkdir, writeFile } = await import("node:fs/promises");
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "verdicts.json"), `${JSON.stringify({ scenario: loaded.scenario.name, file: flags.scenario, source: "k6 handleSummary", files, hypotheses: scored.hypotheses }, null, 2)}\n`);
+      process.stdout.write(`${summary.renderSummaryVerdicts(scored.hypotheses, files)}\nresults: ${join(dir, "verdicts.json")}\n`);
+      process.exitCode = scored.exitCode;
+      return;
+    }
     const ingested = await ingestK6(files, loaded, flags.out);
     const report = await buildReport(ingested.dir);
     await writeReports(ingested.dir, report);

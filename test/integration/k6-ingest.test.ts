@@ -164,6 +164,59 @@ describe("aire ingest k6", () => {
     }
   });
 
+  test("handleSummary files: rates and maxima merge exactly across runners, percentiles do not and say so", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-k6-"));
+    try {
+      // As an exported script's handleSummary writes them (../shared/reference/k6.md): per runner, the thresholded submetrics.
+      const trend = (values: Record<string, number>, thresholds: Record<string, boolean>) => ({ type: "trend", contains: "time", values, thresholds: Object.fromEntries(Object.entries(thresholds).map(([k, ok]) => [k, { ok }])) });
+      const rate = (passes: number, fails: number, thresholds: Record<string, boolean>) => ({ type: "rate", contains: "default", values: { rate: passes / (passes + fails), passes, fails }, thresholds: Object.fromEntries(Object.entries(thresholds).map(([k, ok]) => [k, { ok }])) });
+      const runner = (okBaseline: [number, number], p99: number, max: number, webOk: [number, number]) => ({
+        state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: 30_000 },
+        options: { summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "p(99.9)", "count"], summaryTimeUnit: "", noColor: false },
+        root_group: { name: "", path: "", id: "d41d8cd98f00b204e9800998ecf8427e", groups: [], checks: [] },
+        metrics: {
+          "aire_ok{phase:baseline}": rate(...okBaseline, { "rate>=0.995": okBaseline[1] / (okBaseline[0] + okBaseline[1]) <= 0.005 }),
+          "aire_e2e{phase:baseline}": trend({ avg: 900, min: 300, med: 850, max: 4000, "p(90)": 1500, "p(95)": 2000, "p(99)": p99, "p(99.9)": 3900, count: okBaseline[0] }, { "p(99)<5000": p99 < 5000 }),
+          "aire_ok{phase:burst,tenant:web}": rate(...webOk, { "rate>0.99": true }),
+          aire_e2e_any: trend({ avg: 1000, min: 250, med: 900, max, "p(90)": 1600, "p(95)": 2100, "p(99)": 3500, "p(99.9)": 5000, count: 400 }, { "max<30000": max < 30_000 }),
+          http_reqs: { type: "counter", contains: "default", values: { count: 400, rate: 13.3 } },
+        },
+      });
+      const a = join(dir, "runner-1-summary.json");
+      const b = join(dir, "runner-2-summary.json");
+      await writeFile(a, JSON.stringify(runner([95, 0], 3000, 12_000, [190, 0])));
+      await writeFile(b, JSON.stringify(runner([94, 1], 4500, 31_000, [189, 1])));
+      const both = await runCli(["ingest", "k6", a, b, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out")]);
+      expect(both.stderr).toBe("");
+      expect(both.code).toBe(1);
+      const dirs = await readdir(join(dir, "out"));
+      const merged = JSON.parse(await readFile(join(dir, "out", dirs[0]!, "verdicts.json"), "utf8"));
+      const [baseline, burst, run] = merged.hypotheses;
+      // 189 of 190 complete: 99.47%, below 99.5%, though runner 1 alone had 100%.
+      expect(baseline.assertions[2]).toMatchObject({ assertion: "availability >= 99.5%", verdict: "FAIL", observed: 0.994737, samples: 190, k6: [true, false] });
+      expect(baseline.assertions[1]).toMatchObject({ assertion: "e2e.p99 < 5s", verdict: "INCONCLUSIVE", why: "the p(99) of 2 runners cannot be merged from their summaries; ingest their --out json files" });
+      // TTFT: this script was exported without --sse, so it has no aire_ttft; cost is never a threshold.
+      expect(baseline.assertions[0]).toMatchObject({ verdict: "INCONCLUSIVE", why: expect.stringContaining("exported without --sse") });
+      expect(run.assertions[0]).toMatchObject({ assertion: "cost.total < $1", verdict: "INCONCLUSIVE", why: expect.stringContaining("not in a k6 summary") });
+      expect(burst.assertions[0]).toMatchObject({ assertion: "error_rate{tenant=web} < 1%", verdict: "PASS", observed: 0.002632, samples: 380 });
+      // The largest of the runners' maxima is the maximum.
+      expect(run.assertions[2]).toMatchObject({ assertion: "e2e_any.max < 30s", verdict: "FAIL", observed: 31_000, samples: 800 });
+      expect(both.stdout).toMatch(/FAIL\s+baseline is fast/);
+      // One runner: its percentile is the percentile.
+      const one = await runCli(["ingest", "k6", a, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out-1")]);
+      const single = JSON.parse(await readFile(join(dir, "out-1", (await readdir(join(dir, "out-1")))[0]!, "verdicts.json"), "utf8"));
+      expect(single.hypotheses[0].assertions[1]).toMatchObject({ verdict: "PASS", observed: 3000, samples: 95 });
+      // Mixed inputs are refused.
+      const raw = join(dir, "raw.json");
+      await writeK6File(raw, requests.slice(0, 10), { runnerTag: false, rid: false });
+      const mixed = await runCli(["ingest", "k6", a, raw, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out-x")]);
+      expect(mixed.code).toBe(2);
+      expect(mixed.stderr).toContain("not both");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("k6's RFC 3339 nanosecond times, with any offset, keep their sub-millisecond part", () => {
     expect(k6Time("2026-11-23T11:00:00.123456789+01:00")).toBeCloseTo(Date.parse("2026-11-23T10:00:00.123Z") + 0.456789, 6);
     expect(k6Time("2026-11-23T10:00:00Z")).toBe(Date.parse("2026-11-23T10:00:00Z"));
