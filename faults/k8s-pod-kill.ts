@@ -52,8 +52,20 @@ interface PodView {
   running: boolean;
 }
 
-/** The API client for the scenario's kubeconfig and context, after checking where it points. */
-async function client(access: KubernetesAccess) {
+const clients = new WeakMap<KubernetesAccess, ReturnType<typeof connect>>();
+
+/**
+ * The API client for the scenario's kubeconfig and context, after checking where it points; made
+ * once per run. A run makes it before its traffic starts (loading the client library takes the
+ * event loop for about a second, which must not happen while requests are being timed).
+ */
+export function kubernetesClient(access: KubernetesAccess): ReturnType<typeof connect> {
+  let made = clients.get(access);
+  if (!made) clients.set(access, (made = connect(access)));
+  return made;
+}
+
+async function connect(access: KubernetesAccess) {
   const { KubeConfig, CoreV1Api } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   try {
@@ -89,7 +101,7 @@ export const k8sPodKill: FaultDefinition<typeof params> = {
     `${p.dryRun ? "" : ` (grace period ${formatDuration(p.gracePeriod)})`}`,
   inject: async (ctx, p) => {
     if (!ctx.kubernetes) throw new HarnessError("FAULT_INJECT_FAILED", { message: "k8s-pod-kill needs target.kubernetes (the kubeconfig and context of the cluster)" });
-    const { api: raw, server } = await client(ctx.kubernetes);
+    const { api: raw, server } = await kubernetesClient(ctx.kubernetes);
     // The API's refusals (401, 403, 404) as one readable line: the Status message the server sent.
     const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
       try {

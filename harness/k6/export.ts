@@ -146,8 +146,9 @@ export function executorFor(arrival: Traffic["arrival"], totalMs: number, timing
   const { segments } = arrivalModel(spec, totalMs);
   const peak = Math.max(...segments.flatMap((s) => [s.r0, s.r1]));
   const vus = (seconds: number) => Math.max(1, Math.min(timing.maxVus, Math.ceil(peak * seconds)));
-  // Little's law: VUs busy = rate × time per iteration; k6 starts more (up to maxVUs) when they run out.
-  const pool = { preAllocatedVUs: vus(Math.min(timing.iterationMs, 10_000) / 1000), maxVUs: vus(timing.iterationMs / 1000) };
+  // Little's law: VUs busy = rate × time per iteration. Each VU is a JS runtime of its own (MBs), so
+  // k6 starts with enough for 2-second iterations and adds more, up to the worst case, when they run out.
+  const pool = { preAllocatedVUs: vus(Math.min(timing.iterationMs, 2_000) / 1000), maxVUs: vus(timing.iterationMs / 1000) };
   if (pool.maxVUs === timing.maxVus) notes.push(`VUs capped at ${timing.maxVus} (--max-vus): at ${peak}/s an iteration may take up to ${k6Duration(timing.iterationMs)}; iterations without a free VU are dropped (k6's dropped_iterations, which aire ingest counts)`);
   const flat = segments.length === 1 && segments[0]!.r0 === segments[0]!.r1;
   const unit = rateUnit(segments.flatMap((s) => [s.r0, s.r1]));
@@ -197,7 +198,7 @@ export function thresholdsFor(scenario: Scenario, sse: boolean): ThresholdPlan {
     for (const a of h.expect) {
       const skip = (why: string) => plan.unexpressed.push({ hypothesis: h.name, assertion: a.text, why });
       if (h.window.kind === "fault" || h.window.kind === "after") {
-        skip(`scored on the fault timeline (${h.during}), which aire keeps and k6 does not: score it with aire ingest k6`);
+        skip(`scored on the fault timeline (${h.during}): k6 injects no faults, so only aire run has that window`);
         continue;
       }
       if (a.kind !== "measure") {
@@ -251,10 +252,10 @@ export function thresholdsFor(scenario: Scenario, sse: boolean): ThresholdPlan {
           skip("k6's rate of a counter divides by the whole test (graceful stop included), not by the window");
           break;
         case "cost":
-          skip("cost needs the price table and each answer's model: score it with aire ingest k6");
+          skip("cost needs each request's prompt tokens and answering model, which k6 does not record");
           break;
         case "retry_amplification":
-          skip("retry amplification needs the gateway's attempts per request");
+          skip("retry amplification needs the gateway's attempts per request, which the script does not record");
           break;
         case "burn_rate":
           skip("a burn rate is judged over sliding windows");
@@ -294,7 +295,6 @@ function pick<T extends { weight: number }>(items: readonly T[], random: Random)
 function drawEntries(scenario: Scenario, source: Source, count: number, books: PromptBook[], quality: QualityPlanner[]): Entry[] {
   const { traffic } = scenario;
   const random = source.random;
-  const model = JSON.stringify(traffic.model);
   const tenants = source.tenants.map((i) => ({ index: i, weight: traffic.tenants[i]!.weight }));
   const entries: Entry[] = [];
   for (let n = 0; n < count; n++) {
@@ -324,7 +324,7 @@ function drawEntries(scenario: Scenario, source: Source, count: number, books: P
       messages[1]!.content += check.suffix;
       body = JSON.stringify({ model: traffic.model, messages, max_tokens: maxTokens, stream: workload.stream, ...extra });
     } else {
-      body = JSON.stringify({ model: JSON.parse(model), messages: [{ role: "user", content: book.prompt(promptTokens, random) + check.suffix }], max_tokens: maxTokens, stream: workload.stream, ...extra });
+      body = JSON.stringify({ model: traffic.model, messages: [{ role: "user", content: book.prompt(promptTokens, random) + check.suffix }], max_tokens: maxTokens, stream: workload.stream, ...extra });
     }
     entries.push({ w: index, t: tenant, b: body, n: nonceOf(check.suffix) });
   }
@@ -565,6 +565,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     metadata: { name: `${name}-results`, namespace: options.namespace },
     spec: { restartPolicy: "Never", containers: [{ name: "results", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "results", mountPath: "/results" }] }], volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }] },
   };
+  if (url === null) notes.push("no target URL (the scenario has none and --url was not given): pass -e AIRE_TARGET_URL=… to k6, and set AIRE_TARGET_URL in testrun.yaml (it says http://CHANGE-ME:8080/v1)");
   const configMapBytes = script.length + requestsJson.length;
   if (configMapBytes > CONFIGMAP_LIMIT) notes.push(`script.js + requests.json take ${configMapBytes} bytes, over a ConfigMap's 1 MiB: lower --bodies, or put both files on a volume and use script.volumeClaim`);
 
@@ -600,7 +601,7 @@ export function renderExport(result: ExportResult, scenarioFile: string, name: s
   lines.push("", `thresholds (${result.thresholds.length}):`);
   for (const t of result.thresholds) lines.push(`  ${t.metric}: ${t.expression}    ← ${t.hypothesis}: ${t.assertion}`);
   if (result.unexpressed.length > 0) {
-    lines.push("", `not expressible as k6 thresholds (${result.unexpressed.length}); aire ingest k6 scores them:`);
+    lines.push("", `not expressible as k6 thresholds (${result.unexpressed.length}); aire ingest k6 scores those its data allows (latencies relative to the baseline, throughput), the others are INCONCLUSIVE there:`);
     for (const u of result.unexpressed) lines.push(`  ${u.hypothesis}: ${u.assertion} — ${u.why}`);
   }
   if (result.notes.length > 0) {

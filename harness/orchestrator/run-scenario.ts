@@ -119,6 +119,19 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     events.append("warmup", { ...warm });
     if (interrupted()) throw options.signal!.reason;
 
+    const kube = scenario.target.kubernetes;
+    const kubernetes: KubernetesAccess | undefined = kube && {
+      ...(kube.kubeconfig !== undefined ? { kubeconfig: resolve(dirname(loaded.file), kube.kubeconfig) } : {}),
+      ...(kube.context !== undefined ? { context: kube.context } : {}),
+      allowed: (host) => hostAllowed(host, scenario.allow),
+    };
+    // The Kubernetes client is loaded and pointed before the traffic starts: loading it later would
+    // stall the generator for a second, and a kubeconfig that is wrong or not allowed stops the run here.
+    if (kubernetes && scenario.phases.some((p) => p.faults.some((f) => f.kind === "k8s-pod-kill"))) {
+      const { kubernetesClient } = await import("../../faults/k8s-pod-kill.js");
+      const { server } = await kubernetesClient(kubernetes);
+      log(`kubernetes: ${server}`);
+    }
     const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
     const start = performance.now() + 50;
     // t0: when the traffic starts on the events' clock, so the report can line samples up with faults.
@@ -150,12 +163,6 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       prepared,
     });
 
-    const kube = scenario.target.kubernetes;
-    const kubernetes: KubernetesAccess | undefined = kube && {
-      ...(kube.kubeconfig !== undefined ? { kubeconfig: resolve(dirname(loaded.file), kube.kubeconfig) } : {}),
-      ...(kube.context !== undefined ? { context: kube.context } : {}),
-      allowed: (host) => hostAllowed(host, scenario.allow),
-    };
     /** Applies one fault (ledger first), registers its revert on the teardown, returns the revert. */
     const apply = async (phase: string, fault: FaultSpec, faultName: string): Promise<() => Promise<void>> => {
       const definition = faultDefinition(fault);

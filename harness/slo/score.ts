@@ -296,6 +296,8 @@ function judge(o: Observation, op: Operator, threshold: number | null, measure: 
   if (o.value === null) {
     // Requests succeeded, but none of them carries this latency: it was not measured, so nothing can be said.
     if (measure.kind === "latency" && o.unmeasured) return { verdict: "INCONCLUSIVE", note: `none of the successful requests carries ${measure.metric} (not measured for them)` };
+    if (measure.kind === "cost" && o.unmeasured) return { verdict: "INCONCLUSIVE", note: "some answered requests have no price: their model is not in prices:, or the results carry no token counts (k6)" };
+    if (measure.kind === "retry_amplification" && o.unmeasured) return { verdict: "INCONCLUSIVE", note: "the target reported no upstream attempts (the x-aire-attempts header of the reference gateway)" };
     // Requests were sent but none succeeded: users saw no latency because they saw no answer.
     if (measure.kind === "latency" && o.requests > 0) return { verdict: "FAIL", note: "no successful request to measure" };
     return { verdict: "INCONCLUSIVE", note: "no samples" };

@@ -29,7 +29,7 @@ export interface Observation {
   requests: number;
   /** 95% confidence interval, for percentiles (distribution-free, from order statistics) and ratios (Wilson). */
   ci?: [number, number | null];
-  /** A latency that requests succeeded without: never measured for them (tpot of one-token answers, a stream's TTFT from stock k6). */
+  /** Not measured although there were requests: a latency the successes do not carry (tpot of one-token answers, a stream's TTFT from stock k6), a cost without prices or token counts, an amplification the target did not report. */
   unmeasured?: boolean;
 }
 
@@ -39,7 +39,11 @@ export class Tally {
   /** Requests counted against the measure: failures (of the class), or for goodput the good ones. */
   hits = 0;
   attempts = 0;
+  /** Requests whose upstream attempts the target reported (x-aire-attempts); none: amplification unknown. */
+  reported = 0;
   cost = 0;
+  /** Answered requests without a price (their model has none, or the results carry no token counts). */
+  unpriced = 0;
   readonly histogram: LatencyHistogram | undefined;
 
   constructor(readonly measure: Measure) {
@@ -79,9 +83,11 @@ export class Tally {
         return;
       case "retry_amplification":
         this.attempts += upstreamAttempts(sample);
+        if (sample.attempts !== undefined || sample.attemptLog?.some((a) => a.attempts !== undefined)) this.reported++;
         return;
       case "cost":
         if (typeof sample.cost === "number") this.cost += sample.cost;
+        else this.unpriced++;
         return;
       case "throughput":
         return;
@@ -93,7 +99,9 @@ export class Tally {
     this.ok += other.ok;
     this.hits += other.hits;
     this.attempts += other.attempts;
+    this.reported += other.reported;
     this.cost += other.cost;
+    this.unpriced += other.unpriced;
     if (this.histogram && other.histogram) this.histogram.merge(other.histogram);
   }
 
@@ -123,9 +131,11 @@ export class Tally {
         return { value: round(this.hits / this.total / (1 - m.slo), 4), samples: this.total, requests: this.total };
       case "retry_amplification":
         if (this.total === 0) return none(0);
+        if (this.reported === 0) return { ...none(this.total), unmeasured: true };
         return { value: round(this.attempts / this.total, 4), samples: this.total, requests: this.total };
       case "cost":
         if (this.total === 0) return none(0);
+        if (this.unpriced > 0) return { ...none(this.total), unmeasured: true };
         return { value: round(m.field === "total" ? this.cost : (this.cost / this.total) * 1000, 6), samples: this.total, requests: this.total };
       case "throughput":
         if (durationMs <= 0) return none(this.total);

@@ -159,6 +159,10 @@ describe("aire ingest k6", () => {
       expect(samples[1]).toMatchObject({ e2e: 400, scheduledAt: 300, clientAttempts: 1 });
       expect(samples[7]).toMatchObject({ ok: false, errorClass: "quality", status: 200 });
       expect(samples[7].ttft).toBeUndefined();
+      // k6 records no prompt tokens or answering model: the cost is unknown, not $0.
+      const summary = JSON.parse(await readFile(join(dir, "out", run, "summary.json"), "utf8"));
+      const whole = summary.hypotheses.find((h: { name: string }) => h.name === "the whole run");
+      expect(whole.assertions[0]).toMatchObject({ assertion: "cost.total < $1", verdict: "INCONCLUSIVE" });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

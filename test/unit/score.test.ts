@@ -52,6 +52,10 @@ describe("verdicts on synthetic sample sets", () => {
     ["goodput holds", ["goodput(ttft < 150ms) >= 90%"], many(100, (i) => (i < 5 ? { ttft: 200 } : {})), "PASS", ["PASS"]],
     ["retry amplification counts every upstream attempt", ["retry_amplification < 1.5"], many(100, (i) => (i % 2 === 0 ? { attempts: 2, clientAttempts: 2, attemptLog: [{ status: 429, errorClass: "http_429" as const, endedAt: 0, retryAfterMs: null, delayMs: 0, attempts: 1 }] } : {})), "FAIL", ["FAIL"]],
     ["cost per 1k requests", ["cost.per_1k_requests < $2", "cost.total <= $0.2"], many(100, () => ({ cost: 0.001 })), "PASS", ["PASS", "PASS"]],
+    // Not measured is not zero: results without prices or token counts (k6), a target that does not report its attempts.
+    ["cost of unpriced answers is unknown, not $0", ["cost.total < $1"], many(100, (i) => (i === 7 ? { cost: null } : { cost: 0.001 })), "INCONCLUSIVE", ["INCONCLUSIVE"]],
+    ["cost of results without token counts is unknown", ["cost.total < $1"], many(100), "INCONCLUSIVE", ["INCONCLUSIVE"]],
+    ["retry amplification of a target that reports no attempts is unknown", ["retry_amplification < 1.5"], many(100), "INCONCLUSIVE", ["INCONCLUSIVE"]],
     ["throughput of successes over the window's length", ["throughput >= 10/s", "throughput >= 11/s"], many(100), "FAIL", ["PASS", "FAIL"]],
   ] as const)("%s", (_title, expectations, samples, verdict, assertionVerdicts) => {
     const r = score([...expectations], samples as Partial<Sample>[]);
