@@ -8,7 +8,7 @@
  */
 import { faker } from "@faker-js/faker/locale/en";
 import { hashString, seededRandom, type Random } from "../random/prng.js";
-import { textOf } from "./tokens.js";
+import { textOf } from "./text.js";
 import type { ToolCall } from "./openai-wire.js";
 
 export interface AnswerPlan {

@@ -38,7 +38,10 @@ export async function startPodServer(config: ProviderConfig, coldStartMs: number
     const parsed = parseChatRequest(body);
     if (!parsed.ok) return json(res, 400, errorBody(parsed.message, "invalid_request_error", null, parsed.param));
     const counted = Number(req.headers["x-aire-prompt-tokens"]);
-    await pod.serve({ ...parsed.value, responseFormat: body.response_format, tools: body.tools, toolChoice: body.tool_choice }, res, Number.isInteger(counted) && counted > 0 ? counted : undefined);
+    // The provider's front counts the prompt and says so; a pod process loads the tokenizer (a
+    // third of a second of CPU) only if something calls it directly.
+    const promptTokens = Number.isInteger(counted) && counted > 0 ? counted : (await import("./tokens.js")).countChatTokens(parsed.value.messages);
+    await pod.serve({ ...parsed.value, responseFormat: body.response_format, tools: body.tools, toolChoice: body.tool_choice }, res, promptTokens);
   };
   return startHttpServer(handler, listen);
 }

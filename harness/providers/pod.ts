@@ -14,7 +14,6 @@ import type { ProviderConfig } from "./config.js";
 import { PodEngine } from "./engine.js";
 import { PodMetrics } from "./metrics.js";
 import { ChunkWriter, completionBody, DONE_FRAME, errorBody, usage, type ChatRequest } from "./openai-wire.js";
-import { countChatTokens } from "./tokens.js";
 
 export interface CompletionRequest extends ChatRequest {
   responseFormat: unknown;
@@ -37,8 +36,6 @@ export class Pod {
     this.metrics = new PodMetrics(config.model, this.engine);
     this.#answers = new AnswerBook(config.seed, config.outputTokens);
     this.#random = seededRandom(config.seed ^ 0x5bd1e995);
-    // Build the tokenizer's tables now, not on the first measured request.
-    countChatTokens([{ role: "user", content: "warm up" }]);
   }
 
   /** The behaviours of `type` that hit this request (each rolled against its fraction). */
@@ -47,7 +44,7 @@ export class Pod {
   }
 
   /** Serves one validated request on `res`; resolves when the response is finished or abandoned. */
-  async serve(request: CompletionRequest, res: ServerResponse, promptTokens = countChatTokens(request.messages)): Promise<void> {
+  async serve(request: CompletionRequest, res: ServerResponse, promptTokens: number): Promise<void> {
     const { config } = this;
     const requested = request.maxTokens ?? 0;
     if (promptTokens + requested > config.contextWindow) {

@@ -28,6 +28,8 @@ const PATH = "/v1/chat/completions";
 /** Starts a provider front on `host:port` (port 0 picks a free one), with its pods. */
 export async function startProvider(config: ProviderConfig, listen: { host?: string; port?: number } = {}): Promise<StartedProvider> {
   const behaviours = new BehaviourSet();
+  // The front counts every prompt (its pods are told the count): build the tokenizer's tables now, not on the first measured request.
+  countChatTokens([{ role: "user", content: "warm up" }]);
   const adminToken = config.adminToken ?? randomBytes(16).toString("hex");
   const pods = config.pods > 0 ? new PodSet(config, adminToken) : undefined;
   try {

@@ -4,12 +4,7 @@
  * @module
  */
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
-
-export function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "")).join("");
-  return content === null || content === undefined ? "" : JSON.stringify(content);
-}
+import { textOf } from "./text.js";
 
 /** Tokens a chat request's messages occupy in the context window. */
 export function countChatTokens(messages: readonly { role: string; content: unknown }[]): number {
