@@ -143,6 +143,9 @@ describe("pods as processes", () => {
     await new Promise((r) => setTimeout(r, 400));
     const killed = (await (await admin(p, "POST", "/pods/0/kill", { restart: true })).json()) as { killedPid: number };
     expect(killed.killedPid).toBe(before.pods[0]!.pid);
+    // Right after the kill pod 0 is down, restarting (its 600 ms cold start has not even begun to run out).
+    const during = (await (await admin(p, "GET", "/pods")).json()) as { pods: { ready: boolean; restarts: number }[] };
+    expect(during.pods[0]).toMatchObject({ ready: false, restarts: 1 });
     const results = await Promise.all(requests);
     const onPod0 = results.filter((r) => r.pod === "0");
     expect(onPod0.length).toBe(3);
@@ -150,10 +153,7 @@ describe("pods as processes", () => {
     expect(results.filter((r) => r.pod === "1").every((r) => r.done)).toBe(true);
     expect(() => process.kill(killed.killedPid, 0)).toThrow();
 
-    // While pod 0 loads its model, everything goes to pod 1; then pod 0 is back.
-    const during = (await (await admin(p, "GET", "/pods")).json()) as { pods: { ready: boolean; restarts: number }[] };
-    expect(during.pods[0]).toMatchObject({ ready: false, restarts: 1 });
-    // The cold start is 600 ms; a busy machine adds process start-up time, so poll (bounded) rather than sleep once.
+    // Then pod 0 is back. The cold start is 600 ms; a busy machine adds process start-up time, so poll (bounded) rather than sleep once.
     const deadline = performance.now() + 8_000;
     let after: { pods: { ready: boolean; pid: number }[] };
     do {
