@@ -252,10 +252,10 @@ export function thresholdsFor(scenario: Scenario, sse: boolean): ThresholdPlan {
           skip("k6's rate of a counter divides by the whole test (graceful stop included), not by the window");
           break;
         case "cost":
-          skip("cost needs each request's prompt tokens and answering model, which k6 does not record");
+          skip("k6 thresholds cannot price tokens: aire ingest k6 scores it from the prompt and output tokens and the model the script records");
           break;
         case "retry_amplification":
-          skip("retry amplification needs the gateway's attempts per request, which the script does not record");
+          skip("a ratio of two counters, which k6 thresholds cannot express: aire ingest k6 scores it from the gateway's x-aire-attempts the script records");
           break;
         case "burn_rate":
           skip("a burn rate is judged over sliding windows");
@@ -345,7 +345,7 @@ const SSE_ATTEMPT = `/**
  */
 function attemptSseStream(body, headers, tags) {
   const started = Date.now();
-  const s = { content: "", tokens: 0, usage: /** @type {number | null} */ (null), finish: /** @type {string | null} */ (null), toolCall: /** @type {Outcome["toolCall"]} */ (null), error: /** @type {string | null} */ (null) };
+  const s = newStreamState();
   let first = -1;
   let last = -1;
   /** @type {number[]} */
@@ -374,7 +374,7 @@ function attemptSseStream(body, headers, tags) {
   });
   const status = res && typeof res.status === "number" ? res.status : 0;
   /** @type {Outcome} */
-  const out = { status: status, error: null, detail: transport, ttfbMs: first >= 0 ? first : Date.now() - started, ttftMs: first >= 0 ? first : null, gaps: gaps, tokens: 0, content: "", toolCall: null, provider: header(res.headers, "x-aire-provider") || "", retryAfterMs: null, shouldRetry: null };
+  const out = { status: status, error: null, detail: transport, ttfbMs: first >= 0 ? first : Date.now() - started, ttftMs: first >= 0 ? first : null, gaps: gaps, tokens: 0, content: "", toolCall: null, provider: header(res.headers, "x-aire-provider") || "", model: "", promptTokens: null, upstreamAttempts: attemptsOf(res.headers), retryAfterMs: null, shouldRetry: null };
   const should = header(res.headers, "x-should-retry");
   if (should === "true" || should === "false") out.shouldRetry = should === "true";
   if (status === 0) {
@@ -601,7 +601,7 @@ export function renderExport(result: ExportResult, scenarioFile: string, name: s
   lines.push("", `thresholds (${result.thresholds.length}):`);
   for (const t of result.thresholds) lines.push(`  ${t.metric}: ${t.expression}    ← ${t.hypothesis}: ${t.assertion}`);
   if (result.unexpressed.length > 0) {
-    lines.push("", `not expressible as k6 thresholds (${result.unexpressed.length}); aire ingest k6 scores those its data allows (latencies relative to the baseline, throughput), the others are INCONCLUSIVE there:`);
+    lines.push("", `not expressible as k6 thresholds (${result.unexpressed.length}); aire ingest k6 scores those its data allows (relative to the baseline, throughput, cost, retry amplification; with --sse the stream latencies), the fault windows are INCONCLUSIVE there:`);
     for (const u of result.unexpressed) lines.push(`  ${u.hypothesis}: ${u.assertion} — ${u.why}`);
   }
   if (result.notes.length > 0) {

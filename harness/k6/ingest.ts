@@ -8,8 +8,10 @@
  * One request is the group of `http_req_*` points k6 writes for it: the same timestamp (when the
  * response was processed), the same tags, the same runner (`instance_id`). When the script sets
  * `exec.vu.metrics.metadata.rid` per request (scripts from `aire export k6` do), points carry it
- * and custom per-request metrics join in too: `aire_ttft` (ms), `aire_ok` (Rate: a complete answer),
- * `aire_output_tokens`. Tags `phase`, `workload` and `tenant` are used when present; otherwise the
+ * and custom per-request metrics join in too: `aire_ttft` (ms), `aire_ok` (Rate: a complete answer;
+ * its tags name the error class and the model), `aire_output_tokens`, `aire_prompt_tokens` and
+ * `aire_upstream_attempts` (so cost and retry amplification can be scored), and the rest of the
+ * `aire_*` metrics of harness/k6/runtime.k6.js. Tags `phase`, `workload` and `tenant` are used when present; otherwise the
  * phase comes from the request's start time on the scenario's timeline and the workload is the
  * mix's first. k6 measures from the moment it sent, not from an intended time: the samples say so
  * (`scheduledAt` = `sentAt`).
@@ -29,6 +31,7 @@ import type { Sample } from "../metrics/sample.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { ErrorClass } from "../slo/expression.js";
 import { newRunId } from "../orchestrator/run-id.js";
+import { Pricing } from "../traffic/cost.js";
 
 interface PointLine {
   type: "Point";
@@ -50,7 +53,7 @@ interface Request {
 /** k6's own per-request metrics, and those of scripts from `aire export k6` (harness/k6/runtime.k6.js). */
 const REQUEST_METRICS = new Set([
   "http_reqs", "http_req_duration", "http_req_waiting", "http_req_sending", "http_req_receiving", "http_req_blocked", "http_req_connecting", "http_req_failed",
-  "aire_ok", "aire_ttft", "aire_ttfb", "aire_e2e_any", "aire_tpot", "aire_max_stall", "aire_itl", "aire_output_tokens", "aire_attempts",
+  "aire_ok", "aire_ttft", "aire_ttfb", "aire_e2e_any", "aire_tpot", "aire_max_stall", "aire_itl", "aire_output_tokens", "aire_attempts", "aire_prompt_tokens", "aire_upstream_attempts",
 ]);
 
 /** RFC3339Nano (any offset) → ms since the epoch, keeping the sub-millisecond part. */
@@ -100,6 +103,7 @@ export async function readK6File(file: string, runner: number): Promise<{ reques
         // The script's verdict carries the error class and the provider that answered.
         if (tags.aire_error) request.tags.aire_error = tags.aire_error;
         if (tags.provider) request.tags.provider = tags.provider;
+        if (tags.model) request.tags.model = tags.model;
       } else if (p.metric === "aire_e2e_any") request.recordedMs = time;
       if (p.metric === "aire_itl") (request.gaps ??= []).push(p.data.value);
       else request.values.set(p.metric, p.data.value);
@@ -146,6 +150,7 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
   const bounds = scenario.phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
   const streamOf = new Map(scenario.traffic.mix.map((w) => [w.name, w.stream]));
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  const pricing = Object.keys(scenario.prices).length > 0 ? new Pricing(scenario.prices, scenario.traffic.model) : undefined;
   const samples: Sample[] = all
     .sort((a, b) => startOf(a) - startOf(b))
     .map((r, id) => {
@@ -183,6 +188,17 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
       const attempts = v("aire_attempts");
       if (attempts !== undefined) sample.clientAttempts = attempts;
       if (r.tags.provider) sample.provider = r.tags.provider;
+      if (r.tags.model) sample.model = r.tags.model;
+      const prompt = v("aire_prompt_tokens");
+      if (prompt !== undefined) sample.promptTokens = prompt;
+      const upstream = v("aire_upstream_attempts");
+      if (upstream !== undefined) sample.attempts = upstream;
+      // Priced as a run prices them; an answer without its prompt tokens (stock k6) has no price, so cost is INCONCLUSIVE.
+      if (pricing) {
+        const answered = sample.status !== null && sample.status >= 200 && sample.status <= 299;
+        const cost = answered && prompt === undefined ? undefined : pricing.cost(sample);
+        sample.cost = cost === undefined ? null : Math.round(cost * 1e9) / 1e9;
+      }
       if (!ok) sample.errorClass = errorClassOf(status, r.tags);
       if (r.tags.tenant) sample.tenant = r.tags.tenant;
       return sample;

@@ -68,8 +68,21 @@ import { Counter, Rate, Trend } from "k6/metrics";
  * @property {string} content
  * @property {{ id: string, name: string, arguments: string } | null} toolCall
  * @property {string} provider
+ * @property {string} model             the model that answered (its `model` field)
+ * @property {number | null} promptTokens    from the answer's usage
+ * @property {number | null} upstreamAttempts   the gateway's attempts for it (x-aire-attempts), when it says
  * @property {number | null} retryAfterMs
  * @property {boolean | null} shouldRetry   the server's x-should-retry, when it sent one
+ *
+ * @typedef {object} StreamState        what a stream's chunks said so far
+ * @property {string} content
+ * @property {number} tokens
+ * @property {number | null} usage      completion tokens from the usage chunk
+ * @property {number | null} prompt     prompt tokens from the usage chunk
+ * @property {string} model
+ * @property {string | null} finish
+ * @property {Outcome["toolCall"]} toolCall
+ * @property {string | null} error
  */
 
 /*AIRE:CONFIG*/
@@ -120,6 +133,8 @@ const tpot = new Trend("aire_tpot", true);
 const itl = new Trend("aire_itl", true);
 const maxStall = new Trend("aire_max_stall", true);
 const outputTokens = new Counter("aire_output_tokens");
+const promptTokens = new Counter("aire_prompt_tokens");
+const upstreamAttempts = new Counter("aire_upstream_attempts");
 const attemptsCount = new Counter("aire_attempts");
 /** @type {Record<string, Rate>} */
 const classRates = {};
@@ -133,7 +148,12 @@ function phaseNow() {
   return CONFIG.phases[CONFIG.phases.length - 1].name;
 }
 
-/** @param {string} data @param {{ content: string, tokens: number, usage: number | null, finish: string | null, toolCall: { id: string, name: string, arguments: string } | null, error: string | null }} s */
+/** @returns {StreamState} */
+function newStreamState() {
+  return { content: "", tokens: 0, usage: null, prompt: null, model: "", finish: null, toolCall: null, error: null };
+}
+
+/** @param {string} data @param {StreamState} s */
 function readChunk(data, s) {
   /** @type {any} */
   let chunk;
@@ -148,6 +168,8 @@ function readChunk(data, s) {
     return false;
   }
   if (chunk && chunk.usage && typeof chunk.usage.completion_tokens === "number") s.usage = chunk.usage.completion_tokens;
+  if (chunk && chunk.usage && typeof chunk.usage.prompt_tokens === "number") s.prompt = chunk.usage.prompt_tokens;
+  if (chunk && typeof chunk.model === "string") s.model = chunk.model;
   const choice = chunk && chunk.choices && chunk.choices[0];
   if (!choice) return false;
   if (choice.finish_reason) s.finish = choice.finish_reason;
@@ -194,7 +216,7 @@ function attemptHttp(body, headers, tags, stream) {
   const res = http.post(ENDPOINT, body, { headers: headers, tags: tags, timeout: CONFIG.timeoutMs + "ms", responseType: "text" });
   const t = res.timings;
   /** @type {Outcome} */
-  const out = { status: res.status, error: null, detail: "", ttfbMs: t.blocked + t.connecting + t.tls_handshaking + t.sending + t.waiting, ttftMs: null, gaps: [], tokens: 0, content: "", toolCall: null, provider: header(res.headers, "x-aire-provider") || "", retryAfterMs: null, shouldRetry: null };
+  const out = { status: res.status, error: null, detail: "", ttfbMs: t.blocked + t.connecting + t.tls_handshaking + t.sending + t.waiting, ttftMs: null, gaps: [], tokens: 0, content: "", toolCall: null, provider: header(res.headers, "x-aire-provider") || "", model: "", promptTokens: null, upstreamAttempts: attemptsOf(res.headers), retryAfterMs: null, shouldRetry: null };
   const should = header(res.headers, "x-should-retry");
   if (should === "true" || should === "false") out.shouldRetry = should === "true";
   if (res.status === 0) {
@@ -226,11 +248,13 @@ function attemptHttp(body, headers, tags, stream) {
     const call = message.tool_calls && message.tool_calls[0];
     if (call) out.toolCall = { id: call.id, name: call.function.name, arguments: call.function.arguments };
     out.tokens = answer.usage && typeof answer.usage.completion_tokens === "number" ? answer.usage.completion_tokens : out.content.length > 0 ? 1 : 0;
+    if (answer.usage && typeof answer.usage.prompt_tokens === "number") out.promptTokens = answer.usage.prompt_tokens;
+    if (typeof answer.model === "string") out.model = answer.model;
     out.ttftMs = t.duration + t.blocked + t.connecting + t.tls_handshaking;
     return out;
   }
   // The whole stream, read after the fact.
-  const s = { content: "", tokens: 0, usage: /** @type {number | null} */ (null), finish: /** @type {string | null} */ (null), toolCall: /** @type {Outcome["toolCall"]} */ (null), error: /** @type {string | null} */ (null) };
+  const s = newStreamState();
   let done = false;
   for (const line of text.split("\n")) {
     if (line.indexOf("data:") !== 0) continue;
@@ -247,13 +271,15 @@ function attemptHttp(body, headers, tags, stream) {
 
 /**
  * @param {Outcome} out
- * @param {{ content: string, tokens: number, usage: number | null, finish: string | null, toolCall: Outcome["toolCall"], error: string | null }} s
+ * @param {StreamState} s
  * @param {boolean} done
  */
 function finishStream(out, s, done) {
   out.content = s.content;
   out.toolCall = s.toolCall;
   out.tokens = s.usage !== null ? s.usage : s.tokens;
+  out.promptTokens = s.prompt;
+  out.model = s.model;
   if (s.error !== null) out.error = s.error;
   else if (!done || s.finish === null) {
     out.error = "truncated";
@@ -263,6 +289,12 @@ function finishStream(out, s, done) {
 }
 
 /*AIRE:SSE_ATTEMPT*/
+
+/** The gateway's x-aire-attempts, when it sent one. @param {Record<string, string>} headers */
+function attemptsOf(headers) {
+  const n = Number(header(headers, "x-aire-attempts"));
+  return n > 0 ? n : null;
+}
 
 /** openai-node's wait: retry-after-ms, then retry-after (seconds or a date), when under a minute. @param {Record<string, string>} headers */
 function retryAfter(headers) {
@@ -298,10 +330,15 @@ function send(body, workload, tenant, nonce, toolTurn, rid) {
   let out;
   let attempt = 0;
   let offset = 0;
+  // Upstream attempts over all of the client's attempts (one for an attempt the gateway said nothing about), when it said anything.
+  let upstream = 0;
+  let reported = false;
   for (;;) {
     offset = Date.now() - start;
     out = attemptSse !== null && workload.stream ? attemptSse(body, headers, tags) : attemptHttp(body, headers, tags, workload.stream);
     attempt++;
+    upstream += out.upstreamAttempts !== null ? out.upstreamAttempts : 1;
+    if (out.upstreamAttempts !== null) reported = true;
     if (out.error === null || attempt > CONFIG.retries || !retryable(out)) break;
     const wait = out.retryAfterMs !== null ? out.retryAfterMs : Math.min(500 * Math.pow(2, attempt - 1), 8000) * (1 - Math.random() * 0.25);
     sleep(wait / 1000);
@@ -319,10 +356,16 @@ function send(body, workload, tenant, nonce, toolTurn, rid) {
   delete mtags.name;
   if (out.provider !== "") mtags.provider = out.provider;
   const ok = out.error === null;
-  okRate.add(ok ? 1 : 0, ok ? mtags : Object.assign({ aire_error: /** @type {string} */ (out.error) }, mtags));
+  /** @type {Record<string, string>} */
+  const verdictTags = Object.assign({}, mtags);
+  if (!ok) verdictTags.aire_error = /** @type {string} */ (out.error);
+  if (out.model !== "") verdictTags.model = out.model;
+  okRate.add(ok ? 1 : 0, verdictTags);
   e2eAny.add(elapsed, mtags);
   attemptsCount.add(attempt, mtags);
   outputTokens.add(out.tokens, mtags);
+  if (out.promptTokens !== null) promptTokens.add(out.promptTokens, mtags);
+  if (reported) upstreamAttempts.add(upstream, mtags);
   for (const c of CONFIG.errorClasses) classRates[c].add(out.error === c ? 1 : 0, mtags);
   /** @type {Record<string, number | null>} */
   const measured = { e2e: elapsed, ttfb: offset + out.ttfbMs, ttft: out.ttftMs === null ? null : offset + out.ttftMs, tpot: null, max_stall: null };

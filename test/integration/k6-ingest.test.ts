@@ -85,6 +85,12 @@ describe("aire ingest k6", () => {
       expect(summary.total.e2e.max).toBe(900);
       // Stock k6 cannot see a stream's first token: the TTFT assertion has no samples, so that hypothesis is not PASS.
       expect(summary.hypotheses[0].assertions[0]).toMatchObject({ assertion: "ttft.p95 < 300ms", verdict: "INCONCLUSIVE" });
+      // Stock k6 records no prompt tokens or answering model: the cost is unknown, not $0.
+      const priced = await runCli(["ingest", "k6", plain, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out-cost")]);
+      const costRun = (await readdir(join(dir, "out-cost")))[0]!;
+      const costSummary = JSON.parse(await readFile(join(dir, "out-cost", costRun, "summary.json"), "utf8"));
+      expect(costSummary.hypotheses.find((h: { name: string }) => h.name === "the whole run").assertions[0]).toMatchObject({ assertion: "cost.total < $1", verdict: "INCONCLUSIVE" });
+      expect(priced.code).toBe(1);
       const broken = join(dir, "broken.json");
       await writeFile(broken, `${(await readFile(plain, "utf8")).split("\n").slice(0, 5).join("\n")}\n{"metric":"http_reqs","type":"Point","data":{"time":\n`);
       const bad = await runCli(["ingest", "k6", broken, "--scenario", SCENARIO, "--out", join(dir, "out-bad")]);
@@ -134,7 +140,10 @@ describe("aire ingest k6", () => {
         http(second, 400, 200, rid);
         const end = second + 400;
         const failed = i === 7;
-        point("aire_ok", end + 0.2, failed ? 0 : 1, failed ? { aire_error: "quality", ...tags } : tags, rid);
+        point("aire_ok", end + 0.2, failed ? 0 : 1, failed ? { aire_error: "quality", model: "sim-large", ...tags } : { model: "sim-large", ...tags }, rid);
+        point("aire_prompt_tokens", end + 0.2, 120, tags, rid);
+        // The gateway answered the 503 itself after 3 upstream attempts, and the retry with 1.
+        point("aire_upstream_attempts", end + 0.2, retried ? 4 : 1, tags, rid);
         point("aire_e2e_any", end + 0.2, end - start, tags, rid);
         point("aire_attempts", end + 0.2, retried ? 2 : 1, tags, rid);
         point("aire_output_tokens", end + 0.2, 5, tags, rid);
@@ -159,10 +168,12 @@ describe("aire ingest k6", () => {
       expect(samples[1]).toMatchObject({ e2e: 400, scheduledAt: 300, clientAttempts: 1 });
       expect(samples[7]).toMatchObject({ ok: false, errorClass: "quality", status: 200 });
       expect(samples[7].ttft).toBeUndefined();
-      // k6 records no prompt tokens or answering model: the cost is unknown, not $0.
+      expect(first).toMatchObject({ model: "sim-large", promptTokens: 120, attempts: 4 });
+      // Priced from the scenario's table (aire-chat: $1 in, $2 out per million; sim-large has no price, so the requested model's).
+      expect(first.cost).toBeCloseTo((120 * 1 + 5 * 2) / 1e6, 12);
       const summary = JSON.parse(await readFile(join(dir, "out", run, "summary.json"), "utf8"));
       const whole = summary.hypotheses.find((h: { name: string }) => h.name === "the whole run");
-      expect(whole.assertions[0]).toMatchObject({ assertion: "cost.total < $1", verdict: "INCONCLUSIVE" });
+      expect(whole.assertions[0]).toMatchObject({ assertion: "cost.total < $1", verdict: "PASS" });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
