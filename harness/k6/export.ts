@@ -8,6 +8,7 @@
  *   (harness/k6/runtime.k6.js) that sends each logical request with the client's retries and records
  *   what aire measures as `aire_*` metrics, tagged `phase`/`workload`/`tenant`, each point carrying
  *   the request's id in the VU metadata `rid`. Type-checked against @types/k6 in the test suite.
+ * - `aire-answer.js`: how an answer is read (harness/k6/answer.k6.js), imported by the script.
  * - `requests.json`: request bodies drawn ahead of time from the scenario's seed, as `aire run`
  *   draws them, read once per runner into a `SharedArray`. Iteration n of a source sends entry
  *   n mod size (k6's `iterationInTest` is unique across execution segments).
@@ -335,6 +336,8 @@ function drawEntries(scenario: Scenario, source: Source, count: number, books: P
 // The script
 
 const runtimeFile = new URL("../../../harness/k6/runtime.k6.js", import.meta.url);
+/** Reading an answer (no k6 module in it): written beside the script as aire-answer.js, and tested on Node. */
+const answerFile = new URL("../../../harness/k6/answer.k6.js", import.meta.url);
 
 const SSE_IMPORT = `import sse from "k6/x/sse";`;
 const SSE_ATTEMPT = `/**
@@ -462,8 +465,8 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     const expected = source.arrival.type === "closed" ? options.bodies : Math.ceil(expectedArrivals(arrivalModel(source.arrival as ArrivalSpec, totalMs).segments, 0, totalMs)) + 1;
     data[source.name] = drawEntries(scenario, source, Math.max(1, Math.min(options.bodies, expected)), books, quality);
   }
-  const runtime = await readFile(runtimeFile, "utf8");
-  const budget = options.bodyBytes ?? CONFIGMAP_LIMIT - runtime.length - 64 * 1024;
+  const [runtime, answerJs] = await Promise.all([readFile(runtimeFile, "utf8"), readFile(answerFile, "utf8")]);
+  const budget = options.bodyBytes ?? CONFIGMAP_LIMIT - runtime.length - answerJs.length - 64 * 1024;
   let requestsJson = JSON.stringify(data);
   if (requestsJson.length > budget) {
     const share = budget / requestsJson.length;
@@ -534,7 +537,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
   const name = `aire-${scenario.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50);
   const image = options.image ?? DEFAULT_K6_IMAGE;
   const keyEnvs = [...(config.keyRequired ? [config.keyEnv] : []), ...config.tenants.map((t) => t.keyEnv)];
-  const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } }, data: { "script.js": script, "requests.json": requestsJson } };
+  const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } }, data: { "script.js": script, "aire-answer.js": answerJs, "requests.json": requestsJson } };
   const testRun = {
     apiVersion: "k6.io/v1alpha1",
     kind: "TestRun",
@@ -566,12 +569,13 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     spec: { restartPolicy: "Never", containers: [{ name: "results", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "results", mountPath: "/results" }] }], volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }] },
   };
   if (url === null) notes.push("no target URL (the scenario has none and --url was not given): pass -e AIRE_TARGET_URL=… to k6, and set AIRE_TARGET_URL in testrun.yaml (it says http://CHANGE-ME:8080/v1)");
-  const configMapBytes = script.length + requestsJson.length;
-  if (configMapBytes > CONFIGMAP_LIMIT) notes.push(`script.js + requests.json take ${configMapBytes} bytes, over a ConfigMap's 1 MiB: lower --bodies, or put both files on a volume and use script.volumeClaim`);
+  const configMapBytes = script.length + answerJs.length + requestsJson.length;
+  if (configMapBytes > CONFIGMAP_LIMIT) notes.push(`script.js, aire-answer.js and requests.json take ${configMapBytes} bytes, over a ConfigMap's 1 MiB: lower --bodies, or put the files on a volume and use script.volumeClaim`);
 
   await mkdir(options.outDir, { recursive: true });
   const files: [string, string][] = [
     ["script.js", script],
+    ["aire-answer.js", answerJs],
     ["requests.json", requestsJson],
     ["testrun.yaml", [claim, configMap, testRun].map((d) => stringify(d, { lineWidth: 0, blockQuote: "literal" })).join("---\n")],
     ["fetch-results.yaml", stringify(fetchPod)],

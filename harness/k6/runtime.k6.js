@@ -11,17 +11,15 @@ import exec from "k6/execution";
 import { sleep } from "k6";
 import { SharedArray } from "k6/data";
 import { Counter, Rate, Trend } from "k6/metrics";
+import { attemptsOf, checkAnswer, classOf, finishStream, header, newStreamState, readAnswer, readChunk, retryable, retryAfter } from "./aire-answer.js";
 /*AIRE:SSE_IMPORT*/
 
 /**
- * @typedef {object} Workload
- * @property {string} name
- * @property {boolean} stream
- * @property {number | null} minTokens  the answer must have at least this many output tokens
- * @property {number | null} maxTokens  and at most this many
- * @property {boolean} json             the answer must parse as JSON (aire alone also validates it against the schema)
- * @property {number} thinkTimeMs       agent sessions: the pause before each next user turn
- *
+ * @typedef {import("./aire-answer.js").Workload} Workload
+ * @typedef {import("./aire-answer.js").Outcome} Outcome
+ */
+
+/**
  * @typedef {object} Turn
  * @property {string} user              the user's message
  * @property {number} maxTokens
@@ -56,33 +54,7 @@ import { Counter, Rate, Trend } from "k6/metrics";
  * @property {string} data              the request file, next to the script
  * @property {Record<string, number>} thinkTimeMs   closed-loop sources: the pause after each answer
  * @property {import("k6/options").Options} options
- *
- * @typedef {object} Outcome
- * @property {number} status            0: no HTTP answer
- * @property {string | null} error      aire's error class, null when the answer is complete
- * @property {string} detail
- * @property {number} ttfbMs            from the start of this attempt
- * @property {number | null} ttftMs     from the start of this attempt; null when k6 cannot see it
- * @property {number[]} gaps            between tokens (xk6-sse only)
- * @property {number} tokens
- * @property {string} content
- * @property {{ id: string, name: string, arguments: string } | null} toolCall
- * @property {string} provider
- * @property {string} model             the model that answered (its `model` field)
- * @property {number | null} promptTokens    from the answer's usage
- * @property {number | null} upstreamAttempts   the gateway's attempts for it (x-aire-attempts), when it says
- * @property {number | null} retryAfterMs
- * @property {boolean | null} shouldRetry   the server's x-should-retry, when it sent one
- *
- * @typedef {object} StreamState        what a stream's chunks said so far
- * @property {string} content
- * @property {number} tokens
- * @property {number | null} usage      completion tokens from the usage chunk
- * @property {number | null} prompt     prompt tokens from the usage chunk
- * @property {string} model
- * @property {string | null} finish
- * @property {Outcome["toolCall"]} toolCall
- * @property {string | null} error
+
  */
 
 /*AIRE:CONFIG*/
@@ -148,64 +120,6 @@ function phaseNow() {
   return CONFIG.phases[CONFIG.phases.length - 1].name;
 }
 
-/** @returns {StreamState} */
-function newStreamState() {
-  return { content: "", tokens: 0, usage: null, prompt: null, model: "", finish: null, toolCall: null, error: null };
-}
-
-/** @param {string} data @param {StreamState} s */
-function readChunk(data, s) {
-  /** @type {any} */
-  let chunk;
-  try {
-    chunk = JSON.parse(data);
-  } catch (e) {
-    s.error = "malformed";
-    return false;
-  }
-  if (chunk && chunk.error) {
-    s.error = "http_5xx";
-    return false;
-  }
-  if (chunk && chunk.usage && typeof chunk.usage.completion_tokens === "number") s.usage = chunk.usage.completion_tokens;
-  if (chunk && chunk.usage && typeof chunk.usage.prompt_tokens === "number") s.prompt = chunk.usage.prompt_tokens;
-  if (chunk && typeof chunk.model === "string") s.model = chunk.model;
-  const choice = chunk && chunk.choices && chunk.choices[0];
-  if (!choice) return false;
-  if (choice.finish_reason) s.finish = choice.finish_reason;
-  const delta = choice.delta || {};
-  let token = false;
-  if (typeof delta.content === "string" && delta.content !== "") {
-    s.content += delta.content;
-    s.tokens++;
-    token = true;
-  }
-  if (delta.tool_calls && delta.tool_calls[0]) {
-    const call = delta.tool_calls[0];
-    if (!s.toolCall) s.toolCall = { id: call.id || "call", name: "", arguments: "" };
-    if (call.function && call.function.name) s.toolCall.name += call.function.name;
-    if (call.function && call.function.arguments) {
-      s.toolCall.arguments += call.function.arguments;
-      s.tokens++;
-      token = true;
-    }
-  }
-  return token;
-}
-
-/** @param {Record<string, string>} headers @param {string} name */
-function header(headers, name) {
-  for (const k of Object.keys(headers || {})) if (k.toLowerCase() === name) return headers[k];
-  return undefined;
-}
-
-/** @param {number} status */
-function classOf(status) {
-  if (status === 429) return "http_429";
-  if (status >= 500) return "http_5xx";
-  return "http_4xx";
-}
-
 /**
  * One attempt through k6/http: the answer arrives whole, so a stream's first token and the gaps
  * between tokens cannot be seen (k6's `waiting` is the time to the headers, which LLM servers send at once).
@@ -215,104 +129,17 @@ function classOf(status) {
 function attemptHttp(body, headers, tags, stream) {
   const res = http.post(ENDPOINT, body, { headers: headers, tags: tags, timeout: CONFIG.timeoutMs + "ms", responseType: "text" });
   const t = res.timings;
-  /** @type {Outcome} */
-  const out = { status: res.status, error: null, detail: "", ttfbMs: t.blocked + t.connecting + t.tls_handshaking + t.sending + t.waiting, ttftMs: null, gaps: [], tokens: 0, content: "", toolCall: null, provider: header(res.headers, "x-aire-provider") || "", model: "", promptTokens: null, upstreamAttempts: attemptsOf(res.headers), retryAfterMs: null, shouldRetry: null };
-  const should = header(res.headers, "x-should-retry");
-  if (should === "true" || should === "false") out.shouldRetry = should === "true";
+  const out = readAnswer(res.status, res.headers, typeof res.body === "string" ? res.body : "", stream);
+  const before = t.blocked + t.connecting + t.tls_handshaking;
+  out.ttfbMs = before + t.sending + t.waiting;
   if (res.status === 0) {
     out.error = res.error_code === 1050 ? "timeout" : "connect";
     out.detail = res.error;
-    return out;
-  }
-  if (res.status < 200 || res.status >= 300) {
-    out.error = classOf(res.status);
-    out.retryAfterMs = retryAfter(res.headers);
-    return out;
-  }
-  const text = typeof res.body === "string" ? res.body : "";
-  if (!stream) {
-    /** @type {any} */
-    let answer;
-    try {
-      answer = JSON.parse(text);
-    } catch (e) {
-      out.error = "malformed";
-      return out;
-    }
-    const message = answer && answer.choices && answer.choices[0] && answer.choices[0].message;
-    if (!message) {
-      out.error = "malformed";
-      return out;
-    }
-    out.content = message.content || "";
-    const call = message.tool_calls && message.tool_calls[0];
-    if (call) out.toolCall = { id: call.id, name: call.function.name, arguments: call.function.arguments };
-    out.tokens = answer.usage && typeof answer.usage.completion_tokens === "number" ? answer.usage.completion_tokens : out.content.length > 0 ? 1 : 0;
-    if (answer.usage && typeof answer.usage.prompt_tokens === "number") out.promptTokens = answer.usage.prompt_tokens;
-    if (typeof answer.model === "string") out.model = answer.model;
-    out.ttftMs = t.duration + t.blocked + t.connecting + t.tls_handshaking;
-    return out;
-  }
-  // The whole stream, read after the fact.
-  const s = newStreamState();
-  let done = false;
-  for (const line of text.split("\n")) {
-    if (line.indexOf("data:") !== 0) continue;
-    const data = line.slice(5).trim();
-    if (data === "[DONE]") {
-      done = true;
-      break;
-    }
-    readChunk(data, s);
-    if (s.error !== null) break;
-  }
-  return finishStream(out, s, done);
-}
-
-/**
- * @param {Outcome} out
- * @param {StreamState} s
- * @param {boolean} done
- */
-function finishStream(out, s, done) {
-  out.content = s.content;
-  out.toolCall = s.toolCall;
-  out.tokens = s.usage !== null ? s.usage : s.tokens;
-  out.promptTokens = s.prompt;
-  out.model = s.model;
-  if (s.error !== null) out.error = s.error;
-  else if (!done || s.finish === null) {
-    out.error = "truncated";
-    out.detail = done ? "no finish_reason" : "the stream ended without [DONE]";
-  }
+  } else if (out.error === null && !stream) out.ttftMs = before + t.duration;
   return out;
 }
 
 /*AIRE:SSE_ATTEMPT*/
-
-/** The gateway's x-aire-attempts, when it sent one. @param {Record<string, string>} headers */
-function attemptsOf(headers) {
-  const n = Number(header(headers, "x-aire-attempts"));
-  return n > 0 ? n : null;
-}
-
-/** openai-node's wait: retry-after-ms, then retry-after (seconds or a date), when under a minute. @param {Record<string, string>} headers */
-function retryAfter(headers) {
-  const ms = Number(header(headers, "retry-after-ms"));
-  if (ms > 0 && ms < 60000) return ms;
-  const after = header(headers, "retry-after");
-  if (after === undefined) return null;
-  const seconds = Number(after);
-  const wait = isNaN(seconds) ? Date.parse(after) - Date.now() : seconds * 1000;
-  return wait > 0 && wait < 60000 ? wait : null;
-}
-
-/** @param {Outcome} out */
-function retryable(out) {
-  if (out.shouldRetry !== null) return out.shouldRetry;
-  if (out.status === 0) return true;
-  return out.status === 408 || out.status === 409 || out.status === 429 || out.status >= 500;
-}
 
 /**
  * Sends one logical request (with the client's retries) and records it.
@@ -397,30 +224,6 @@ function send(body, workload, tenant, nonce, toolTurn, rid) {
   });
   delete exec.vu.metrics.metadata.rid;
   return out;
-}
-
-/** Why the answer fails the workload's checks, or null. @param {Outcome} out @param {Workload} workload @param {string | null} nonce @param {boolean} toolTurn */
-function checkAnswer(out, workload, nonce, toolTurn) {
-  if (toolTurn) {
-    if (out.toolCall === null) return "a tool call was required, but the answer is text";
-    try {
-      JSON.parse(out.toolCall.arguments);
-    } catch (e) {
-      return "the arguments of " + out.toolCall.name + " are not JSON";
-    }
-    return null;
-  }
-  if (workload.minTokens !== null && out.tokens < workload.minTokens) return "fewer output tokens than " + workload.minTokens;
-  if (workload.maxTokens !== null && out.tokens > workload.maxTokens) return "more output tokens than " + workload.maxTokens;
-  if (nonce !== null && out.content.indexOf(nonce) < 0) return "the answer does not contain the canary " + nonce;
-  if (workload.json && nonce === null) {
-    try {
-      JSON.parse(out.content);
-    } catch (e) {
-      return "the answer is not JSON";
-    }
-  }
-  return null;
 }
 
 /** @param {unknown[]} messages @param {number} maxTokens @param {boolean} stream @param {string | null} toolChoice */

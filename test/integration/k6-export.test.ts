@@ -14,7 +14,8 @@ import { request } from "undici";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT, runCli } from "../helpers/cli.js";
-import { provider } from "../helpers/stack.js";
+import { ProviderAdmin } from "../../faults/index.js";
+import { gateway, provider } from "../helpers/stack.js";
 
 const SCENARIO = "test/fixtures/scenarios/k6-export.yaml";
 
@@ -219,5 +220,56 @@ describe("aire export k6", () => {
     const first = await send(JSON.stringify({ model: "aire-chat", messages: [{ role: "system", content: "You are a support agent." }, { role: "user", content: turn.user }], max_tokens: turn.maxTokens, stream: true, stream_options: { include_usage: true } }));
     expect(first.status).toBe(200);
     expect(first.text).toContain("data: [DONE]");
+  });
+  test("the script's reading of answers, run on Node against a real gateway and provider: complete, cut, malformed, refused, with canaries", async () => {
+    // aire-answer.js has no k6 module in it: the very file written beside the script runs here.
+    const exported = join(dir, "plain/aire-answer.js");
+    expect(await readFile(exported, "utf8")).toBe(await readFile(join(ROOT, "harness/k6/answer.k6.js"), "utf8"));
+    const answer = (await import(exported)) as {
+      readAnswer(status: number, headers: Record<string, string>, text: string, stream: boolean): { error: string | null; detail: string; tokens: number; content: string; promptTokens: number | null; model: string; provider: string; upstreamAttempts: number | null; retryAfterMs: number | null; shouldRetry: boolean | null };
+      checkAnswer(out: unknown, workload: unknown, nonce: string | null, toolTurn: boolean): string | null;
+    };
+    await using llm = await provider({ model: "aire-chat", ttftMs: 5, decodeTokensPerSec: 2000 });
+    await using gw = await gateway({ providers: [{ name: "primary", url: llm.url, model: "aire-chat" }], routes: { "aire-chat": ["primary"] } });
+    const admin = new ProviderAdmin("primary", llm.url, llm.adminToken);
+    const workload = { name: "chat", stream: true, minTokens: null, maxTokens: null, json: false, thinkTimeMs: 0 };
+    const ask = async (stream: boolean, base = gw.url, content = "Tell me about load tests. reply with exactly: aire-0badcafe") => {
+      const res = await request(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "aire-chat", messages: [{ role: "user", content }], max_tokens: 12, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) }), headers: { "content-type": "application/json" }, bodyTimeout: 10_000 });
+      // What arrived before the server hung up (a cut stream ends the connection mid-body).
+      let text = "";
+      try {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) text += chunk.toString();
+      } catch {
+        // the cut itself
+      }
+      const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]));
+      return { out: answer.readAnswer(res.statusCode, headers, text, stream), text };
+    };
+    for (const stream of [true, false]) {
+      const { out, text } = await ask(stream);
+      // What the server itself reported: its usage and model.
+      const usage = stream ? JSON.parse(text.split("\n").filter((l) => l.includes('"usage":{')).at(-1)!.slice(6)).usage : JSON.parse(text).usage;
+      expect(out).toMatchObject({ error: null, tokens: usage.completion_tokens, promptTokens: usage.prompt_tokens, model: "aire-chat", provider: "primary", upstreamAttempts: 1 });
+      expect(answer.checkAnswer(out, workload, "aire-0badcafe", false)).toBeNull();
+      expect(answer.checkAnswer(out, workload, "aire-00000000", false)).toBe("the answer does not contain the canary aire-00000000");
+    }
+    // Broken streams straight from the provider (the gateway would turn a cut into an error event of its own).
+    const broken = async (spec: Parameters<ProviderAdmin["setBehaviour"]>[1], base = llm.url) => {
+      const undo = await admin.setBehaviour("k6-answer", spec);
+      try {
+        return (await ask(true, base)).out;
+      } finally {
+        await undo();
+      }
+    };
+    expect(await broken({ type: "stream-cut", fraction: 1, afterTokens: 2 })).toMatchObject({ error: "truncated", detail: "the stream ended without [DONE]" });
+    expect((await broken({ type: "malformed-chunk", fraction: 1, atToken: 1 })).error).toBe("malformed");
+    expect((await broken({ type: "error-event", fraction: 1, afterTokens: 1 })).error).toBe("http_5xx");
+    const refused = await broken({ type: "error", fraction: 1, status: 429, retryAfterMs: 700 }, gw.url);
+    expect(refused).toMatchObject({ error: "http_429" });
+    // The resilient gateway retried upstream itself, says so, and tells the client not to retry on top.
+    expect(refused.upstreamAttempts).toBeGreaterThan(1);
+    expect(refused.shouldRetry).toBe(false);
+    expect((await ask(true)).out.error).toBeNull();
   });
 });
