@@ -102,7 +102,7 @@ export class Pod {
       const malformed = this.#hit("malformed-chunk");
       const errorEvent = this.#hit("error-event");
       for (let i = 0; i < plan.tokens.length; i++) {
-        if (cut && i === 0 && cut.afterTokens === 0) return void res.destroy();
+        if (cut && i === 0 && cut.afterTokens === 0) return await breakConnection(res);
         if (errorEvent && i === errorEvent.afterTokens) {
           res.end(`data: ${JSON.stringify(errorBody("The server had an error while processing your request.", "server_error", "internal_error"))}\n\n`);
           return;
@@ -114,13 +114,13 @@ export class Pod {
         if (malformed && i === malformed.atToken) res.write(`data: {"id":"${id}","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":\n\n`);
         if (i > 0 && !(await nextToken())) return;
         // The connection dies when the token after the last one sent was due, as a crashed pod's would.
-        if (cut && i === cut.afterTokens) return void res.destroy();
+        if (cut && i === cut.afterTokens) return await breakConnection(res);
         if (plan.toolCall) {
           if (i === 0) res.write(writer.toolCallStart(plan.toolCall.id, plan.toolCall.name));
           res.write(writer.toolCallArguments(plan.tokens[i]!));
         } else res.write(writer.content(plan.tokens[i]!));
       }
-      if (cut && cut.afterTokens >= plan.tokens.length) return void res.destroy();
+      if (cut && cut.afterTokens >= plan.tokens.length) return await breakConnection(res);
       done();
       res.write(writer.finish(plan.finish));
       if (request.includeUsage) res.write(writer.usage(usage(reported(promptTokens), reported(plan.tokens.length))));
@@ -146,6 +146,28 @@ function wait(ms: number, signal: AbortSignal): Promise<boolean> {
     }, ms);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * Breaks the connection under a response, as a crashed server's breaks, once what was written
+ * before has reached the socket. Node holds back a chunked response's writes (corks them) until
+ * the next tick: destroying right after a write drops them, so a stream cut "after 5 tokens" whose
+ * tokens were written back to back (a busy pod's timers run late) delivered none.
+ */
+export function breakConnection(res: ServerResponse): Promise<void> {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) {
+    res.destroy();
+    return Promise.resolve();
+  }
+  // Writes complete in order: this empty one's callback runs after the earlier ones were written,
+  // or with an error when the socket broke first.
+  return new Promise((resolve) =>
+    socket.write("", () => {
+      res.destroy();
+      resolve();
+    }),
+  );
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

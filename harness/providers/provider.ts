@@ -11,7 +11,7 @@ import { seededRandom } from "../random/prng.js";
 import { behaviourSchema, BehaviourSet, type Behaviour } from "./behaviours.js";
 import type { ProviderConfig } from "./config.js";
 import { errorBody, parseChatRequest } from "./openai-wire.js";
-import { json, Pod, type CompletionRequest } from "./pod.js";
+import { breakConnection, json, Pod, type CompletionRequest } from "./pod.js";
 import { PodSet } from "./pod-set.js";
 import { exposition, FrontMetrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -201,7 +201,7 @@ async function forward(pod: NonNullable<ReturnType<PodSet["pick"]>>, raw: Buffer
   } catch {
     // The pod went away (killed) or the client did: break the client's stream, never fake an ending.
     if (!res.headersSent) json(res, 502, errorBody("The replica serving the request failed.", "server_error", "replica_failed"));
-    else res.destroy();
+    else await breakConnection(res);
   } finally {
     pod.inflight--;
   }

@@ -82,6 +82,22 @@ describe("provider admin API: every behaviour has its effect and its rollback", 
     expect((await admin(p, "DELETE", `/behaviours/${id}`)).status).toBe(404);
   });
 
+  test.each([0, 1])("a stream cut after N tokens delivers exactly N, also when they are written back to back (pods: %i)", async (pods) => {
+    // A decode this fast has every token due at once, as when a busy pod's timers run late: the
+    // writes then follow each other within one tick, and Node holds them back (corked) until the
+    // next one. The cut must not drop them with the connection; nor must the front that relays a
+    // pod process's stream, which writes what it got and then breaks its own connection.
+    await using p = await provider({ model: "m", ttftMs: 0, decodeTokensPerSec: 1_000_000, outputTokens: { median: 20, p99: 21 }, pods });
+    await admin(p, "POST", "/behaviours", { type: "stream-cut", afterTokens: 5 });
+    const counts = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await stream(p, "hello", 20);
+      expect(r.done).toBe(false);
+      counts.push(r.tokens.length);
+    }
+    expect(counts).toEqual(Array(10).fill(5));
+  });
+
   test("slot loss: capacity drops (requests queue), and comes back on revert", async () => {
     await using p = await provider({ model: "m", ttftMs: 5, decodeTokensPerSec: 100, batchPenalty: 0, slots: 4 });
     const burst = async () => {
