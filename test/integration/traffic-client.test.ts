@@ -96,6 +96,24 @@ describe("client retries (openai-node's policy)", () => {
     expect(calls).toBe(2);
   });
 
+  test("the gateway's x-aire-provider and x-aire-attempts and an error's retry hints are read in any letter case", async () => {
+    let calls = 0;
+    await using server = await startHttpServer(async (req, res) => {
+      await body(req);
+      calls++;
+      // Node sends header names as given: these reach the client in capitals.
+      if (calls === 1) return void res.writeHead(503, { "Content-Type": "application/json", "Retry-After-Ms": "150", "X-Aire-Attempts": "3", "X-Aire-Provider": "gpu-b" }).end("{}");
+      res.setHeader("X-AIRE-PROVIDER", "gpu-a");
+      res.setHeader("x-aire-attempts", "2");
+      res.setHeader("x-aire-providers", "not this one");
+      streamAnswer(res, [" fine"]);
+    });
+    const samples = await run(server.url, traffic({ retries: 1 }), 100);
+    expect(samples).toHaveLength(1);
+    expect(samples[0]).toMatchObject({ ok: true, provider: "gpu-a", attempts: 2, clientAttempts: 2 });
+    expect(samples[0]!.attemptLog).toEqual([expect.objectContaining({ status: 503, retryAfterMs: 150, delayMs: 150, attempts: 3 })]);
+  });
+
   test("a refused connection is retried, then reported as connect", async () => {
     const closed = await startHttpServer(() => {});
     const url = closed.url;
