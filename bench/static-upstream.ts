@@ -5,16 +5,9 @@
  * Prints `listening on URL` like `aire serve`.
  */
 import { createServer } from "node:http";
+import { completion } from "./completion.js";
 import { serveUpstream } from "./process.js";
 
-const completion = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: 1,
-  model: "m",
-  choices: [{ index: 0, message: { role: "assistant", content: "a fixed answer of a few tokens" }, logprobs: null, finish_reason: "stop" }],
-  usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
-});
 const chunk = (delta: string, finish: string | null) => `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}],"usage":null}\n\n`;
 const stream = [chunk('{"role":"assistant","content":""}', "null"), ...[" a", " fixed", " streamed", " answer", "."].map((t) => chunk(`{"content":"${t}"}`, "null")), chunk("{}", '"stop"'), "data: [DONE]\n\n"].join("");
 

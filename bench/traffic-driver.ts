@@ -6,10 +6,12 @@
  *   node traffic-driver.js undici <url> <connections> <seconds>   (bare undici dispatch, the same body: the floor of the HTTP client aire is built on)
  *   node traffic-driver.js reader <url> <connections> <seconds> <maxTokens>   (bare undici stream reader: counts chunks, parses nothing)
  *   node traffic-driver.js count <aire|autocannon|undici> <url> <requests>   (64 connections, a fixed number of requests: for instruction counting)
+ *   node traffic-driver.js own <requests>   (aire's own work per request: its dispatcher handed to an in-process stand-in for undici that answers at once)
  * Each runs closed-loop with one request per connection at a time, for the same time.
  */
 import autocannon from "autocannon";
 import { Pool } from "undici";
+import { completion } from "./completion.js";
 import type { Sample } from "../harness/metrics/sample.js";
 import { join } from "node:path";
 import { Aggregates, Recorder } from "../harness/orchestrator/recorder.js";
@@ -19,6 +21,12 @@ import { prepareTraffic, runTraffic, type PreparedTraffic, type TrafficOptions }
 const [mode, url = "", c = "64", s = "10", a = "0", b = "8"] = process.argv.slice(2);
 const connections = Number(c);
 const seconds = Number(s);
+/**
+ * Throughput modes first run this long unmeasured (AIRE_BENCH_WARMUP_MS, default 0): each tool's
+ * JIT has then compiled its request path, as it has a few seconds into any real run, so a short
+ * measured run compares the tools' steady state rather than how much code each has to compile.
+ */
+const warmupMs = Number(process.env.AIRE_BENCH_WARMUP_MS ?? 0);
 
 /** A request body of the size aire sends for a 16-token prompt. */
 export const fixedBody = JSON.stringify({ model: "aire-chat", messages: [{ role: "user", content: "Tell me about the weather in the mountains in the spring, briefly." }], max_tokens: 8, stream: false });
@@ -94,6 +102,7 @@ if (mode === "count") {
   let ok = 0;
   let failed = 0;
   let chunks = 0;
+  if (warmupMs > 0) await drive(traffic, await prepareTraffic(traffic, 1, { baseUrl: url }), warmupMs, 100_000_000, () => {});
   const prepared = await prepareTraffic(traffic, 1, { baseUrl: url });
   const elapsed = await drive(traffic, prepared, seconds * 1000, 100_000_000, (sample) => {
     if (sample.ok) ok++;
@@ -102,6 +111,7 @@ if (mode === "count") {
   });
   console.log(JSON.stringify({ requests: ok, failed, seconds: elapsed, reqPerSec: ok / elapsed, ...cpuPerRequest(ok + failed), chunks, chunksPerSec: chunks / elapsed }));
 } else if (mode === "autocannon") {
+  if (warmupMs > 0) await autocannon({ url: `${url}/v1/chat/completions`, connections, duration: warmupMs / 1000, method: "POST", headers: { "content-type": "application/json" }, body: fixedBody });
   startMeasuring();
   const result = await autocannon({ url: `${url}/v1/chat/completions`, connections, duration: seconds, method: "POST", headers: { "content-type": "application/json" }, body: fixedBody });
   const ok = result["2xx"];
@@ -143,9 +153,6 @@ if (mode === "count") {
 } else if (mode === "undici") {
   const pool = new Pool(url, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
   const headers = { "content-type": "application/json" };
-  const end = performance.now() + seconds * 1000;
-  const started = performance.now();
-  startMeasuring();
   let requests = 0;
   let failed = 0;
   const one = () =>
@@ -164,12 +171,57 @@ if (mode === "count") {
         },
       ),
     );
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() < end) await one();
-  }));
+  const loop = (ms: number) => {
+    const end = performance.now() + ms;
+    return Promise.all(Array.from({ length: connections }, async () => {
+      while (performance.now() < end) await one();
+    }));
+  };
+  if (warmupMs > 0) {
+    await loop(warmupMs);
+    requests = failed = 0;
+  }
+  const started = performance.now();
+  startMeasuring();
+  await loop(seconds * 1000);
   const elapsed = (performance.now() - started) / 1000;
   await pool.destroy();
   console.log(JSON.stringify({ requests, failed, seconds: elapsed, reqPerSec: requests / elapsed, ...cpuPerRequest(requests + failed) }));
+} else if (mode === "own") {
+  // What aire itself spends on a request, apart from the HTTP client and the network: the same
+  // generator, recorder-less as above, with undici replaced by an object that calls the dispatch
+  // handler back on the next turn of the loop with the static upstream's very answer. The network
+  // runs above cannot separate this from undici's share; this, with no sockets, can.
+  const requests = Number(url);
+  const answer = Buffer.from(completion);
+  const headers = { "content-type": "application/json", "content-length": String(answer.length), connection: "keep-alive", "keep-alive": "timeout=60" };
+  const controller = { abort() {}, pause() {}, resume() {}, paused: false, aborted: false, reason: null, rawHeaders: null, rawTrailers: null };
+  const instant = {
+    dispatch(opts: { body: string }, handler: Required<Pick<import("undici").Dispatcher.DispatchHandler, "onRequestStart" | "onResponseStart" | "onResponseData" | "onResponseEnd">>) {
+      Buffer.from(opts.body); // what undici does with a string body
+      setImmediate(() => {
+        handler.onRequestStart(controller as never, {});
+        handler.onResponseStart(controller as never, 200, headers, "OK");
+        handler.onResponseData(controller as never, answer);
+        handler.onResponseEnd(controller as never, {});
+      });
+      return true;
+    },
+    destroy: async () => {},
+  };
+  const traffic = { ...closedLoop(false, 8), client: { timeout: 60_000, connections: 64, warmConnections: 0, retries: 0 } };
+  const prepared = await prepareTraffic(traffic, 1);
+  const origin = "http://127.0.0.1:9";
+  const run = async (n: number) => {
+    let ok = 0;
+    startMeasuring();
+    const started = performance.now();
+    await runTraffic({ prepared: { ...prepared, pool: { origin, pool: instant as unknown as Pool } }, baseUrl: origin, traffic, seed: 1, phases: [{ name: "bench", duration: 3_600_000 }], maxRequests: n, start: performance.now() + 5, drainMs: 1000, signal: new AbortController().signal, onSample: (x) => void (x.ok && ok++) });
+    return { ok, seconds: (performance.now() - started) / 1000 };
+  };
+  await run(Math.min(100_000, requests)); // warm-up: the JIT compiles the request path
+  const { ok, seconds } = await run(requests);
+  console.log(JSON.stringify({ requests: ok, failed: requests - ok, seconds, reqPerSec: ok / seconds, ...cpuPerRequest(requests) }));
 } else if (mode === "reader") {
   const maxTokens = Number(a);
   const pool = new Pool(url, { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
