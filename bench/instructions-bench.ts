@@ -1,12 +1,13 @@
 /**
  * `npm run bench -- instructions`: the traffic generator's CPU cost per request as counted
- * instructions (valgrind's callgrind), next to autocannon's and bare undici's. Wall-clock and CPU
- * time on a shared VM move by 30% from one run to the next; instruction counts repeat to about 1%,
- * so this is the figure to judge a change to the request path by. Each generator runs 2,000 and
- * 12,000 requests (closed loop, 64 connections, the same non-streaming upstream); the difference,
- * divided by 10,000, is the cost of one request without the start-up. Counts user-space
- * instructions only: the kernel's share (the socket writes and reads) is the same for all three.
- * Takes about 10 minutes; needs valgrind (Debian's package), and says so without it.
+ * instructions (valgrind's callgrind), next to autocannon's and bare undici's. Each generator runs
+ * 2,000 and 12,000 requests after 5,000 uncounted ones (closed loop, 64 connections, the same
+ * non-streaming upstream); the difference, divided by 10,000, is the cost of one request without
+ * the start-up or the JIT's compiling. Counts user-space instructions only, not the kernel's.
+ * They do not repeat exactly: the generator runs 50 times slower under valgrind while the upstream
+ * does not, and how the answers batch up per read changes the work per request. Two counts of
+ * aire's in one hour gave 102,564 and 151,874. Compare several counts, not one.
+ * Takes about 20 minutes; needs valgrind (Debian's package), and says so without it.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { startProcess } from "./process.js";
@@ -30,9 +31,14 @@ export async function benchInstructions(): Promise<void> {
   }
   const upstream = await startProcess(["dist/bench/static-upstream.js"]);
   const per: Record<string, number> = {};
+  // Both counts first send this many requests uncounted: without them the difference of the two
+  // counts also held the JIT compiling each tool's request path, more of it for the tool with more
+  // code (aire: ~140k instructions per request that way).
+  const warm = 5000;
   try {
     for (const tool of ["aire", "autocannon", "undici"]) {
-      const [small, large] = [await collected(["dist/bench/traffic-driver.js", "count", tool, upstream.url, "2000"]), await collected(["dist/bench/traffic-driver.js", "count", tool, upstream.url, "12000"])];
+      const count = (n: number) => collected(["dist/bench/traffic-driver.js", "count", tool, upstream.url, String(n), String(warm)]);
+      const [small, large] = [await count(2000), await count(12000)];
       per[tool] = Math.round((large - small) / 10_000);
     }
   } finally {

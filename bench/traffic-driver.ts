@@ -5,7 +5,7 @@
  *   node traffic-driver.js scale <url> <connections> <requests> <dir>   (aire with its recorder: samples.jsonl in dir, windows, time series; memory every second)
  *   node traffic-driver.js undici <url> <connections> <seconds>   (bare undici dispatch, the same body: the floor of the HTTP client aire is built on)
  *   node traffic-driver.js reader <url> <connections> <seconds> <maxTokens>   (bare undici stream reader: counts chunks, parses nothing)
- *   node traffic-driver.js count <aire|autocannon|undici> <url> <requests>   (64 connections, a fixed number of requests: for instruction counting)
+ *   node traffic-driver.js count <aire|autocannon|undici> <url> <requests> [warm]   (64 connections, a fixed number of requests after `warm` uncounted ones: for instruction counting)
  *   node traffic-driver.js own <requests>   (aire's own work per request: its dispatcher handed to an in-process stand-in for undici that answers at once)
  * Each runs closed-loop with one request per connection at a time, for the same time.
  */
@@ -67,19 +67,25 @@ async function drive(traffic: TrafficOptions["traffic"], prepared: PreparedTraff
 }
 
 if (mode === "count") {
-  // A fixed amount of work, so that instruction counts of two amounts give the cost per request.
-  const [tool, target, n] = [url, c, Number(s)];
+  // A fixed amount of work, so that instruction counts of two amounts give the cost per request;
+  // after `warm` requests, so that the JIT has compiled the tool's request path in both counts.
+  const [tool, target, n, warm] = [url, c, Number(s), Number(a)];
   let ok = 0;
+  let once: (requests: number) => Promise<void>;
+  let close = async () => {};
   if (tool === "aire") {
     const traffic = { ...closedLoop(false, 8), arrival: { type: "closed" as const, vus: 64, thinkTime: 0 }, client: { timeout: 60_000, connections: 64, warmConnections: 64, retries: 0 } };
-    const prepared = await prepareTraffic(traffic, 1, { baseUrl: target });
-    await runTraffic({ prepared, baseUrl: target, traffic, seed: 1, phases: [{ name: "bench", duration: 3_600_000 }], maxRequests: n, start: performance.now() + 20, drainMs: 60_000, signal: new AbortController().signal, onSample: (x) => void (x.ok && ok++) });
+    once = async (requests) => {
+      const prepared = await prepareTraffic(traffic, 1, { baseUrl: target });
+      await runTraffic({ prepared, baseUrl: target, traffic, seed: 1, phases: [{ name: "bench", duration: 3_600_000 }], maxRequests: requests, start: performance.now() + 20, drainMs: 60_000, signal: new AbortController().signal, onSample: (x) => void (x.ok && ok++) });
+    };
   } else if (tool === "autocannon") {
-    const result = await autocannon({ url: `${target}/v1/chat/completions`, connections: 64, amount: n, method: "POST", headers: { "content-type": "application/json" }, body: fixedBody });
-    ok = result["2xx"];
+    once = async (requests) => {
+      const result = await autocannon({ url: `${target}/v1/chat/completions`, connections: 64, amount: requests, method: "POST", headers: { "content-type": "application/json" }, body: fixedBody });
+      ok += result["2xx"];
+    };
   } else {
     const pool = new Pool(target, { connections: 64, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
-    let sent = 0;
     const one = () =>
       new Promise<void>((resolve) =>
         pool.dispatch(
@@ -87,14 +93,20 @@ if (mode === "count") {
           { onRequestStart: () => {}, onResponseStart: (_c, status) => void (status === 200 && ok++), onResponseData: () => {}, onResponseEnd: () => resolve(), onResponseError: () => resolve() },
         ),
       );
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (sent < n) {
-        sent++;
-        await one();
-      }
-    }));
-    await pool.destroy();
+    once = async (requests) => {
+      let sent = 0;
+      await Promise.all(Array.from({ length: 64 }, async () => {
+        while (sent < requests) {
+          sent++;
+          await one();
+        }
+      }));
+    };
+    close = () => pool.destroy();
   }
+  if (warm > 0) await once(warm);
+  await once(n);
+  await close();
   console.log(JSON.stringify({ requests: ok }));
 } else if (mode === "aire") {
   const stream = a === "1";
