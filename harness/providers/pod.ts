@@ -152,22 +152,26 @@ function wait(ms: number, signal: AbortSignal): Promise<boolean> {
  * Breaks the connection under a response, as a crashed server's breaks, once what was written
  * before has reached the socket. Node holds back a chunked response's writes (corks them) until
  * the next tick: destroying right after a write drops them, so a stream cut "after 5 tokens" whose
- * tokens were written back to back (a busy pod's timers run late) delivered none.
+ * tokens were written back to back (a busy pod's timers run late) delivered none. A client that
+ * stops reading cannot hold the break back: after `maxWaitMs` it happens with what is unsent.
  */
-export function breakConnection(res: ServerResponse): Promise<void> {
+export function breakConnection(res: ServerResponse, maxWaitMs = 1000): Promise<void> {
   const socket = res.socket;
   if (!socket || socket.destroyed) {
     res.destroy();
     return Promise.resolve();
   }
-  // Writes complete in order: this empty one's callback runs after the earlier ones were written,
-  // or with an error when the socket broke first.
-  return new Promise((resolve) =>
-    socket.write("", () => {
+  return new Promise((resolve) => {
+    const cut = () => {
+      clearTimeout(timer);
       res.destroy();
       resolve();
-    }),
-  );
+    };
+    const timer = setTimeout(cut, maxWaitMs);
+    // Writes complete in order: this empty one's callback runs once the earlier ones were written,
+    // or with an error when the socket broke first.
+    socket.write("", cut);
+  });
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

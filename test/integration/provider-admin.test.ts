@@ -1,4 +1,8 @@
+import { connect } from "node:net";
+import { once } from "node:events";
 import { describe, expect, test } from "vitest";
+import { startHttpServer } from "../../harness/net/http-server.js";
+import { breakConnection } from "../../harness/providers/pod.js";
 import { isJson } from "../helpers/json.js";
 import { provider } from "../helpers/stack.js";
 
@@ -96,6 +100,32 @@ describe("provider admin API: every behaviour has its effect and its rollback", 
       counts.push(r.tokens.length);
     }
     expect(counts).toEqual(Array(10).fill(5));
+  });
+
+  test("a client that stops reading cannot hold a cut back: the connection breaks after the longest wait", async () => {
+    let broke: Promise<number> | undefined;
+    await using server = await startHttpServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      // More than the loopback socket buffers hold: most of it stays queued in the process.
+      for (let i = 0; i < 32; i++) res.write(Buffer.alloc(1 << 20, 0x61));
+      const started = performance.now();
+      broke = breakConnection(res, 300).then(() => {
+        expect(res.destroyed).toBe(true);
+        return performance.now() - started;
+      });
+    });
+    const client = connect(server.port, "127.0.0.1");
+    try {
+      await once(client, "connect");
+      client.pause(); // never reads
+      client.write("GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+      while (!broke) await new Promise((r) => setTimeout(r, 10));
+      const waited = await broke;
+      expect(waited).toBeGreaterThanOrEqual(295);
+      expect(waited).toBeLessThan(1000);
+    } finally {
+      client.destroy();
+    }
   });
 
   test("slot loss: capacity drops (requests queue), and comes back on revert", async () => {
