@@ -132,7 +132,12 @@ export function buildProgram(): Command {
       const { loadScenarioFile, formatIssue } = await scenarioLoader();
       let bad = 0;
       for (const file of files) {
-        const result = await loadScenarioFile(file);
+        let result = await loadScenarioFile(file);
+        // The quick form (run --quick, proof) is a scenario of its own: its quick.set entries must hold too.
+        if (result.ok && result.value.scenario.quick) {
+          const quick = await loadScenarioFile(file, { quick: true });
+          if (!quick.ok) result = quick;
+        }
         if (result.ok) process.stdout.write(`${file}: ok (${result.value.scenario.name}, ${result.value.scenario.phases.length} phases, ${result.value.scenario.hypotheses.length} hypotheses)\n`);
         else {
           bad++;

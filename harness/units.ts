@@ -39,6 +39,11 @@ export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   if (Math.abs(ms) < 1000) return `${round(ms, ms < 10 ? 2 : ms < 100 ? 1 : 0)}ms`;
   if (Math.abs(ms) < 60_000) return `${round(ms / 1000, 2)}s`;
+  if (Math.abs(ms) >= 3_600_000) {
+    const hours = Math.floor(ms / 3_600_000);
+    const rest = Math.round((ms - hours * 3_600_000) / 60_000);
+    return rest === 0 ? `${hours}h` : `${hours}h${rest}m`;
+  }
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms - minutes * 60_000) / 1000);
   return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;

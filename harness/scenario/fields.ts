@@ -6,25 +6,67 @@
 import { z } from "zod";
 import { parseDuration, parseRate, type Parsed } from "../units.js";
 
-/** A field parsed by `parse`; a missing value is reported as a missing key, not a bad value. */
-function unitField(parse: (input: unknown) => Parsed<number>) {
+/**
+ * A field parsed by `parse`, within [`min`, `max`] (and above 0 with `positive`); a missing value is
+ * reported as a missing key, not a bad value.
+ */
+function unitField(parse: (input: unknown) => Parsed<number>, bounds: { max: number; positive?: boolean; format: (value: number) => string; why: string }) {
   return z.unknown().transform((input, ctx) => {
     if (input === undefined) {
       ctx.addIssue({ code: "invalid_type", expected: "string", input });
       return z.NEVER;
     }
     const parsed = parse(input);
-    if (parsed.ok) return parsed.value;
-    ctx.addIssue({ code: "custom", message: parsed.message });
-    return z.NEVER;
+    if (!parsed.ok) {
+      ctx.addIssue({ code: "custom", message: parsed.message });
+      return z.NEVER;
+    }
+    if (bounds.positive && !(parsed.value > 0)) {
+      ctx.addIssue({ code: "custom", message: `${String(input)}: must be above 0` });
+      return z.NEVER;
+    }
+    if (!(parsed.value <= bounds.max)) {
+      ctx.addIssue({ code: "custom", message: `${String(input)}: at most ${bounds.format(bounds.max)} (${bounds.why})` });
+      return z.NEVER;
+    }
+    return parsed.value;
   });
 }
 
-/** A duration with a unit (`800ms`, `20s`, `2m`), resolved to milliseconds. */
-export const duration = unitField(parseDuration);
+/** The longest duration a scenario may name: 7 days (a timer cannot wait longer than 24.8 days, and no run lasts a week). */
+export const maxDurationMs = 7 * 24 * 3_600_000;
+/** The highest rate a scenario may name: 100,000/s, two orders above what one generator process sends. */
+export const maxRatePerSec = 100_000;
 
-/** A rate with a unit (`20/s`, `600/m`), resolved to events per second. */
-export const rate = unitField(parseRate);
+const durationBounds = { max: maxDurationMs, format: (ms: number) => `${ms / 3_600_000}h`, why: "7 days" };
+const rateBounds = { max: maxRatePerSec, format: (r: number) => `${r}/s`, why: "one aire process sends about 1,500/s; use more runners beyond that" };
+
+/** A duration with a unit (`800ms`, `20s`, `2m`), resolved to milliseconds; 0 allowed, at most 7 days. */
+export const duration = unitField(parseDuration, durationBounds);
+
+/** A duration that must be above 0 (a timeout, a phase, a budget). */
+export const positiveDuration = unitField(parseDuration, { ...durationBounds, positive: true });
+
+/** A rate with a unit (`20/s`, `600/m`), resolved to events per second; 0 allowed, at most 100,000/s. */
+export const rate = unitField(parseRate, rateBounds);
+
+/** Marks the issues a cross-check raised: they leave the values whole, so outer cross-checks still run. */
+const CROSS = "aire.crossCheck";
+
+/**
+ * Checks across fields of an object, run only once every field in it parsed: they read parsed
+ * values (milliseconds, parsed assertions, windows), which a field that failed does not have.
+ * Issues raised by inner cross-checks do not stop them, so every such problem is reported at once.
+ */
+export function crossCheck<T>(check: (value: T, ctx: z.core.$RefinementCtx<T>) => void) {
+  return z.superRefine<T>(
+    (value, ctx) => {
+      const addIssue: typeof ctx.addIssue = (issue) => ctx.addIssue(typeof issue === "string" ? issue : { ...issue, params: { ...(issue.params as object | undefined), [CROSS]: true } });
+      check(value, { ...ctx, addIssue });
+    },
+    { when: (payload) => payload.issues.every((issue) => issue.code === "custom" && issue.params?.[CROSS] === true) },
+  );
+}
 
 /** A fraction written as a number from 0 to 1 or a percentage string (`50%`). */
 export const fraction = z.union([z.number(), z.string()]).transform((input, ctx) => {

@@ -3,14 +3,25 @@
  * `Result<Scenario, ScenarioIssue[]>`. Every issue is reported at once, with its line and column.
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { LineCounter, parse as parseYamlValue, parseDocument, type Document } from "yaml";
+import { readFile, stat } from "node:fs/promises";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 import { HarnessError } from "../errors.js";
 import { formatPath, locate, parsePath } from "./positions.js";
 import { knownKeysAt } from "./schema-walk.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
 import { closest } from "./suggest.js";
+import { formatDuration } from "../units.js";
+
+/** What the loader reads at the most: a scenario is a few KB, and these bound what a hostile file can cost. */
+export const inputLimits = {
+  /** Bytes of one file (the largest shipped scenario is under 4 KB). */
+  bytes: 1024 * 1024,
+  /** Flow collections (`[`, `{`) inside one another. */
+  flowDepth: 64,
+  /** Alias expansions (`*name`) while the document becomes data: a billion-laughs file stops here. */
+  aliases: 100,
+} as const;
 
 export interface ScenarioIssue {
   /** `file:line:col`, or `--set …` for a value that came from the command line. */
@@ -42,6 +53,8 @@ export type LoadResult = { ok: true; value: LoadedScenario } | { ok: false; issu
 export async function loadScenarioFile(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   let text: string;
   try {
+    const { size } = await stat(file);
+    if (size > inputLimits.bytes) return { ok: false, issues: [tooLarge(file, size)] };
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -52,39 +65,138 @@ export async function loadScenarioFile(file: string, options: LoadOptions = {}):
 
 /** Validates scenario text. `file` is only used in positions. */
 export function parseScenario(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  // Bounds first, before the YAML parser sees the text: its cost grows with size and nesting.
+  const bytes = Buffer.byteLength(text);
+  if (bytes > inputLimits.bytes) return { ok: false, issues: [tooLarge(file, bytes)] };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { where: `${file}:${pos.line}:${pos.col}`, path: "(yaml)", message: e.message.split("\n")[0]! };
-      }),
-    };
-  }
+  const tooDeep = flowDepthProblem(text, file);
+  if (tooDeep) return { ok: false, issues: [tooDeep] };
+  // Duplicate keys are found by one pass below: the parser's own check compares every pair (27 s for 55,000 keys).
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const syntax = doc.errors.map((e): ScenarioIssue => ({ where: at(file, lines, e.pos[0]), path: "(yaml)", message: e.message.split("\n")[0]! }));
+  if (syntax.length === 0) syntax.push(...duplicateKeys(doc, lines, file));
+  if (syntax.length > 0) return { ok: false, issues: sortIssues(syntax) };
+
   const issues: ScenarioIssue[] = [];
+  let overrides: Override[] = (options.set ?? []).map((expr) => ({ expr, where: `--set ${expr}` }));
   if (options.quick) {
     // The scenario's quick form: its overrides first (the command line's win), its time scale unless one is given.
-    const quick = doc.toJS()?.quick as { timeScale?: unknown; set?: unknown } | undefined;
-    if (!quick || typeof quick !== "object") {
-      issues.push({ where: file, path: "quick", message: "--quick needs a quick: block in the scenario (timeScale and/or set)" });
-    } else {
-      const set = Array.isArray(quick.set) ? quick.set.filter((x): x is string => typeof x === "string") : [];
-      options = { ...options, set: [...set, ...(options.set ?? [])], ...(options.timeScale === undefined && typeof quick.timeScale === "number" ? { timeScale: quick.timeScale } : {}) };
+    const quick = quickForm(doc, lines, file);
+    if (!quick) issues.push({ where: file, path: "quick", message: "--quick needs a quick: block in the scenario (timeScale and/or set)" });
+    else {
+      overrides = [...quick.set, ...overrides];
+      options = { ...options, set: overrides.map((o) => o.expr), ...(options.timeScale === undefined && quick.timeScale !== undefined ? { timeScale: quick.timeScale } : {}) };
     }
   }
-  const overridden = applyOverrides(doc, options.set ?? [], issues);
+  const overridden = applyOverrides(doc, overrides, issues);
   if (options.timeScale !== undefined && !(options.timeScale > 0 && options.timeScale <= 100)) {
     issues.push({ where: "--time-scale", path: "(option)", message: `time scale must be a number above 0 and at most 100, got ${options.timeScale}` });
   }
-  const data = doc.toJS();
-  const result = scenarioSchema.safeParse(data, { reportInput: true });
-  if (!result.success) issues.push(...toIssues(result.error.issues, doc, lines, file, overridden, data));
+  const data = toData(doc, lines, file);
+  if (!data.ok) return { ok: false, issues: [data.issue] };
+  const result = scenarioSchema.safeParse(data.value, { reportInput: true });
+  if (!result.success) issues.push(...toIssues(result.error.issues, doc, lines, file, overridden, data.value));
   if (issues.length > 0 || !result.success) return { ok: false, issues: sortIssues(issues) };
 
   const scenario = options.timeScale === undefined ? result.data : scaleTimeline(result.data, options.timeScale);
+  const timeline = timelineIssues(scenario);
+  if (timeline.length > 0) return { ok: false, issues: sortIssues(toIssues(timeline, doc, lines, file, overridden, data.value)) };
   return { ok: true, value: { scenario, source: doc.toString(), file, options } };
+}
+
+/** An override and where it came from: `--set …`, or a `quick.set` entry's place in the file. */
+interface Override {
+  expr: string;
+  where: string;
+}
+
+function at(file: string, lines: LineCounter, offset: number): string {
+  const pos = lines.linePos(offset);
+  return `${file}:${pos.line}:${pos.col}`;
+}
+
+function tooLarge(file: string, bytes: number): ScenarioIssue {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return { where: `${file}:1:1`, path: "(file)", message: `the file is ${mib(bytes)}; a scenario file may be at most ${inputLimits.bytes / 1024 / 1024} MiB` };
+}
+
+/**
+ * Where flow collections nest deeper than the bound, found by one scan that skips quoted text and
+ * comments. The parser recurses on nesting: 10,000 brackets exhaust its memory.
+ */
+function flowDepthProblem(text: string, file: string): ScenarioIssue | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > inputLimits.flowDepth) {
+        // The parser has not run yet, so its line counter is empty: count the lines before this one.
+        const line = text.slice(0, i).split("\n").length;
+        const col = i - text.lastIndexOf("\n", i - 1);
+        return { where: `${file}:${line}:${col}`, path: "(yaml)", message: `collections nested more than ${inputLimits.flowDepth} levels deep` };
+      }
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth = Math.max(0, depth - 1);
+    else if (c === 0x22 /* " */ || c === 0x27 /* ' */) {
+      const end = text.indexOf(text[i]!, i + 1);
+      if (end < 0) break;
+      i = end;
+    } else if (c === 0x23 /* # */ && (i === 0 || text.charCodeAt(i - 1) <= 0x20)) {
+      const end = text.indexOf("\n", i);
+      if (end < 0) break;
+      i = end;
+    }
+  }
+  return undefined;
+}
+
+/** Keys that a map holds twice, in one pass (a map of n keys costs n, not n²). */
+function duplicateKeys(doc: Document, lines: LineCounter, file: string): ScenarioIssue[] {
+  const out: ScenarioIssue[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const offset = pair.key.range?.[0] ?? 0;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, offset);
+        else out.push({ where: at(file, lines, offset), path: "(yaml)", message: `map keys must be unique: "${key}" is already at line ${lines.linePos(first).line}` });
+      }
+    },
+  });
+  return out;
+}
+
+/** The document as data, with alias expansion bounded (a YAML "billion laughs" stops here, at its first alias). */
+function toData(doc: Document, lines: LineCounter, file: string): { ok: true; value: unknown } | { ok: false; issue: ScenarioIssue } {
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: inputLimits.aliases }) };
+  } catch (err) {
+    let offset = 0;
+    visit(doc, {
+      Alias(_, alias) {
+        offset = alias.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    return { ok: false, issue: { where: at(file, lines, offset), path: "(yaml)", message: `aliases expand too far (${(err as Error).message.replace(/\.$/, "")}); aire expands at most ${inputLimits.aliases}` } };
+  }
+}
+
+/** The scenario's `quick:` block, read from the document's nodes so that each `set` entry keeps its place. */
+function quickForm(doc: Document, lines: LineCounter, file: string): { set: Override[]; timeScale?: number } | undefined {
+  const quick = doc.get("quick", true);
+  if (!isMap(quick)) return undefined;
+  const timeScale = quick.get("timeScale");
+  const set = quick.get("set", true);
+  const entries: Override[] = [];
+  if (isSeq(set)) {
+    set.items.forEach((item, i) => {
+      if (isScalar(item) && typeof item.value === "string") entries.push({ expr: item.value, where: `${at(file, lines, item.range?.[0] ?? 0)} (quick.set[${i}]) ${item.value}` });
+    });
+  }
+  return { set: entries, ...(typeof timeScale === "number" ? { timeScale } : {}) };
 }
 
 /** Loads a scenario or throws one `SCENARIO_INVALID` error listing every issue. */
@@ -106,19 +218,67 @@ function scaleTimeline(scenario: Scenario, factor: number): Scenario {
   return { ...scenario, phases: scenario.phases.map((phase) => ({ ...phase, duration: Math.max(1, Math.round(phase.duration * factor)) })) };
 }
 
-function applyOverrides(doc: Document, set: readonly string[], issues: ScenarioIssue[]): Map<string, string> {
+/** Applies each override that can be applied; the others become issues named by their origin. */
+function applyOverrides(doc: Document, overrides: readonly Override[], issues: ScenarioIssue[]): Map<string, string> {
   const overridden = new Map<string, string>();
-  for (const expr of set) {
+  for (const { expr, where } of overrides) {
     const eq = expr.indexOf("=");
     const path = eq > 0 ? parsePath(expr.slice(0, eq)) : [];
     if (path.length === 0) {
-      issues.push({ where: `--set ${expr}`, path: "(option)", message: "expected path=value, e.g. --set traffic.arrival.rate=50/s" });
+      issues.push({ where, path: "(option)", message: "expected path=value, e.g. --set traffic.arrival.rate=50/s" });
       continue;
     }
-    doc.setIn(path, doc.createNode(parseYamlValue(expr.slice(eq + 1))));
-    overridden.set(formatPath(path), `--set ${expr}`);
+    const text = formatPath(path);
+    const value = parseDocument(expr.slice(eq + 1), { prettyErrors: false });
+    let problem = value.errors[0] ? `the value is not valid YAML (${value.errors[0].message.split("\n")[0]}); quote it to mean text` : undefined;
+    visit(value, {
+      Alias() {
+        problem = "the value uses an alias (*name), which an override cannot refer to; quote it to mean text";
+        return visit.BREAK;
+      },
+    });
+    problem ??= pathProblem(doc, path);
+    if (problem) {
+      issues.push({ where, path: text, message: problem });
+      continue;
+    }
+    doc.setIn(path, doc.createNode(value.toJS()));
+    overridden.set(text, where);
   }
   return overridden;
+}
+
+/** Why `path` cannot be set in the document (a value in the way, a key into a list, an index past its end), or undefined. */
+function pathProblem(doc: Document, path: readonly (string | number)[]): string | undefined {
+  let node: unknown = doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    if (node === null || node === undefined) return typeof path[i] === "number" ? `${formatPath(path.slice(0, i))} does not exist, so it has no item [${path[i]}]` : undefined;
+    const segment = path[i]!;
+    const here = formatPath(path.slice(0, i));
+    if (isMap(node)) node = node.get(segment, true);
+    else if (isSeq(node)) {
+      if (typeof segment !== "number") return `${here} is a list: name an item by its index, e.g. ${here}[0]`;
+      if (segment > node.items.length) return `${here} has ${node.items.length} item${node.items.length === 1 ? "" : "s"}: [${segment}] is past its end`;
+      node = node.items[segment];
+    } else if (isAlias(node)) return `${here} is an alias (*${node.source}): set the anchored value instead`;
+    else return `${here} is a value (${JSON.stringify(isScalar(node) ? node.value : node)}), not a map or a list: ${formatPath(path)} cannot be set`;
+  }
+  return undefined;
+}
+
+/** Timeline checks that need the scaled phases: an arrival spike must start before the run ends. */
+function timelineIssues(scenario: Scenario): z.core.$ZodIssue[] {
+  const total = scenario.phases.reduce((sum, phase) => sum + phase.duration, 0);
+  const arrivals: [(string | number)[], Scenario["traffic"]["arrival"] | undefined][] = [
+    [["traffic", "arrival"], scenario.traffic.arrival],
+    ...scenario.traffic.tenants.map((tenant, i): [(string | number)[], Scenario["traffic"]["arrival"] | undefined] => [["traffic", "tenants", i, "arrival"], tenant.arrival]),
+  ];
+  const out: z.core.$ZodIssue[] = [];
+  for (const [path, arrival] of arrivals) {
+    if (arrival?.type !== "spike" || arrival.spike.at < total) continue;
+    out.push({ code: "custom", path: [...path, "spike", "at"], message: `the spike starts at ${formatDuration(arrival.spike.at)}, after the run ends (${formatDuration(total)}): it would never be sent`, input: arrival.spike.at });
+  }
+  return out;
 }
 
 /** zod's issues as positioned, readable ones: `file:line:col  path  message`, with "did you mean" for keys and enum values. */

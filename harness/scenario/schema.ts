@@ -13,7 +13,7 @@ import { parseAbortCondition } from "../orchestrator/abort-watch.js";
 import type { WindowSpec } from "../slo/score.js";
 import { formatDuration, parseDuration } from "../units.js";
 import { isLoopbackHost } from "../net/http-server.js";
-import { closed, duration, identifier, rate } from "./fields.js";
+import { closed, crossCheck, duration, identifier, positiveDuration, rate } from "./fields.js";
 
 const providerSchema = closed({
   name: identifier,
@@ -54,10 +54,10 @@ const toxiproxySchema = closed({
   backend: z.enum(["embedded", "container", "url"]).default("embedded"),
   /** With backend url: its API address, e.g. http://127.0.0.1:8474 (loopback only). */
   url: z.string().url().optional(),
-}).superRefine((t, ctx) => {
+}).check(crossCheck((t, ctx) => {
   if (t.backend === "url" && !t.url) ctx.addIssue({ code: "custom", path: ["url"], message: "backend url needs url: http://127.0.0.1:8474 (where your Toxiproxy listens)" });
   if (t.backend !== "url" && t.url) ctx.addIssue({ code: "custom", path: ["url"], message: `url is only used with backend: url (backend is ${t.backend})` });
-});
+}));
 
 const referenceTargetSchema = closed({
   gateway: gatewaySchema.prefault({}),
@@ -84,13 +84,13 @@ const targetSchema = closed({
     /** Its context (default: the kubeconfig's current context). */
     context: z.string().min(1).optional(),
   }).optional(),
-}).superRefine((t, ctx) => {
+}).check(crossCheck((t, ctx) => {
   if ((t.reference === undefined) === (t.url === undefined)) ctx.addIssue({ code: "custom", path: [], message: "give target.reference (the bundled stack) or target.url (an OpenAI-compatible gateway), exactly one" });
   if (t.reference !== undefined) {
     for (const key of ["apiKeyEnv", "toxiproxy", "kubernetes"] as const) if (t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is for target.url; the reference stack makes its own keys and Toxiproxy` });
   }
   if (t.url !== undefined && !/^https?:$/.test(new URL(t.url).protocol)) ctx.addIssue({ code: "custom", path: ["url"], message: `${t.url}: an http(s) URL, e.g. https://llm-gateway.internal/v1` });
-});
+}));
 
 const workloadSchema = closed({
   name: identifier.default("chat"),
@@ -120,16 +120,16 @@ const workloadSchema = closed({
     /** The answer's output tokens must be within these bounds. */
     outputTokens: closed({ min: z.number().int().nonnegative().optional(), max: z.number().int().positive().optional() }).optional(),
   })
-    .superRefine((q, ctx) => {
+    .check(crossCheck((q, ctx) => {
       const problem = q.jsonSchema && jsonSchemaProblem(q.jsonSchema);
       if (problem) ctx.addIssue({ code: "custom", path: ["jsonSchema"], message: problem });
       const { min, max } = q.outputTokens ?? {};
       if (min !== undefined && max !== undefined && min > max) ctx.addIssue({ code: "custom", path: ["outputTokens", "min"], message: `min (${min}) is above max (${max})` });
-    })
+    }))
     .optional(),
-}).superRefine((w, ctx) => {
+}).check(crossCheck((w, ctx) => {
   if (w.session && w.kind !== "agent") ctx.addIssue({ code: "custom", path: ["session"], message: `session is for kind: agent (this workload is ${w.kind})` });
-});
+}));
 
 const positiveRate = rate.refine((r) => r > 0, "the rate must be above 0");
 const process = z.enum(["uniform", "poisson"]).optional();
@@ -187,7 +187,7 @@ const trafficSchema = closed({
   tenants: z.array(tenantSchema).default([]),
   client: closed({
     /** An attempt still running after this time counts as a `timeout` error. */
-    timeout: duration.prefault("60s"),
+    timeout: positiveDuration.prefault("60s"),
     /** Connections to the target (one undici Pool); requests beyond them wait for a free one, and that wait counts in every latency. */
     connections: z.number().int().positive().max(65_536).default(1024),
     /** Connections opened (with `GET /v1/models`) before the timeline starts, so the first measured requests do not pay a TCP connect. */
@@ -197,7 +197,7 @@ const trafficSchema = closed({
     /** The user gives up when no first token arrived this long after the intended send time (class `timeout`, `abandoned`). */
     abandonAfterTtft: duration.optional(),
   }).prefault({}),
-}).superRefine((t, ctx) => {
+}).check(crossCheck((t, ctx) => {
   const names = new Set<string>();
   t.tenants.forEach((tenant, i) => {
     if (names.has(tenant.name)) ctx.addIssue({ code: "custom", path: ["tenants", i, "name"], message: `tenant "${tenant.name}" is defined twice` });
@@ -205,6 +205,9 @@ const trafficSchema = closed({
     if (tenant.arrival?.type === "closed") ctx.addIssue({ code: "custom", path: ["tenants", i, "arrival", "type"], message: "a tenant's own arrival must be open-loop (constant, poisson, gamma, ramp, steps or spike)" });
   });
   const workloads = t.mix.map((w) => w.name);
+  t.mix.forEach((w, i) => {
+    if (workloads.indexOf(w.name) < i) ctx.addIssue({ code: "custom", path: ["mix", i, "name"], message: `workload "${w.name}" is defined twice` });
+  });
   t.tenants.forEach((tenant, i) => {
     if (!tenant.mix) return;
     if (!tenant.arrival) ctx.addIssue({ code: "custom", path: ["tenants", i, "mix"], message: "a tenant's own mix needs an arrival of its own (tenants without one share traffic.arrival and its mix)" });
@@ -219,14 +222,14 @@ const trafficSchema = closed({
   if (t.tenants.length > 0 && t.tenants.every((tenant) => tenant.arrival)) {
     ctx.addIssue({ code: "custom", path: ["tenants"], message: "every tenant has an arrival of its own, so nobody would send traffic.arrival: leave at least one tenant without one" });
   }
-});
+}));
 
 /** USD per million tokens, per model (the response's `model`, else the requested one). */
 const pricesSchema = z.record(z.string().min(1), closed({ input: z.number().nonnegative(), output: z.number().nonnegative() })).default({});
 
 const phaseSchema = closed({
   name: identifier,
-  duration,
+  duration: positiveDuration,
   faults: z.array(faultSchema).default([]),
 });
 
@@ -277,9 +280,9 @@ const limitsSchema = closed({
   /** The run stops sending after this many requests. */
   maxRequests: z.number().int().positive().default(1_000_000),
   /** Phases may not add up to more than this. */
-  maxDuration: duration.prefault("2h"),
+  maxDuration: positiveDuration.prefault("2h"),
   /** A generator later than this behind its schedule (p99 over all requests, or at worst) makes the run INVALID. */
-  scheduleLag: closed({ p99: duration.prefault("100ms"), max: duration.prefault("1s") }).prefault({}),
+  scheduleLag: closed({ p99: positiveDuration.prefault("100ms"), max: positiveDuration.prefault("1s") }).prefault({}),
 });
 
 export const scenarioSchema = closed({
@@ -308,7 +311,7 @@ export const scenarioSchema = closed({
   limits: limitsSchema.prefault({}),
   /** Hosts (exact, or `*.domain`) that traffic and fault calls may go to besides loopback; nothing else is ever contacted. */
   allow: z.array(z.string().min(1)).default([]),
-}).superRefine((scenario, ctx) => {
+}).check(crossCheck((scenario, ctx) => {
   const { target } = scenario;
   const reference = target.reference;
   // Safety: a host that is not loopback is contacted only when the scenario's allow list names it.
@@ -390,6 +393,10 @@ export const scenarioSchema = closed({
         ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: "time_to_detect without a condition watches the hypothesis's other assertions, and it has none: write time_to_detect(<condition>) < <duration>" });
       }
     });
+    if ((hypothesis.window.kind === "fault" || hypothesis.window.kind === "after") && !scenario.phases.some((phase) => phase.faults.length > 0)) {
+      const key = hypothesis.window.kind === "fault" ? "during" : "after";
+      ctx.addIssue({ code: "custom", path: ["hypotheses", i, key], message: `this scenario has no faults, so the window ${key}: fault is empty` });
+    }
     if (hypothesis.window.kind === "phase" && !phases.has(hypothesis.window.phase)) {
       ctx.addIssue({ code: "custom", path: ["hypotheses", i, "during"], message: `no phase named "${hypothesis.window.phase}" (phases: ${[...phases].join(", ")}; or fault, run)` });
     }
@@ -398,7 +405,7 @@ export const scenarioSchema = closed({
   if (total > scenario.limits.maxDuration) {
     ctx.addIssue({ code: "custom", path: ["phases"], message: `phases last ${total} ms in all, more than limits.maxDuration (${scenario.limits.maxDuration} ms)` });
   }
-});
+}));
 
 /** Does the allow list name this host (exactly, case-insensitive, or by a `*.domain` pattern)? */
 export function hostAllowed(host: string, allow: readonly string[]): boolean {
