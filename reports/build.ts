@@ -41,7 +41,7 @@ export async function* readJsonl<T>(path: string, skipped: { n: number }): Async
   }
 }
 
-const emptyTraffic: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
+const emptyTraffic: TrafficResult = { scheduled: 0, completed: 0, unanswered: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
 
 interface RunFiles {
   events: Event[];

@@ -25,7 +25,7 @@ interface Series {
 const W = 900;
 const H = 200;
 const PAD = { left: 56, right: 12, top: 12, bottom: 26 };
-const errorColors: Record<string, string> = { http_429: "#e69f00", http_5xx: "#d55e00", http_4xx: "#cc79a7", timeout: "#7b3294", connect: "#444", reset: "#0072b2", truncated: "#009e73", malformed: "#999", quality: "#b2182b" };
+const errorColors: Record<string, string> = { http_429: "#e69f00", http_5xx: "#d55e00", http_4xx: "#cc79a7", timeout: "#7b3294", connect: "#444", reset: "#0072b2", truncated: "#009e73", malformed: "#999", quality: "#b2182b", unanswered: "#5e3c99" };
 
 /** A round step for an axis up to `max`: 1, 2 or 5 × a power of ten, about 4 ticks. */
 export function niceStep(max: number): number {

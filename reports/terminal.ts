@@ -69,7 +69,7 @@ export function renderTerminal(report: RunReport): string {
     lines.push(table([head, ...rows]));
   }
   lines.push("");
-  lines.push(`traffic: ${report.traffic.scheduled} scheduled (${report.traffic.arrival}${report.traffic.ratePerSec === null ? "" : `, mean ${report.traffic.ratePerSec}/s`}), ${report.traffic.completed} measured, ${report.traffic.cancelled} cancelled, schedule lag p99 ${formatDuration(report.traffic.scheduleLagMs.p99)} (max ${formatDuration(report.traffic.maxScheduleLagMs)}), event-loop lag p99 ${formatDuration(report.traffic.eventLoopLagMs.p99)}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);
+  lines.push(`traffic: ${report.traffic.scheduled} scheduled (${report.traffic.arrival}${report.traffic.ratePerSec === null ? "" : `, mean ${report.traffic.ratePerSec}/s`}), ${report.traffic.completed} measured${report.traffic.unanswered ? ` (${report.traffic.unanswered} unanswered when the run ended)` : ""}, ${report.traffic.cancelled} cancelled, schedule lag p99 ${formatDuration(report.traffic.scheduleLagMs.p99)} (max ${formatDuration(report.traffic.maxScheduleLagMs)}), event-loop lag p99 ${formatDuration(report.traffic.eventLoopLagMs.p99)}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);
   const cost = report.total.cost;
   if (cost.total > 0 || cost.unpriced > 0) {
     lines.push(`cost: $${cost.total.toFixed(4)} (${cost.per1kRequests === null ? "-" : `$${cost.per1kRequests.toFixed(4)}`} per 1k requests)${cost.unpriced > 0 ? `; ${cost.unpriced} answered requests have no price` : ""}`);

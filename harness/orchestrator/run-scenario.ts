@@ -117,6 +117,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     const firstKey = Object.values(stack.tenantKeys)[0] ?? stack.apiKey;
     const warm = await warmUp(stack.gatewayUrl, scenario.traffic, options.signal ?? new AbortController().signal, firstKey);
     events.append("warmup", { ...warm });
+    if (warm.ok < warm.requests && !interrupted()) log(`warning: warm-up: ${warm.ok} of ${warm.requests} requests answered 200 (first failure: ${warm.firstFailure}); the first measured requests pay the cold start`);
     if (interrupted()) throw options.signal!.reason;
 
     const kube = scenario.target.kubernetes;
@@ -159,7 +160,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
         watch.add(s);
         live.add(s);
       },
-      drainMs: Math.min(scenario.traffic.client.timeout, 30_000),
+      drainMs: Math.min(scenario.traffic.client.timeout, scenario.limits.drain),
       prepared,
     });
 
@@ -288,7 +289,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     // 2. Traffic: stop sending; a completed run lets in-flight requests drain.
     if (status !== "completed") trafficStop.abort();
   }
-  let trafficResult: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
+  let trafficResult: TrafficResult = { scheduled: 0, completed: 0, unanswered: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
   if (traffic) trafficResult = await traffic;
   if (status === "completed" && options.signal?.aborted) {
     // Aborted while the last requests drained.

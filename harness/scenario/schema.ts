@@ -279,6 +279,11 @@ const hypothesisSchema = closed({
 const limitsSchema = closed({
   /** The run stops sending after this many requests. */
   maxRequests: z.number().int().positive().default(1_000_000),
+  /**
+   * After the last phase, how long the run waits for requests still in flight (at most the client
+   * timeout); those still open then are failures of class `unanswered` in the window they were sent in.
+   */
+  drain: positiveDuration.prefault("30s"),
   /** Phases may not add up to more than this. */
   maxDuration: positiveDuration.prefault("2h"),
   /** A generator later than this behind its schedule (p99 over all requests, or at worst) makes the run INVALID. */

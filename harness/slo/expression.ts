@@ -19,7 +19,7 @@ import type { Parsed } from "../units.js";
 /** `e2e_any` is e2e over every request, failed ones included: how long users waited for an outcome. */
 export const latencyMetrics = ["ttft", "ttfb", "e2e", "tpot", "itl", "max_stall", "e2e_any"] as const;
 export const ratioMetrics = ["availability", "error_rate"] as const;
-export const errorClasses = ["http_4xx", "http_429", "http_5xx", "timeout", "connect", "reset", "truncated", "malformed", "quality"] as const;
+export const errorClasses = ["http_4xx", "http_429", "http_5xx", "timeout", "connect", "reset", "truncated", "malformed", "quality", "unanswered"] as const;
 export const stats = ["p50", "p75", "p90", "p95", "p99", "p999", "mean", "min", "max"] as const;
 export const operators = ["<", "<=", ">", ">=", "=="] as const;
 /** Per-request latencies a goodput condition can name (itl is a distribution of gaps, not one value per request). */

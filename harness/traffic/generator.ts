@@ -84,13 +84,15 @@ function newPool(origin: string, connections: number): Pool {
 }
 
 /** `/v1` under the target's base path (`http://h:p` and `http://h:p/v1` both work). */
-function apiPath(baseUrl: string): string {
+export function apiPath(baseUrl: string): string {
   return `${new URL(baseUrl).pathname.replace(/\/$/, "").replace(/\/v1$/, "")}/v1`;
 }
 
 export interface TrafficResult {
   scheduled: number;
   completed: number;
+  /** Of those, requests still open when the drain ended: recorded as `unanswered` failures. */
+  unanswered: number;
   cancelled: number;
   /** Largest delay between a request's intended and actual dispatch, ms. */
   maxScheduleLagMs: number;
@@ -178,7 +180,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   let inflight = 0;
   let idle: (() => void) | undefined;
   let failure: { err: unknown } | undefined;
-  const result: TrafficResult = { scheduled: 0, completed: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
+  const result: TrafficResult = { scheduled: 0, completed: 0, unanswered: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
   const lag = new LatencyHistogram();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -323,6 +325,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
         return;
       }
       result.completed++;
+      if (sample.errorClass === "unanswered") result.unanswered++;
       const ctx = plan.sessionContext as SessionContext | undefined;
       const reply = sample.reply;
       options.onSample(sample);
@@ -432,11 +435,11 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       // Tenants with an arrival of their own send on it too, each from its own seeded draws.
       ...tenants.filter((t) => t.arrival).map((t) => openLoop(t.arrival as ArrivalSpec, hashString(`arrival:${t.name}`, options.seed), { random: seededRandom(hashString(`tenant:${t.name}`, options.seed)), tenants: [t], mix: mixOf(t.mix) })),
     ]);
-    // Let the last requests finish (bounded), then cancel what is left.
+    // Let the last requests finish (bounded); what is left then was never answered, and is recorded so.
     // The drain is counted from the end of the last phase, however early the last request was due.
     const drain = setTimeout(
       () => {
-        live.cancelAll();
+        live.cancelAll("drain");
         wakeAll(); // sessions thinking about their next turn see the run has stopped
       },
       Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout),

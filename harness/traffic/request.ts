@@ -59,12 +59,19 @@ interface Outcome {
 
 /** Something of a request that the run can stop: an attempt in flight, or a wait before a retry. */
 interface Cancellable {
-  cancel(reason: "run"): void;
+  cancel(reason: CancelReason): void;
 }
 
 /**
- * The requests of a run that have not finished; `cancelAll` stops them without recording samples
- * (the run was stopped, so they measured nothing).
+ * Why the run stops what is left: `run`, it was stopped (interrupted, aborted: nothing more is
+ * measured); `drain`, it ended and waited its drain: what is still open was never answered, a
+ * failure the run records.
+ */
+export type CancelReason = "run" | "drain";
+
+/**
+ * The requests of a run that have not finished; `cancelAll` stops them, recording nothing when
+ * the run was stopped and an `unanswered` failure for each when the run's drain ended.
  */
 export class LiveRequests {
   readonly #live = new LiveList<Cancellable>();
@@ -95,9 +102,9 @@ export class LiveRequests {
     if (node) this.#live.remove(node);
   }
 
-  cancelAll(): void {
+  cancelAll(reason: CancelReason = "run"): void {
     this.#cancelled = true;
-    for (const item of this.#live.drain()) item.cancel("run");
+    for (const item of this.#live.drain()) item.cancel(reason);
     for (const queue of this.#timeouts.values()) queue.close();
   }
 
@@ -106,7 +113,11 @@ export class LiveRequests {
   }
 }
 
-/** Sends the logical request, retrying as the plan says; resolves with its sample, or undefined when the run cancelled it. */
+/**
+ * Sends the logical request, retrying as the plan says; resolves with its sample, or undefined
+ * when the run was stopped. When the run's drain ends while it waits to retry, the last attempt's
+ * failure is its outcome: the user got no answer.
+ */
 export async function sendRequest(dispatcher: Dispatcher, path: string, plan: RequestPlan, live: LiveRequests): Promise<Sample | undefined> {
   const state: LogicalState = { firstSentAt: undefined, firstToken: false, abandoned: false };
   let current: Exchange | undefined;
@@ -143,20 +154,21 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
       const record: AttemptRecord = { status: sample.status, errorClass: sample.errorClass!, endedAt: r(sample.scheduledAt + sample.e2e), retryAfterMs: after ?? null, delayMs: r(delay) };
       if (sample.attempts !== undefined) record.attempts = sample.attempts;
       log.push(record);
-      const stopped = await new Promise<boolean>((resolve) => {
+      const stopped = await new Promise<CancelReason | undefined>((resolve) => {
         let node: ReturnType<LiveRequests["add"]>;
-        const timer = setTimeout(() => done(false), delay);
-        const done = (cancelled: boolean) => {
+        const timer = setTimeout(() => done(undefined), delay);
+        const done = (reason: CancelReason | undefined) => {
           clearTimeout(timer);
           live.delete(node);
           wake = undefined;
-          resolve(cancelled);
+          resolve(reason);
         };
-        wake = () => done(false);
+        wake = () => done(undefined);
         // A run already stopped cancels the wait at once (node is then undefined).
-        node = live.add({ cancel: () => done(true) });
+        node = live.add({ cancel: (reason) => done(reason) });
       });
-      if (stopped) return undefined;
+      if (stopped === "run") return undefined;
+      if (stopped === "drain") return sample;
       if (state.abandoned) {
         sample.errorClass = "timeout";
         sample.error = `abandoned: no first token within ${plan.abandonAfterTtftMs} ms (while waiting to retry after ${sample.error})`;
@@ -215,7 +227,7 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
   #outcome: Outcome | undefined;
   #timeouts: DeadlineQueue | undefined;
   #deadline: Deadline | undefined;
-  #cancelledBy: "run" | "abandon" | "timeout" | undefined;
+  #cancelledBy: CancelReason | "abandon" | "timeout" | undefined;
 
   // Measurement of this attempt.
   #sentAt: number | undefined;
@@ -270,11 +282,15 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
     this.cancel("timeout");
   }
 
-  /** Stops the attempt: the run ended (no sample), the client timeout fired, or the user abandoned it. */
-  cancel(reason: "run" | "abandon" | "timeout"): void {
+  /**
+   * Stops the attempt: the run was stopped (no sample), its drain ended (unanswered), the client
+   * timeout fired, or the user abandoned it.
+   */
+  cancel(reason: CancelReason | "abandon" | "timeout"): void {
     if (this.#settled) return;
     this.#cancelledBy = reason;
     if (reason === "run") this.#end({}, false);
+    else if (reason === "drain") this.#end(this.#failure("unanswered", "no answer when the run ended (it waited limits.drain after the last phase)"), false);
     else if (reason === "timeout") this.#end(this.#failure("timeout", `no complete answer within ${this.#plan.timeoutMs} ms`), true);
     else {
       const outcome = this.#failure("timeout", `abandoned: no first token within ${this.#plan.abandonAfterTtftMs} ms`);

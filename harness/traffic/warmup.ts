@@ -6,11 +6,14 @@
  */
 import { request } from "undici";
 import type { Scenario } from "../scenario/schema.js";
+import { apiPath } from "./generator.js";
 
 export interface WarmupResult {
   requests: number;
   ok: number;
   ms: number;
+  /** The first request that did not get a 200, described (`HTTP 404: …`, or the network error). */
+  firstFailure?: string;
 }
 
 /**
@@ -22,18 +25,23 @@ export async function warmUp(baseUrl: string, traffic: Scenario["traffic"], sign
   const started = performance.now();
   const workload = traffic.mix[0]!;
   const body = JSON.stringify({ model: traffic.model, messages: [{ role: "user", content: "warm up: reply with exactly: ok" }], max_tokens: 4, stream: workload.stream });
+  // The same path the traffic uses: a base URL given with or without its /v1.
+  const url = new URL(`${apiPath(baseUrl)}/chat/completions`, baseUrl).href;
   let ok = 0;
   let sent = 0;
+  let firstFailure: string | undefined;
   const one = async () => {
     sent++;
     try {
-      const res = await request(`${baseUrl}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) }, body, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
-      await res.body.dump();
+      const res = await request(url, { method: "POST", headers: { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) }, body, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+      const text = res.statusCode === 200 ? (await res.body.dump(), "") : (await res.body.text()).slice(0, 200);
       if (res.statusCode === 200) ok++;
-    } catch {
-      // A failing warm-up request is reported in the event, not fatal: the run will measure the failures.
+      else firstFailure ??= `HTTP ${res.statusCode} from POST ${url}${text ? `: ${text.replace(/\s+/g, " ").trim()}` : ""}`;
+    } catch (err) {
+      // A failing warm-up is not fatal (the run measures the failures), but it is reported.
+      if (!signal.aborted) firstFailure ??= `POST ${url}: ${(err as Error).message}`;
     }
   };
   for (let round = 0; round < rounds && !signal.aborted; round++) await Promise.all(Array.from({ length: concurrency }, one));
-  return { requests: sent, ok, ms: Math.round(performance.now() - started) };
+  return { requests: sent, ok, ms: Math.round(performance.now() - started), ...(firstFailure ? { firstFailure } : {}) };
 }
