@@ -16,6 +16,7 @@ import { buildReport } from "../../reports/build.js";
 import { describeError, isHarnessError } from "../errors.js";
 import { sleep } from "../lifecycle/sleep.js";
 import { Teardown } from "../lifecycle/teardown.js";
+import { sweepTemp } from "../lifecycle/temp.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import { hostAllowed, type Scenario } from "../scenario/schema.js";
 import { policyJson } from "../gateway/config.js";
@@ -70,6 +71,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   await writeFile(join(dir, "scenario.resolved.yaml"), header + loaded.source);
 
   const events = new EventLog(join(dir, "events.jsonl"));
+  // What killed runs left in the temp directory (configs holding tokens) goes before anything starts.
+  const sweptTemp = sweepTemp();
   const recorder = new Recorder(join(dir, "samples.jsonl"), new Pricing(scenario.prices, scenario.traffic.model));
   const stackTeardown = new Teardown();
   const faultTeardown = new Teardown();
@@ -100,6 +103,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const phaseStarts: number[] = [];
 
   events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1 });
+  if (sweptTemp.length > 0) events.append("sweep", { temp: sweptTemp }, true);
   const onInterrupt = () => {
     const crash = crashed();
     if (crash) events.append("error", { error: describeError(crash), uncaught: true }, true);

@@ -6,9 +6,9 @@
  * @module
  */
 import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
+import { privateTempDir } from "../lifecycle/temp.js";
 import { startChildService, type ChildService } from "../stack/child-service.js";
 import type { Behaviour } from "./behaviours.js";
 import type { ProviderConfig } from "./config.js";
@@ -25,6 +25,7 @@ export interface PodSlot {
 export class PodSet {
   readonly pods: PodSlot[];
   #configFile = "";
+  #configDir: ReturnType<typeof privateTempDir> | undefined;
   #behaviours: readonly Behaviour[] = [];
   #closed = false;
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -37,8 +38,10 @@ export class PodSet {
   }
 
   async start(): Promise<void> {
-    this.#configFile = join(tmpdir(), `aire-pod-${process.pid}-${this.config.name}-${Date.now()}.json`);
-    await writeFile(this.#configFile, JSON.stringify({ ...this.config, pods: 0, adminToken: this.adminToken, coldStartMs: 0 }));
+    // The pods' config holds the admin token: a private file, removed with the pods.
+    this.#configDir = privateTempDir("pods");
+    this.#configFile = join(this.#configDir.path, `${this.config.name}.json`);
+    await writeFile(this.#configFile, JSON.stringify({ ...this.config, pods: 0, adminToken: this.adminToken, coldStartMs: 0 }), { mode: 0o600 });
     await Promise.all(this.pods.map((pod) => this.#spawn(pod, 0)));
   }
 
@@ -85,6 +88,7 @@ export class PodSet {
       await pod.pool?.destroy();
       await pod.service?.stop();
     }));
+    await this.#configDir?.remove();
   }
 
   async #spawn(pod: PodSlot, coldStartMs: number): Promise<void> {

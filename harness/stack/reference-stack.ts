@@ -5,13 +5,13 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { HarnessError } from "../errors.js";
 import { policyAsConfig, resolvePolicy, type GatewayConfigInput, type GatewayPolicy } from "../gateway/config.js";
 import type { Teardown } from "../lifecycle/teardown.js";
+import { privateTempDir } from "../lifecycle/temp.js";
 import type { EventLog } from "../orchestrator/event-log.js";
 import { providerConfigSchema, type ProviderConfig } from "../providers/config.js";
 import type { GatewaySpec, Scenario } from "../scenario/schema.js";
@@ -39,18 +39,15 @@ export function gatewayPolicy(gateway: GatewaySpec): GatewayPolicy {
 
 export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog): Promise<ReferenceStack> {
   const components: ReferenceStack["components"] = [];
-  // Components read their configs (admin tokens, tenant keys) from a private directory removed
-  // with the stack; the results get a copy with every secret redacted.
-  let privateDir: string | undefined;
+  // Components read their configs (admin tokens, tenant keys) from one private directory, removed
+  // with the stack (or swept by the next run after a SIGKILL); the results get a copy with every
+  // secret redacted.
+  const privateDir = privateTempDir("stack");
+  teardown.defer("remove the stack's config files", () => privateDir.remove());
   const start = async (kind: "provider" | "gateway", label: string, config: object | undefined) => {
     const args: string[] = [];
     if (config) {
-      if (!privateDir) {
-        privateDir = await mkdtemp(join(tmpdir(), "aire-stack-"));
-        const remove = privateDir;
-        teardown.defer("remove the stack's config files", () => rm(remove, { recursive: true, force: true }));
-      }
-      const file = join(privateDir, `stack-${label}.json`);
+      const file = join(privateDir.path, `stack-${label}.json`);
       await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
       await writeFile(join(dir, `stack-${label}.json`), JSON.stringify(redact(config), null, 2));
       args.push("--config", file);
