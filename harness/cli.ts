@@ -5,6 +5,8 @@
  * 4 aborted · 130 interrupted.
  * @module
  */
+// First, before anything else loads: commands that start things take SIGINT/SIGTERM from their first moment.
+import { earlyInterrupt, onInterrupt } from "./early-signals.js";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -58,6 +60,10 @@ function withScenarioFlags(command: Command): Command {
 /** Turns SIGINT/SIGTERM into an abort of the run (rollback and teardown happen before exit). */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
+  if (earlyInterrupt.signal.aborted) {
+    process.stderr.write(`aire: ${String(earlyInterrupt.signal.reason)} received while starting — nothing was started\n`);
+    controller.abort(earlyInterrupt.signal.reason);
+  }
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       process.stderr.write(`aire: ${signal} again — still rolling back; wait, or send SIGKILL to abandon cleanup\n`);
@@ -66,8 +72,7 @@ function interruptSignal(): AbortSignal {
     process.stderr.write(`aire: ${signal} received — rolling back faults and stopping the stack\n`);
     controller.abort(signal);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  onInterrupt(onSignal);
   // A bug anywhere in this process must still roll faults back and stop the stack: abort the run
   // with the error (exit 3) instead of dying with toxics left in place.
   const onCrash = (err: unknown) => {
@@ -108,6 +113,7 @@ export function buildProgram(): Command {
   ).action(async (files: string[], flags: ScenarioFlags & { out: string; baseline?: string }) => {
     const [{ loadScenarioOrThrow }, { runScenario }, { Progress }, { renderTerminal }, { renderMarkdown }] = await Promise.all([scenarioLoader(), import("./orchestrator/run-scenario.js"), import("../reports/progress.js"), terminal(), reports()]);
     const signal = interruptSignal();
+    if (signal.aborted) return void (process.exitCode = 130);
     if (flags.baseline && !existsSync(join(flags.baseline, "events.jsonl"))) throw new HarnessError("USAGE", { message: `--baseline ${flags.baseline}: not a results directory (no events.jsonl)` });
     let exitCode = 0;
     for (const file of files) {
@@ -177,6 +183,7 @@ export function buildProgram(): Command {
   ).action(async (files: string[], flags: ScenarioFlags & { out: string }) => {
     const { prove, proofTable } = await import("./proof.js");
     const signal = interruptSignal();
+    if (signal.aborted) return void (process.exitCode = 130);
     const rows = await prove(files, loadOptions(flags), { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) });
     for (const r of rows) process.stdout.write(`${r.ok ? "✓" : "✗"} ${r.scenario} against ${r.profile}: ${r.verdict} (claimed ${r.expected}) — ${r.dir}\n`);
     process.stdout.write(`\n${proofTable(rows)}\n`);
@@ -209,6 +216,7 @@ export function buildProgram(): Command {
     const max = rateFlag(flags.max, "--max");
     const require = rateFlag(flags.require, "--require");
     const signal = interruptSignal();
+    if (signal.aborted) return void (process.exitCode = 130);
     const result = await capacitySearch(
       file,
       loadOptions(flags),

@@ -58,6 +58,13 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
     throw new HarnessError("USAGE", { message: `--host ${options.host}: aire binds only to loopback addresses (127.0.0.0/8, ::1)` });
   }
   const listen = { host: options.host, port: options.port ?? (kind === "toxiproxy" ? 8474 : 0) };
+  // Stopped while still starting (a run interrupted during start-up, or its parent gone): exit at
+  // once, through process.exit so that exit clean-up (private temp files) runs; a provider's pods
+  // see their channel close and exit too.
+  const early = () => process.exit(143);
+  process.once("SIGTERM", early);
+  process.once("SIGINT", early);
+  if (process.send) process.once("disconnect", early);
   let server: { url: string; close(): Promise<void> };
   // Only the component's own modules are loaded: a run starts a dozen of these processes at once.
   if (kind === "provider") {
@@ -83,6 +90,9 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
       await new Toxiproxy(toxiproxy.url).populate(proxies);
     }
   }
+  process.off("SIGTERM", early);
+  process.off("SIGINT", early);
+  process.off("disconnect", early);
   process.stdout.write(`listening on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -114,7 +114,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
 
   try {
     events.append("stack_start", {});
-    stack = await startTarget(scenario, runId, dir, stackTeardown, events, keys);
+    stack = await startTarget(scenario, runId, dir, stackTeardown, events, keys, control);
     if (interrupted()) throw options.signal!.reason;
     log(stack.kind === "reference" ? `stack ready: gateway ${stack.gatewayUrl}, toxiproxy ${stack.toxiproxyUrl}` : `target: ${stack.gatewayUrl}${stack.toxiproxyUrl ? `, toxiproxy ${stack.toxiproxyUrl}` : ""}`);
 

@@ -32,7 +32,12 @@ export function cliEntry(): string {
   return join(dir, "dist", "harness", "cli.js");
 }
 
-export async function startChildService(kind: ServiceKind, label: string, args: readonly string[], options: { readyTimeoutMs?: number; onStderr?: (line: string) => void } = {}): Promise<ChildService> {
+/**
+ * Starts the component and waits for its URL. `signal` stops a start that is still going: the
+ * child is stopped (and waited for) and the start rejects with the signal's reason, at once.
+ */
+export async function startChildService(kind: ServiceKind, label: string, args: readonly string[], options: { readyTimeoutMs?: number; onStderr?: (line: string) => void; signal?: AbortSignal } = {}): Promise<ChildService> {
+  options.signal?.throwIfAborted();
   const entry = cliEntry();
   if (!existsSync(entry)) throw new HarnessError("STACK_START_FAILED", { message: `${entry} is missing: run "npm run build" first` });
   const child = spawn(process.execPath, [entry, "serve", kind, "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, AIRE_CHILD: "1" } });
@@ -43,6 +48,7 @@ export async function startChildService(kind: ServiceKind, label: string, args: 
     options.onStderr?.(line);
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let onAbort: (() => void) | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready within ${options.readyTimeoutMs ?? 10_000} ms`)), options.readyTimeoutMs ?? 10_000);
     const lines = createInterface({ input: child.stdout! });
@@ -59,7 +65,19 @@ export async function startChildService(kind: ServiceKind, label: string, args: 
       clearTimeout(timer);
       reject(err);
     });
+    onAbort = () => {
+      clearTimeout(timer);
+      reject(options.signal!.reason);
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  }).finally(() => {
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }).catch(async (err: unknown) => {
+    if (options.signal?.aborted) {
+      // Stopped while starting: SIGTERM (a starting component exits at once, cleaning up), then SIGKILL.
+      await kill(child, exited, 1000);
+      throw options.signal.reason;
+    }
     await kill(child, exited, 0);
     throw new HarnessError("STACK_START_FAILED", { message: `${label} (aire serve ${kind}) failed to start`, cause: err });
   });

@@ -37,7 +37,7 @@ export function gatewayPolicy(gateway: GatewaySpec): GatewayPolicy {
   return resolvePolicy(profile, overrides);
 }
 
-export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog): Promise<ReferenceStack> {
+export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog, signal?: AbortSignal): Promise<ReferenceStack> {
   const components: ReferenceStack["components"] = [];
   // Components read their configs (admin tokens, tenant keys) from one private directory, removed
   // with the stack (or swept by the next run after a SIGKILL); the results get a copy with every
@@ -52,7 +52,7 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
       await writeFile(join(dir, `stack-${label}.json`), JSON.stringify(redact(config), null, 2));
       args.push("--config", file);
     }
-    const service: ChildService = await startChildService(kind, label, args);
+    const service: ChildService = await startChildService(kind, label, args, signal ? { signal } : {});
     teardown.defer(`stop ${label}`, async () => {
       await service.stop();
       events.append("component_stop", { component: label, pid: service.pid });
@@ -68,7 +68,7 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
   const toxiproxySpec = reference.toxiproxy;
   const startBackend = async (ports: number[]): Promise<ToxiproxyBackend> => {
     const backend =
-      toxiproxySpec.backend === "embedded" ? await startEmbeddedToxiproxy() : toxiproxySpec.backend === "url" ? await connectToxiproxy(toxiproxySpec.url!) : await startContainerToxiproxy(ports);
+      toxiproxySpec.backend === "embedded" ? await startEmbeddedToxiproxy(signal) : toxiproxySpec.backend === "url" ? await connectToxiproxy(toxiproxySpec.url!) : await startContainerToxiproxy(ports);
     teardown.defer("stop toxiproxy", async () => {
       await backend.close();
       if (backend.pid) events.append("component_stop", { component: "toxiproxy", pid: backend.pid });

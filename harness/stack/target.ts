@@ -44,8 +44,9 @@ export function targetKeys(scenario: Scenario): TargetKeys {
   };
 }
 
-export async function startTarget(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog, keys: TargetKeys): Promise<TargetStack> {
-  if (scenario.target.reference) return { kind: "reference", ...(await startReferenceStack(scenario, runId, dir, teardown, events)) };
+/** Starts (or reaches) the target; `signal` stops a start that is still going, at once. */
+export async function startTarget(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog, keys: TargetKeys, signal?: AbortSignal): Promise<TargetStack> {
+  if (scenario.target.reference) return { kind: "reference", ...(await startReferenceStack(scenario, runId, dir, teardown, events, signal)) };
   return connectUrlTarget(scenario, runId, events, keys);
 }
 

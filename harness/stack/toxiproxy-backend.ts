@@ -28,8 +28,8 @@ export interface ToxiproxyBackend {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedToxiproxy(): Promise<ToxiproxyBackend> {
-  const service = await startChildService("toxiproxy", "toxiproxy", []);
+export async function startEmbeddedToxiproxy(signal?: AbortSignal): Promise<ToxiproxyBackend> {
+  const service = await startChildService("toxiproxy", "toxiproxy", [], signal ? { signal } : {});
   return {
     kind: "embedded",
     url: service.url,
