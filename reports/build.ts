@@ -6,8 +6,8 @@
  * @module
  */
 import { createReadStream, existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { HarnessError } from "../harness/errors.js";
 import type { Sample } from "../harness/metrics/sample.js";
@@ -60,16 +60,16 @@ async function readRun(dir: string): Promise<RunFiles> {
   const skipped = { n: 0 };
   const events: Event[] = [];
   for await (const e of readJsonl<Event>(join(dir, "events.jsonl"), skipped)) events.push(e);
-  const start = events.find((e) => e.type === "run_start");
-  if (!start) throw new HarnessError("USAGE", { message: `${dir} is not a results directory of aire run: no run_start in events.jsonl` });
-  const timeScale = typeof start.timeScale === "number" ? start.timeScale : 1;
   const resolvedPath = join(dir, "scenario.resolved.yaml");
   let text: string;
   try {
     text = await readFile(resolvedPath, "utf8");
   } catch {
-    throw new HarnessError("USAGE", { message: `${dir} has no scenario.resolved.yaml` });
+    throw new HarnessError("USAGE", { message: `${dir} is not a results directory of aire run: it has no scenario.resolved.yaml` });
   }
+  // A run killed before its first event was written: its start is read from the resolved scenario's header.
+  const start = events.find((e) => e.type === "run_start") ?? (await startFromHeader(text, resolvedPath));
+  const timeScale = typeof start.timeScale === "number" ? start.timeScale : 1;
   const parsed = parseScenario(text, resolvedPath, timeScale === 1 ? {} : { timeScale });
   if (!parsed.ok) throw new HarnessError("SCENARIO_INVALID", { message: `${resolvedPath} does not validate`, details: parsed.issues.map(formatIssue) });
   // Sample times count from the traffic start; event times from the run start.
@@ -77,6 +77,18 @@ async function readRun(dir: string): Promise<RunFiles> {
   const t0 = typeof trafficStart?.t0 === "number" ? trafficStart.t0 : (trafficStart?.t ?? 0);
   const rel = (t: number) => Math.round((t - t0) * 1000) / 1000;
   return { events, start, scenario: parsed.value.scenario, resolvedPath, timeScale, trafficStart, rel, timeline: timelineOf(parsed.value.scenario, events, rel), skipped };
+}
+
+/**
+ * The `run_start` a run writes first, rebuilt from the header `aire run` puts on
+ * scenario.resolved.yaml before it (`# aire resolved scenario: run …, file …, seed …, time scale …`
+ * and a `# --set …` line per override); the file's time is the start's.
+ */
+async function startFromHeader(text: string, resolvedPath: string): Promise<Event> {
+  const head = /^# aire resolved scenario: run (\S+), file (.*), seed (\d+), time scale ([\d.e+-]+)$/m.exec(text);
+  const set = [...text.matchAll(/^# --set (.*)$/gm)].map((m) => m[1]!);
+  const { mtime } = await stat(resolvedPath);
+  return { type: "run_start", t: 0, ts: mtime.toISOString(), runId: head?.[1] ?? basename(dirname(resolvedPath)), ...(head ? { file: head[2], timeScale: Number(head[4]) } : {}), set };
 }
 
 /** Reads a results directory back into its report. Throws a HarnessError when it is not one. */
