@@ -25,7 +25,8 @@ export async function addToxic<T extends ToxicAttributeTypes>(ctx: FaultContext,
   } catch (err) {
     throw new HarnessError("FAULT_INJECT_FAILED", { message: `could not add ${spec.type} toxic "${ctx.faultName}" to proxy "${proxyName}"`, cause: err });
   }
-  return once(async () => {
+  const url = `${ctx.toxiproxy.host.replace(/\/$/, "")}/proxies/${encodeURIComponent(proxyName)}/toxics/${encodeURIComponent(ctx.faultName)}`;
+  const undo: Undo = once(async () => {
     try {
       await toxic.remove();
     } catch (err) {
@@ -34,6 +35,13 @@ export async function addToxic<T extends ToxicAttributeTypes>(ctx: FaultContext,
       throw new HarnessError("FAULT_UNDO_FAILED", { message: `could not remove toxic "${ctx.faultName}" from proxy "${proxyName}"`, cause: err });
     }
   });
+  // Still there? Only a 404 says no: a Toxiproxy that does not answer proves nothing either way.
+  undo.present = async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    await res?.body?.cancel();
+    return res?.status !== 404;
+  };
+  return undo;
 }
 
 /** "downstream traffic of provider "primary" (30% of connections)" */

@@ -6,8 +6,12 @@ import type { Toxiproxy } from "toxiproxy-node-client";
 import type { z } from "zod";
 import type { ProviderAdmin } from "./provider-admin.js";
 
-/** Reverts one injected fault. Idempotent: calling it twice is safe and the second call does nothing. */
-export type Undo = () => Promise<void>;
+/**
+ * Reverts one injected fault. Idempotent: calling it twice is safe and the second call does nothing.
+ * `present`, where the fault can tell, says whether it is still in place: a toxic on a shared
+ * Toxiproxy can be removed by someone else while the run believes it active.
+ */
+export type Undo = (() => Promise<void>) & { present?: () => Promise<boolean> };
 
 /** The cluster a `k8s-pod-kill` may reach: the scenario's `target.kubernetes` and its `allow:` list. */
 export interface KubernetesAccess {
@@ -51,5 +55,7 @@ export interface FaultDefinition<S extends z.ZodType<{ kind: string }>> {
 /** Wraps an undo so that only the first call acts and later calls return the same promise. */
 export function once(undo: Undo): Undo {
   let done: Promise<void> | undefined;
-  return () => (done ??= undo());
+  const wrapped: Undo = () => (done ??= undo());
+  if (undo.present) wrapped.present = undo.present;
+  return wrapped;
 }

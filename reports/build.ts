@@ -128,7 +128,8 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
         : undefined;
   const trafficValid = invalidReason === undefined;
   const scored = status === "completed" || status === "incomplete" || status === "aborted";
-  const hypotheses = scored ? scorer.results({ trafficValid, ...(invalidReason ? { invalidReason } : {}) }) : [];
+  const lostFaults = events.filter((e) => e.type === "fault_lost").map((e) => ({ fault: String(e.fault), phase: String(e.phase), at: rel(e.t) }));
+  const hypotheses = scored ? scorer.results({ trafficValid, ...(invalidReason ? { invalidReason } : {}), ...(lostFaults.length > 0 ? { lostFaults } : {}) }) : [];
   const verdict: RunReport["verdict"] =
     status === "interrupted" ? "INTERRUPTED" : status === "error" ? "ERROR" : status === "incomplete" ? "INCOMPLETE" : status === "aborted" ? "ABORTED" : hypotheses.length === 0 ? "NO_HYPOTHESES" : hypotheses.every((h) => h.verdict === "PASS") ? "PASS" : hypotheses.some((h) => h.verdict === "FAIL") ? "FAIL" : "INCONCLUSIVE";
   const exitCode = typeof statusEvent?.exitCode === "number" && status !== "completed" ? statusEvent.exitCode : status === "interrupted" ? 130 : status === "aborted" ? 4 : status === "error" || status === "incomplete" ? 3 : verdict === "PASS" || verdict === "NO_HYPOTHESES" ? 0 : 1;
@@ -172,7 +173,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   };
 }
 
-const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "pod_kill", "pod_kill_failed", "k8s_pod_kill", "k8s_pods_recovered", "k8s_pods_not_recovered", "abort", "interrupt", "error", "traffic_end"]);
+const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "fault_lost", "pod_kill", "pod_kill_failed", "k8s_pod_kill", "k8s_pods_recovered", "k8s_pods_not_recovered", "abort", "interrupt", "error", "traffic_end"]);
 
 function eventOf(e: Event, rel: (t: number) => number): RunEvent {
   if (e.type === "k8s_pod_kill") return { t: rel(e.t), type: e.type, detail: `${e.namespace}/${e.pod}${e.dryRun ? " (dry run: not deleted)" : ""}` };

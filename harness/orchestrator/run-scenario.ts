@@ -197,8 +197,25 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       activeFaults.set(faultName, description);
       log(`  fault on: ${description}`);
       let reverted: Promise<void> | undefined;
+      // A fault on a shared Toxiproxy can be removed by someone else: look every second, and say so.
+      const present = undo.present;
+      let checking = false;
+      const watchFault = present && setInterval(() => {
+        if (checking) return;
+        checking = true;
+        void present()
+          .then((yes) => {
+            if (yes || reverted) return;
+            clearInterval(watchFault);
+            events.append("fault_lost", { phase, fault: faultName }, true);
+            log(`warning: fault gone: ${description} was removed by someone else; the windows it was meant for are not judged`);
+          })
+          .finally(() => (checking = false));
+      }, 1000);
+      if (watchFault) watchFault.unref();
       const revert = () =>
         (reverted ??= (async () => {
+          clearInterval(watchFault);
           events.append("fault_revert", { fault: faultName }, true);
           try {
             await undo();

@@ -67,6 +67,8 @@ export interface ScoreContext {
   /** False when the generator fell behind its schedule: nothing it measured may PASS. */
   trafficValid: boolean;
   invalidReason?: string;
+  /** Faults that someone else removed while the run believed them active (ms since the traffic started). */
+  lostFaults?: readonly { fault: string; phase: string; at: number }[];
 }
 
 const key = (m: Measure) => JSON.stringify(m);
@@ -198,6 +200,9 @@ export class Scorer {
       const assertions = hs.slots.map((slot) => this.#score(slot, hs, duration, index));
       const base = { name: h.name, during: h.during, samples: hs.total, ...(hs.excluded > 0 ? { excluded: hs.excluded } : {}), assertions };
       if (!context.trafficValid) return { ...base, verdict: "INCONCLUSIVE" as const, reason: context.invalidReason ?? "the traffic generator fell behind its schedule" };
+      // A phase without the fault it was meant to have measured something else; so did fault, after and run windows.
+      const lost = (context.lostFaults ?? []).find((f) => h.window.kind !== "phase" || h.window.phase === f.phase);
+      if (lost) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `fault ${lost.fault} was removed by someone else ${formatDuration(lost.at)} after the traffic started: this window did not have the fault it was meant to have` };
       if (h.window.kind !== "phase" && h.window.kind !== "run" && this.timeline.faults.length === 0) return { ...base, verdict: "INCONCLUSIVE" as const, reason: "no fault was applied, so there is no fault window" };
       if (hs.total < h.minSamples) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `${hs.total} samples in "${h.during}", fewer than the ${h.minSamples} required` };
       if (assertions.some((a) => a.verdict === "FAIL")) return { ...base, verdict: "FAIL" as const };

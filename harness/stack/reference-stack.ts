@@ -15,7 +15,7 @@ import { privateTempDir } from "../lifecycle/temp.js";
 import type { EventLog } from "../orchestrator/event-log.js";
 import { providerConfigSchema, type ProviderConfig } from "../providers/config.js";
 import type { GatewaySpec, Scenario } from "../scenario/schema.js";
-import { sweepToxiproxy } from "../../faults/sweep.js";
+import { holdLease, sweepToxiproxy } from "../../faults/sweep.js";
 import { startChildService, type ChildService } from "./child-service.js";
 import { connectToxiproxy, startContainerToxiproxy, startEmbeddedToxiproxy, type ToxiproxyBackend } from "./toxiproxy-backend.js";
 
@@ -111,9 +111,12 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
   const toxiproxy = new Toxiproxy(backend.url);
   const proxyName = (provider: string) => `aire-${runId}-${provider}`;
   if (backend.kind === "url") {
-    // A Toxiproxy that outlives runs may hold what a killed run left behind.
+    // A Toxiproxy that outlives runs may hold what a killed run left behind (and what runs still
+    // going hold: that stays). This run holds its own lease until it ends.
     const swept = await sweepToxiproxy(backend.url, runId);
     events.append("sweep", { ...swept }, true);
+    const held = await holdLease(backend.url, runId);
+    teardown.defer("release the Toxiproxy lease", () => held.release());
   }
   const listens = new Map<string, string>();
   try {

@@ -10,7 +10,7 @@ import { HarnessError } from "../errors.js";
 import type { Teardown } from "../lifecycle/teardown.js";
 import type { EventLog } from "../orchestrator/event-log.js";
 import type { Scenario } from "../scenario/schema.js";
-import { sweepToxiproxy } from "../../faults/sweep.js";
+import { holdLease, sweepToxiproxy } from "../../faults/sweep.js";
 import { startReferenceStack, type ReferenceStack } from "./reference-stack.js";
 
 export interface TargetStack {
@@ -47,7 +47,7 @@ export function targetKeys(scenario: Scenario): TargetKeys {
 /** Starts (or reaches) the target; `signal` stops a start that is still going, at once. */
 export async function startTarget(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog, keys: TargetKeys, signal?: AbortSignal): Promise<TargetStack> {
   if (scenario.target.reference) return { kind: "reference", ...(await startReferenceStack(scenario, runId, dir, teardown, events, signal)) };
-  return connectUrlTarget(scenario, runId, events, keys);
+  return connectUrlTarget(scenario, runId, events, keys, teardown);
 }
 
 /** Reads an API key from the environment; a missing one stops the run before any traffic (exit 2). */
@@ -57,7 +57,7 @@ function keyFrom(name: string, whose: string): string {
   return value;
 }
 
-async function connectUrlTarget(scenario: Scenario, runId: string, events: EventLog, keys: TargetKeys): Promise<TargetStack> {
+async function connectUrlTarget(scenario: Scenario, runId: string, events: EventLog, keys: TargetKeys, teardown: Teardown): Promise<TargetStack> {
   const { target } = scenario;
   const url = target.url!;
   const tenantKeys = keys.tenants;
@@ -77,9 +77,12 @@ async function connectUrlTarget(scenario: Scenario, runId: string, events: Event
     }
     const missing = wanted.filter((name) => !names.includes(name));
     if (missing.length > 0) throw new HarnessError("USAGE", { message: `Toxiproxy at ${toxiproxyUrl} has no proxy named ${missing.map((m) => `"${m}"`).join(", ")} (it has: ${names.join(", ") || "none"})` });
-    // Toxics left by a killed run of aire (named aire-<run>-…) go before this run adds its own.
+    // Toxics left by a killed run of aire (named aire-<run>-…) go before this run adds its own;
+    // those of runs still going stay. This run holds its own lease until it ends.
     const swept = await sweepToxiproxy(toxiproxyUrl, runId);
     events.append("sweep", { ...swept }, true);
+    const held = await holdLease(toxiproxyUrl, runId);
+    teardown.defer("release the Toxiproxy lease", () => held.release());
     toxiproxy = new Toxiproxy(toxiproxyUrl);
     components.push({ label: "toxiproxy", pid: 0, url: toxiproxyUrl });
     events.append("component_ready", { component: "toxiproxy", kind: "toxiproxy", backend: "url", url: toxiproxyUrl });
