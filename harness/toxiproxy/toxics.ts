@@ -4,6 +4,7 @@
  * @module
  */
 import type { Random } from "../random/prng.js";
+import { at } from "../lifecycle/sleep.js";
 import { BandwidthStage, LimitDataStage, ResetPeerStage, SlicerStage, SlowCloseStage, TimeoutStage, type LinkControl } from "./stages.js";
 
 /** A piece of data as one `read()` returned it, stamped with when the proxy received it. */
@@ -59,7 +60,7 @@ const END = Symbol("end");
  */
 export class LatencyStage implements Stage {
   readonly #queue: (Chunk | typeof END)[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #timer: { clear(): void } | undefined;
 
   constructor(
     public next: Receiver,
@@ -79,7 +80,7 @@ export class LatencyStage implements Stage {
   }
 
   interrupt(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     for (const item of this.#queue.splice(0)) item === END ? this.next.end() : this.next.write(item);
   }
@@ -93,14 +94,15 @@ export class LatencyStage implements Stage {
         return;
       }
       const delay = this.jitter > 0 ? this.latency + Math.floor(this.random() * 2 * this.jitter) - this.jitter : this.latency;
-      const wait = head.time + delay - performance.now();
-      if (wait > 0) {
-        this.#timer = setTimeout(() => {
+      const due = head.time + delay;
+      if (due > performance.now()) {
+        // Never before it is due, as real Toxiproxy: a plain timer can fire a millisecond early.
+        this.#timer = at(due, () => {
           this.#timer = undefined;
           const chunk = this.#queue.shift() as Chunk;
-          this.next.write({ data: chunk.data, time: chunk.time + delay });
+          this.next.write({ data: chunk.data, time: due });
           this.#pump();
-        }, wait);
+        });
         return;
       }
       this.#queue.shift();

@@ -13,6 +13,7 @@ import { chunkContent, SseParser } from "../sse/parser.js";
 import type { Sample } from "../metrics/sample.js";
 import type { QualityCheck } from "./quality.js";
 import { LiveList, type LiveNode } from "../lifecycle/live-list.js";
+import { at } from "../lifecycle/sleep.js";
 import { DeadlineQueue, type Deadline, type DeadlineTarget } from "../lifecycle/deadlines.js";
 
 export interface RequestPlan {
@@ -182,17 +183,6 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
   }
 }
 
-/** Calls `fn` at `deadline` (performance.now() time), never before: Node's timers can fire up to a millisecond early. */
-function at(deadline: number, fn: () => void): { clear(): void } {
-  let timer: NodeJS.Timeout;
-  const arm = () => {
-    const wait = deadline - performance.now();
-    if (wait <= 0) return fn();
-    timer = setTimeout(arm, Math.max(1, wait));
-  };
-  timer = setTimeout(arm, Math.max(0, deadline - performance.now()));
-  return { clear: () => clearTimeout(timer) };
-}
 
 /** One attempt the client retried: how it failed, when, and how long the client waited after it. */
 export interface AttemptRecord {

@@ -1,46 +1,9 @@
 import { once } from "node:events";
-import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { connect } from "node:net";
 import { describe, expect, test } from "vitest";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { toxiproxy } from "../helpers/stack.js";
-import { echoServer, roundTrip } from "../helpers/tcp.js";
-
-/** A server that sends `bytes` bytes to each connection and then ends it. */
-async function sourceServer(bytes: number): Promise<{ port: number } & AsyncDisposable> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on("error", () => {});
-    s.on("close", () => sockets.delete(s));
-    s.end(Buffer.alloc(bytes, 0x61));
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { port: (server.address() as AddressInfo).port, [Symbol.asyncDispose]: async () => { for (const s of sockets) s.destroy(); await new Promise((r) => server.close(r)); } };
-}
-
-/** Connects, optionally writes, and records what arrives and how the connection ends. */
-function observe(address: string, write?: string, timeoutMs = 8000) {
-  const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
-  const started = performance.now();
-  const pieces: { at: number; size: number }[] = [];
-  return new Promise<{ bytes: number; pieces: typeof pieces; end: "fin" | "reset" | "timeout"; endedAt: number }>((resolve) => {
-    const socket = connect({ host, port });
-    let settled = false;
-    const done = (end: "fin" | "reset" | "timeout") => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ bytes: pieces.reduce((s, p) => s + p.size, 0), pieces, end, endedAt: performance.now() - started });
-    };
-    const timer = setTimeout(() => done("timeout"), timeoutMs);
-    socket.on("connect", () => write !== undefined && socket.write(write));
-    socket.on("data", (d) => pieces.push({ at: performance.now() - started, size: d.length }));
-    socket.on("error", (e: NodeJS.ErrnoException) => done(e.code === "ECONNRESET" ? "reset" : "fin"));
-    socket.on("end", () => done("fin"));
-  });
-}
+import { echoServer, observe, pingPong, roundTrip, sourceServer } from "../helpers/tcp.js";
 
 async function setup(upstreamPort: number) {
   const tp = await toxiproxy();
@@ -60,6 +23,16 @@ describe("embedded Toxiproxy: every toxic's observable effect", () => {
     expect(r.data).toBe("ping");
     expect(r.ms).toBeGreaterThanOrEqual(1000);
     expect(r.ms).toBeLessThan(1010);
+  });
+
+  test("latency is never released early: 100 round trips with 50 ms set all take at least 50 ms (as real Toxiproxy 2.12)", async () => {
+    await using echo = await echoServer();
+    await using s = await setup(echo.port);
+    await s.add("latency", { latency: 50 });
+    const times = await pingPong(s.proxy.listen, 100);
+    // Before the fix 64–79 of 100 came back early, the earliest at 48.55 ms (timers fire up to 1 ms early).
+    expect(times.filter((ms) => ms < 50)).toEqual([]);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(50);
   });
 
   test("bandwidth 100 KB/s moves 500 KB in 5 s ± 5%", async () => {
