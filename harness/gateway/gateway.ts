@@ -17,7 +17,7 @@ export interface StartedGateway extends StartedHttpServer {
 
 export async function startGateway(config: GatewayConfig, listen: { host?: string; port?: number } = {}, upstream: Upstream = undiciUpstream(config)): Promise<StartedGateway> {
   const core = new GatewayCore(config, upstream);
-  const http = await startHttpServer(httpAdapter(core, config.bodyLimit), { ...listen, requestTimeoutMs: config.policy.timeouts.clientRequestMs });
+  const http = await startHttpServer(httpAdapter(core, config.bodyLimit), { ...listen, requestTimeoutMs: config.policy.timeouts.clientRequestMs ?? 0 });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

@@ -22,12 +22,18 @@ export interface StartedHttpServer extends AsyncDisposable {
  * await using server = await startHttpServer((req, res) => res.end("ok"));
  * await fetch(server.url);
  */
+/** How long a client may take to send its headers, and its whole request, as production servers bound them (slowloris). */
+export const requestBounds = { headersMs: 10_000, requestMs: 30_000 } as const;
+
 export async function startHttpServer(handler: RequestHandler, options: { host?: string; port?: number; requestTimeoutMs?: number } = {}): Promise<StartedHttpServer> {
   const host = options.host ?? "127.0.0.1";
-  // requestTimeout: a client must have sent its whole request by then (Node answers 408). Node
-  // checks it every connectionsCheckingInterval, so that interval bounds how late it fires.
-  const requestTimeout = options.requestTimeoutMs ?? 0;
-  const timeouts = requestTimeout > 0 ? { requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: Math.max(50, Math.min(1_000, requestTimeout / 4)) } : { requestTimeout: 0 };
+  // requestTimeout: a client must have sent its whole request by then; headersTimeout: its headers
+  // (Node answers 408 and closes). Node checks both every connectionsCheckingInterval, so that
+  // interval bounds how late they fire. A client trickling its headers is cut off after 10 s,
+  // also where the whole-request bound is off (0).
+  const requestTimeout = options.requestTimeoutMs ?? requestBounds.requestMs;
+  const headersTimeout = requestTimeout > 0 ? Math.min(requestTimeout, requestBounds.headersMs) : requestBounds.headersMs;
+  const timeouts = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, headersTimeout / 4)) };
   const server = createServer({ keepAliveTimeout: 30_000, ...timeouts }, (req, res) => {
     Promise.resolve()
       .then(() => handler(req, res))
@@ -52,7 +58,11 @@ export async function startHttpServer(handler: RequestHandler, options: { host?:
   return { server, url: `http://${urlHost}:${port}`, host, port, close, [Symbol.asyncDispose]: close };
 }
 
-/** Reads a request body up to `limit` bytes; resolves `undefined` when it is larger (and stops reading). */
+/**
+ * Reads a request body up to `limit` bytes; resolves `undefined` when it is larger. The rest is
+ * read and discarded (within the server's request time bound): a client still writing its body
+ * would otherwise wait on a connection that reads nothing, and its next request there would hang.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -61,7 +71,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.pause();
+        req.resume();
         return resolve(undefined);
       }
       chunks.push(chunk);

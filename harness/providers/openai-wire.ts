@@ -99,7 +99,14 @@ export interface ChatRequest {
   maxTokens: number | undefined;
 }
 
-/** Validates a request body the way OpenAI does; returns the request or an error message and param. */
+const roles = ["system", "developer", "user", "assistant", "tool", "function"];
+const responseFormats = ["text", "json_object", "json_schema"];
+const toolChoices = ["none", "auto", "required"];
+/** Sampling parameters and their ranges, as OpenAI checks them (a string, NaN or Infinity is a 400). */
+const numberRanges: [string, number, number][] = [["temperature", 0, 2], ["top_p", 0, 1], ["presence_penalty", -2, 2], ["frequency_penalty", -2, 2]];
+const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : typeof v === "string" ? "a string" : typeof v === "boolean" ? "a boolean" : `a ${typeof v}`);
+
+/** Validates a request body the way OpenAI does (400 with the param named); returns the request or the message and param. */
 export function parseChatRequest(body: unknown): { ok: true; value: ChatRequest } | { ok: false; message: string; param: string | null } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, message: "The request body must be a JSON object.", param: null };
   const b = body as Record<string, unknown>;
@@ -109,11 +116,42 @@ export function parseChatRequest(body: unknown): { ok: true; value: ChatRequest 
     if (typeof m !== "object" || m === null || typeof (m as { role?: unknown }).role !== "string") {
       return { ok: false, message: `Invalid 'messages[${i}]': expected an object with a 'role'.`, param: `messages[${i}]` };
     }
+    const { role, content } = m as { role: string; content?: unknown };
+    if (!roles.includes(role)) return { ok: false, message: `Invalid value: '${role}'. Supported values are: ${roles.map((r) => `'${r}'`).join(", ")}.`, param: `messages[${i}].role` };
+    if (content !== undefined && content !== null && typeof content !== "string" && !Array.isArray(content)) {
+      return { ok: false, message: `Invalid type for 'messages[${i}].content': expected one of a string or an array of objects, but got an object instead.`, param: `messages[${i}].content` };
+    }
   }
   if (b.stream !== undefined && b.stream !== null && typeof b.stream !== "boolean") return { ok: false, message: "Invalid type for 'stream': expected a boolean.", param: "stream" };
   const max = b.max_completion_tokens ?? b.max_tokens;
   if (max !== undefined && max !== null && !(Number.isInteger(max) && (max as number) > 0)) {
     return { ok: false, message: "Invalid 'max_tokens': expected a positive integer.", param: b.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens" };
+  }
+  for (const [param, lo, hi] of numberRanges) {
+    const v = b[param];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "number") return { ok: false, message: `Invalid type for '${param}': expected a decimal, but got ${typeName(v)} instead.`, param };
+    if (!Number.isFinite(v) || v < lo || v > hi) return { ok: false, message: `Invalid '${param}': decimal ${v < lo ? "below minimum" : "above maximum"} value. Expected a value ${v < lo ? `>= ${lo}` : `<= ${hi}`}, but got ${v} instead.`, param };
+  }
+  if (b.n !== undefined && b.n !== null) {
+    if (!Number.isInteger(b.n)) return { ok: false, message: `Invalid type for 'n': expected an integer, but got ${typeName(b.n)} instead.`, param: "n" };
+    if ((b.n as number) < 1 || (b.n as number) > 128) return { ok: false, message: `Invalid 'n': integer ${(b.n as number) < 1 ? "below minimum value. Expected a value >= 1" : "above maximum value. Expected a value <= 128"}, but got ${b.n} instead.`, param: "n" };
+  }
+  if (b.stream_options !== undefined && b.stream_options !== null && (typeof b.stream_options !== "object" || Array.isArray(b.stream_options))) {
+    return { ok: false, message: `Invalid type for 'stream_options': expected an object, but got ${typeName(b.stream_options)} instead.`, param: "stream_options" };
+  }
+  if (b.response_format !== undefined && b.response_format !== null) {
+    const type = (b.response_format as { type?: unknown }).type;
+    if (typeof b.response_format !== "object" || !responseFormats.includes(type as string)) {
+      return { ok: false, message: `Invalid value: '${typeof type === "string" ? type : typeName(b.response_format)}'. Supported values are: ${responseFormats.map((f) => `'${f}'`).join(", ")}.`, param: "response_format.type" };
+    }
+  }
+  if (b.tool_choice !== undefined && b.tool_choice !== null) {
+    const c = b.tool_choice as { type?: unknown; function?: { name?: unknown } };
+    const named = typeof c === "object" && c.type === "function" && typeof c.function?.name === "string";
+    if (!(typeof c === "string" ? toolChoices.includes(c) : named)) {
+      return { ok: false, message: `Invalid value for 'tool_choice': expected one of ${toolChoices.map((x) => `'${x}'`).join(", ")} or {"type": "function", "function": {"name": …}}.`, param: "tool_choice" };
+    }
   }
   if (b.tools !== undefined && b.tools !== null) {
     if (!Array.isArray(b.tools)) return { ok: false, message: "Invalid type for 'tools': expected an array.", param: "tools" };
