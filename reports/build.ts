@@ -110,7 +110,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   }
 
   const ended = first("traffic_end");
-  const traffic: TrafficResult = ended ? { ...emptyTraffic, ...pick(ended, Object.keys(emptyTraffic)) } : emptyTraffic;
+  const traffic: TrafficResult = ended ? { ...emptyTraffic, ...pick(ended, [...Object.keys(emptyTraffic), "dropped", "lagMeasured"]) } : emptyTraffic;
   const statusEvent = first("run_status");
   const crash = events.find((e) => e.type === "error");
   const status: RunStatus = statusEvent ? (statusEvent.status as RunStatus) : first("interrupt") ? "interrupted" : crash ? "error" : "incomplete";
@@ -120,8 +120,10 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   const p99Budget = budget?.p99 ?? scenario.limits.scheduleLag.p99;
   const maxBudget = options.maxScheduleLagMs ?? budget?.max ?? scenario.limits.scheduleLag.max;
   const lag = traffic.scheduleLagMs;
-  const invalidReason =
-    lag.p99 > p99Budget
+  // Load that was due and never sent (k6's dropped iterations) is lag beyond any budget.
+  const invalidReason = traffic.dropped
+    ? `k6 dropped ${traffic.dropped} of ${traffic.scheduled} iterations: load the scenario asked for was never sent (too few VUs: export with a higher --max-vus)`
+    : lag.p99 > p99Budget
       ? `the generator's schedule lag p99 was ${lag.p99} ms (budget ${p99Budget} ms): it could not send on time, so its latencies are not the system's`
       : traffic.maxScheduleLagMs > maxBudget
         ? `the generator fell ${Math.round(traffic.maxScheduleLagMs)} ms behind its schedule (budget ${maxBudget} ms)`

@@ -56,8 +56,9 @@ export function readChunk(data, s) {
     s.error = "malformed";
     return false;
   }
+  // An error event inside a 200 stream: the answer broke off, class truncated as in aire run.
   if (chunk && chunk.error) {
-    s.error = "http_5xx";
+    s.error = "truncated";
     return false;
   }
   if (chunk && chunk.usage && typeof chunk.usage.completion_tokens === "number") s.usage = chunk.usage.completion_tokens;

@@ -43,6 +43,8 @@ import type { Assertion, Measure, Stat } from "../slo/expression.js";
 export const DEFAULT_K6_IMAGE = "grafana/k6:0.48.0";
 /** A ConfigMap holds at most 1 MiB; the bodies are cut to leave room for the script. */
 const CONFIGMAP_LIMIT = 1_048_576;
+/** kubectl apply's last-applied-configuration annotation: at most 262,144 bytes, less room for the rest of the annotations. */
+const APPLY_LIMIT = 262_144 - 4_096;
 
 export interface ExportOptions {
   outDir: string;
@@ -86,7 +88,10 @@ export interface ExportResult {
   scenarios: Record<string, Record<string, unknown>>;
   /** Bodies per source. */
   bodies: Record<string, number>;
+  /** The ConfigMap as kubectl apply stores it (JSON), bytes. */
   configMapBytes: number;
+  /** The key variables the TestRun takes from the secret aire-keys. */
+  keys: { env: string; optional: boolean }[];
 }
 
 type Traffic = Scenario["traffic"];
@@ -465,6 +470,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     const expected = source.arrival.type === "closed" ? options.bodies : Math.ceil(expectedArrivals(arrivalModel(source.arrival as ArrivalSpec, totalMs).segments, 0, totalMs)) + 1;
     data[source.name] = drawEntries(scenario, source, Math.max(1, Math.min(options.bodies, expected)), books, quality);
   }
+  const bodyCount = Object.values(data).reduce((n, d) => n + d.length, 0);
   const [runtime, answerJs] = await Promise.all([readFile(runtimeFile, "utf8"), readFile(answerFile, "utf8")]);
   const budget = options.bodyBytes ?? CONFIGMAP_LIMIT - runtime.length - answerJs.length - 64 * 1024;
   let requestsJson = JSON.stringify(data);
@@ -536,8 +542,23 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
 
   const name = `aire-${scenario.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50);
   const image = options.image ?? DEFAULT_K6_IMAGE;
-  const keyEnvs = [...(config.keyRequired ? [config.keyEnv] : []), ...config.tenants.map((t) => t.keyEnv)];
-  const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } }, data: { "script.js": script, "aire-answer.js": answerJs, "requests.json": requestsJson } };
+  // Every key the script reads comes from the secret; the one it can do without is optional there.
+  const keyEnvs = [{ env: config.keyEnv, optional: !config.keyRequired }, ...config.tenants.map((t) => ({ env: t.keyEnv, optional: false }))];
+  const configMapOf = (requests: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } }, data: { "script.js": script, "aire-answer.js": answerJs, "requests.json": requests } });
+  // kubectl apply keeps the whole object, as JSON, in its last-applied annotation, which holds at
+  // most 256 KiB: cut the bodies until the ConfigMap fits it.
+  let configMap = configMapOf(requestsJson);
+  for (let i = 0; i < 5 && Buffer.byteLength(JSON.stringify(configMap)) > APPLY_LIMIT; i++) {
+    const fixed = Buffer.byteLength(JSON.stringify(configMapOf("")));
+    const share = (APPLY_LIMIT - fixed) / Buffer.byteLength(JSON.stringify(requestsJson));
+    if (share <= 0) break;
+    for (const source of Object.keys(data)) data[source] = data[source]!.slice(0, Math.max(1, Math.floor(data[source]!.length * Math.min(1, share) * 0.97)));
+    requestsJson = JSON.stringify(data);
+    configMap = configMapOf(requestsJson);
+  }
+  const applyBytes = Buffer.byteLength(JSON.stringify(configMap));
+  if (applyBytes > APPLY_LIMIT) notes.push(`the ConfigMap takes ${applyBytes} bytes even with one body per source, over the 256 KiB kubectl apply keeps: use kubectl apply --server-side or kubectl create`);
+  else if (Object.values(data).reduce((n, d) => n + d.length, 0) < bodyCount) notes.push(`request bodies cut to ${Object.values(data).map((d) => d.length).join(" + ")} so that the ConfigMap (${Math.round(applyBytes / 1024)} KiB) fits the 256 KiB kubectl apply keeps in its annotation; iterations reuse them in turn`);
   const testRun = {
     apiVersion: "k6.io/v1alpha1",
     kind: "TestRun",
@@ -553,7 +574,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
           { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
           { name: "AIRE_SUMMARY", value: "/results/$(POD_NAME)-summary.json" },
           ...(url === null ? [{ name: "AIRE_TARGET_URL", value: "http://CHANGE-ME:8080/v1" }] : []),
-          ...keyEnvs.map((env) => ({ name: env, valueFrom: { secretKeyRef: { name: "aire-keys", key: env } } })),
+          ...keyEnvs.map(({ env, optional }) => ({ name: env, valueFrom: { secretKeyRef: { name: "aire-keys", key: env, ...(optional ? { optional: true } : {}) } } })),
         ],
         volumeMounts: [{ name: "results", mountPath: "/results" }],
         volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }],
@@ -569,8 +590,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     spec: { restartPolicy: "Never", containers: [{ name: "results", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "results", mountPath: "/results" }] }], volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }] },
   };
   if (url === null) notes.push("no target URL (the scenario has none and --url was not given): pass -e AIRE_TARGET_URL=… to k6, and set AIRE_TARGET_URL in testrun.yaml (it says http://CHANGE-ME:8080/v1)");
-  const configMapBytes = script.length + answerJs.length + requestsJson.length;
-  if (configMapBytes > CONFIGMAP_LIMIT) notes.push(`script.js, aire-answer.js and requests.json take ${configMapBytes} bytes, over a ConfigMap's 1 MiB: lower --bodies, or put the files on a volume and use script.volumeClaim`);
+  const configMapBytes = applyBytes;
 
   await mkdir(options.outDir, { recursive: true });
   const files: [string, string][] = [
@@ -591,6 +611,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     scenarios,
     bodies: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.length])),
     configMapBytes,
+    keys: keyEnvs,
   };
 }
 
@@ -616,7 +637,7 @@ export function renderExport(result: ExportResult, scenarioFile: string, name: s
     "",
     "k6 judges thresholds per runner, on its share of the traffic; the global verdicts come from:",
     `  aire ingest k6 <the runners' --out json files> --scenario ${scenarioFile}`,
-    `k6-operator: kubectl apply -f ${join(result.dir, "testrun.yaml")}   (TestRun ${name}; keys from the secret aire-keys)`,
+    `k6-operator: kubectl apply -f ${join(result.dir, "testrun.yaml")}   (TestRun ${name}; keys from the secret aire-keys: ${result.keys.map((k) => `${k.env}${k.optional ? " (optional)" : ""}`).join(", ")})`,
   );
   return lines.join("\n");
 }

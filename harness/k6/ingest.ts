@@ -224,7 +224,8 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
     event(b.end, "phase_end", { phase: b.name });
     start = b.end;
   }
-  event(end, "traffic_end", { scheduled: samples.length + dropped, completed: samples.length, unanswered: 0, cancelled: dropped, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } });
+  // k6 does not report how late it sent; it reports what it never sent (dropped iterations).
+  event(end, "traffic_end", { scheduled: samples.length + dropped, completed: samples.length, unanswered: 0, cancelled: 0, dropped, lagMeasured: false, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } });
   event(end, "run_status", { status: "completed" });
   event(end, "run_end", {});
   await writeFile(join(dir, "events.jsonl"), events.map((e) => JSON.stringify(e)).join("\n") + "\n");

@@ -62,18 +62,29 @@ import { attemptsOf, checkAnswer, classOf, finishStream, header, newStreamState,
 export const options = CONFIG.options;
 
 const BASE = (__ENV.AIRE_TARGET_URL || CONFIG.url || "").replace(/\/$/, "").replace(/\/v1$/, "");
-if (BASE === "") throw new Error("aire: set the target with -e AIRE_TARGET_URL=http://host:port/v1 (the scenario names none)");
 const ENDPOINT = BASE + "/v1/chat/completions";
 
-/** @param {string | null} name @param {boolean} required */
-function key(name, required) {
+/** @param {string | null} name */
+function key(name) {
   if (name === null) return null;
   const value = __ENV[name];
-  if (value === undefined || value === "") {
-    if (required) throw new Error("aire: the API key variable " + name + " is not set (pass -e " + name + "=… or set it in the environment)");
-    return null;
+  return value === undefined || value === "" ? null : value;
+}
+
+/**
+ * What the run needs from its environment, checked when the first iteration starts and not at
+ * init: k6-operator's initializer archives the script (`k6 archive`) without the runners' env.
+ * A missing target or required key stops the whole test with the reason.
+ */
+let envChecked = false;
+function checkEnv() {
+  if (envChecked) return;
+  envChecked = true;
+  if (BASE === "") exec.test.abort("aire: set the target with -e AIRE_TARGET_URL=http://host:port/v1 (the scenario names none)");
+  const required = (CONFIG.keyRequired ? [CONFIG.keyEnv] : []).concat(CONFIG.tenants.map(function (t) { return t.keyEnv; }));
+  for (const name of required) {
+    if (name !== null && key(name) === null) exec.test.abort("aire: the API key variable " + name + " is not set (pass -e " + name + "=… or set it in the environment)");
   }
-  return value;
 }
 /** @param {string | null} apiKey @returns {Record<string, string>} */
 function headersFor(apiKey) {
@@ -82,8 +93,8 @@ function headersFor(apiKey) {
   if (apiKey !== null) h.authorization = "Bearer " + apiKey;
   return h;
 }
-const anonymous = headersFor(key(CONFIG.keyEnv, CONFIG.keyRequired));
-const tenantHeaders = CONFIG.tenants.map(function (t) { return headersFor(key(t.keyEnv, true)); });
+const anonymous = headersFor(key(CONFIG.keyEnv));
+const tenantHeaders = CONFIG.tenants.map(function (t) { return headersFor(key(t.keyEnv)); });
 
 /** One shared array per k6 scenario (a traffic source), read once per runner. */
 /** @type {Record<string, Entry[]>} */
@@ -261,6 +272,7 @@ function session(entry, rid) {
 }
 
 export default function () {
+  checkEnv();
   const name = exec.scenario.name;
   const entries = DATA[name];
   const n = exec.scenario.iterationInTest;

@@ -94,6 +94,10 @@ export interface TrafficResult {
   /** Of those, requests still open when the drain ended: recorded as `unanswered` failures. */
   unanswered: number;
   cancelled: number;
+  /** Ingested k6 results: iterations k6 dropped (due, never sent: too few VUs). */
+  dropped?: number;
+  /** False for ingested results: no one measured the sender's schedule or event-loop lag. */
+  lagMeasured?: boolean;
   /** Largest delay between a request's intended and actual dispatch, ms. */
   maxScheduleLagMs: number;
   /** The delay between intended and actual dispatch over every request, ms. */

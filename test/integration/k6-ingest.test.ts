@@ -74,6 +74,26 @@ describe("aire ingest k6", () => {
     }
   });
 
+  test("iterations k6 dropped (too few VUs) make the run INVALID, and lag nobody measured is not printed as 0 ms", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aire-k6-"));
+    try {
+      const file = join(dir, "dropped.json");
+      // Only the steady half, which passes its hypothesis; then k6's own count of iterations it never started.
+      await writeK6File(file, requests.filter((r) => r.startMs < 10_000), { runnerTag: false, rid: true });
+      const point = (t: number) => JSON.stringify({ metric: "dropped_iterations", type: "Point", data: { time: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, t)).toISOString(), value: 1, tags: { scenario: "default" } } });
+      await writeFile(file, `${await readFile(file, "utf8")}${[100, 200, 300].map(point).join("\n")}\n`);
+      const { result, summary } = await ingest([file], join(dir, "out"));
+      expect(summary.traffic).toMatchObject({ dropped: 3, valid: false, lagMeasured: false });
+      expect(summary.traffic.invalidReason).toMatch(/k6 dropped 3 of 403 iterations: load the scenario asked for was never sent/);
+      expect(summary.hypotheses.every((h: { verdict: string }) => h.verdict === "INCONCLUSIVE")).toBe(true);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/3 dropped by k6, schedule and event-loop lag not measured \(k6\)/);
+      expect(result.stdout).not.toMatch(/schedule lag p99 0ms/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("without request ids the http_req_* points are joined by time and tags; a broken line is reported with its file and line", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aire-k6-"));
     try {
