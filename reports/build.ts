@@ -181,7 +181,8 @@ function eventOf(e: Event, rel: (t: number) => number): RunEvent {
   if (e.type === "k8s_pod_kill") return { t: rel(e.t), type: e.type, detail: `${e.namespace}/${e.pod}${e.dryRun ? " (dry run: not deleted)" : ""}` };
   if (e.type === "k8s_pods_recovered" || e.type === "k8s_pods_not_recovered") return { t: rel(e.t), type: e.type, detail: `${e.ready} of ${e.readyBefore} pods ready ${e.afterMs} ms after the kill` };
   const detail = e.type.startsWith("fault") ? String(e.description ?? e.fault ?? "") : e.type.startsWith("phase") ? String(e.phase ?? "") : String(e.error ?? e.reason ?? e.condition ?? e.pod ?? e.component ?? "");
-  return { t: rel(e.t), type: e.type, detail };
+  // The traffic starts at its own t0 (0 on the samples' clock), a moment after the event is written.
+  return { t: e.type === "traffic_start" && typeof e.t0 === "number" ? rel(e.t0) : rel(e.t), type: e.type, detail };
 }
 
 /** Phases at their planned offsets; each fault from applied to rolled back, in traffic time. */

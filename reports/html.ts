@@ -53,8 +53,10 @@ function chart(id: string, title: string, unit: (v: number) => string, series: S
   }
   const tStep = niceStep(seconds);
   for (let t = 0; t <= seconds; t += tStep) parts.push(`<text class="tick" x="${x(t).toFixed(1)}" y="${H - 8}" text-anchor="middle">${t}s</text>`);
-  for (const p of report.timeline.phases.slice(1)) {
-    parts.push(`<line class="phase" x1="${x(p.start / 1000).toFixed(1)}" x2="${x(p.start / 1000).toFixed(1)}" y1="${PAD.top}" y2="${H - PAD.bottom}"/><text class="phase-label" x="${(x(p.start / 1000) + 3).toFixed(1)}" y="${PAD.top + 10}">${esc(p.name)}</text>`);
+  // Each phase named at its start; a dashed line where one gives way to the next.
+  for (const [i, p] of report.timeline.phases.entries()) {
+    if (i > 0) parts.push(`<line class="phase" x1="${x(p.start / 1000).toFixed(1)}" x2="${x(p.start / 1000).toFixed(1)}" y1="${PAD.top}" y2="${H - PAD.bottom}"/>`);
+    parts.push(`<text class="phase-label" x="${(x(p.start / 1000) + 3).toFixed(1)}" y="${PAD.top + 10}">${esc(p.name)}</text>`);
   }
   for (const s of series) {
     // A line per run of consecutive seconds with a value (gaps stay gaps).
@@ -104,7 +106,7 @@ function cards(report: RunReport): string {
           return `<tr class="${a.verdict.toLowerCase()}"><td>${a.verdict}</td><td><code>${esc(a.assertion)}</code></td><td>${esc(observed)}</td><td>${a.threshold === null ? "–" : esc(`${a.op} ${formatValue(a.threshold, a.unit)}`)}</td><td>${esc(ci)}</td><td>${a.samples}</td><td>${esc(a.note ?? "")}</td></tr>`;
         })
         .join("");
-      return `<section class="card ${h.verdict.toLowerCase()}" data-verdict="${h.verdict}"><h3><span class="badge">${h.verdict}</span> ${esc(h.name)}</h3><p class="muted">during ${esc(h.during)} · ${h.samples} requests${h.excluded ? ` (${h.excluded} left out: in flight when another phase's fault began)` : ""}${h.reason ? ` · ${esc(h.reason)}` : ""}</p><table><thead><tr><th></th><th>assertion</th><th>observed</th><th>threshold</th><th>95% CI</th><th>n</th><th>note</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+      return `<section class="card ${h.verdict.toLowerCase()}" data-verdict="${h.verdict}"><h3><span class="badge">${h.verdict}</span> ${esc(h.name)}</h3><p class="muted">during ${esc(h.during)} · ${h.samples} requests${h.excluded ? ` (${h.excluded} left out: in flight when another phase's fault began)` : ""}${h.reason ? ` · ${esc(h.reason)}` : ""}</p><div class="scroll"><table><thead><tr><th></th><th>assertion</th><th>observed</th><th>threshold</th><th>95% CI</th><th>n</th><th>note</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
     })
     .join("\n");
 }
@@ -113,7 +115,7 @@ function phaseTable(report: RunReport): string {
   const rows = report.phases
     .map((p) => `<tr><td>${esc(p.name)}</td><td>${formatDuration(p.durationMs)}</td><td>${p.requests}</td><td>${pct(p.availability)}</td><td>${esc(Object.entries(p.errors).map(([k, v]) => `${k}: ${v}`).join(", ") || "0")}</td><td>${ms(p.ttft.p50)}</td><td>${ms(p.ttft.p95)}</td><td>${ms(p.ttft.p99)}</td><td>${ms(p.tpot.p50)}</td><td>${ms(p.e2e.p95)}</td><td>${esc(Object.entries(p.providers).map(([k, v]) => `${k}: ${v}`).join(", ") || "–")}</td><td>${esc(p.faults.join("; ") || "–")}</td></tr>`)
     .join("");
-  return `<table class="phases"><thead><tr><th>phase</th><th>duration</th><th>requests</th><th>availability</th><th>errors</th><th>ttft p50</th><th>ttft p95</th><th>ttft p99</th><th>tpot p50</th><th>e2e p95</th><th>served by</th><th>faults</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<div class="scroll"><table class="phases"><thead><tr><th>phase</th><th>duration</th><th>requests</th><th>availability</th><th>errors</th><th>ttft p50</th><th>ttft p95</th><th>ttft p99</th><th>tpot p50</th><th>e2e p95</th><th>served by</th><th>faults</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function eventLog(report: RunReport): string {
@@ -122,17 +124,20 @@ function eventLog(report: RunReport): string {
 }
 
 export const htmlStyle = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:960px;padding:16px 20px 48px;color:#1d1d1f;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1320px;padding:16px 20px 48px;color:#1d1d1f;background:#fff}
 h1{font-size:22px;margin:8px 0 2px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:0 0 4px}
 .muted{color:#666;margin:2px 0 8px}.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
 .PASS,.card.pass .badge{background:#1a7f37}.FAIL,.card.fail .badge{background:#cf222e}.INCONCLUSIVE,.card.inconclusive .badge,.INCOMPLETE{background:#9a6700}.ERROR,.INTERRUPTED,.ABORTED,.NO_HYPOTHESES{background:#57606a}
 .badge{display:inline-block;padding:1px 8px;border-radius:4px;color:#fff;font-size:12px;vertical-align:1px}
 .card{border:1px solid #ddd;border-left-width:5px;border-radius:6px;padding:10px 12px;margin:10px 0}.card.pass{border-left-color:#1a7f37}.card.fail{border-left-color:#cf222e}.card.inconclusive{border-left-color:#9a6700}
-table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top}th{color:#555;font-weight:600}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:break-word}th{color:#555;font-weight:600;white-space:nowrap}
+table.phases td,.card td:first-child,table.events td:first-child{white-space:nowrap}table.phases td:last-child{white-space:normal;min-width:16em}
+.scroll{overflow-x:auto}
+@media (max-width:640px){body{padding:12px 10px 32px}.card{padding:8px}td,th{padding:3px 4px}}
 tr.fail td:first-child{color:#cf222e;font-weight:600}tr.pass td:first-child{color:#1a7f37;font-weight:600}tr.inconclusive td:first-child{color:#9a6700;font-weight:600}
 .chart{margin:12px 0}.chart figcaption{font-weight:600;margin-bottom:2px}.chart svg{width:100%;height:auto;display:block}
 .key{font-weight:400;color:#555;margin-left:12px;font-size:12px}.key i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
-.fault-window,.fault-key{fill:#d55e00;background:#d55e00;opacity:.14}.fault-key{height:10px!important}
+.fault-window,.fault-key{fill:#e8d000;background:#e8d000;opacity:.22}.fault-key{height:10px!important}
 .grid{stroke:#eee}.tick{fill:#777;font-size:11px}.phase{stroke:#999;stroke-dasharray:3 3}.phase-label{fill:#555;font-size:11px}
 .warn{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}

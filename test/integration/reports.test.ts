@@ -278,4 +278,38 @@ describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 30_000);
+
+  test("layout: every phase is labelled, errors and faults have colours of their own, the events start at 0, tables fit wide and narrow screens", async () => {
+    const { dir } = await built();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`file://${join(dir, "report.html")}`);
+    // Every phase, the first one too, is named on each chart.
+    const labels = await page.$$eval("#chart-rps text.phase-label", (t) => t.map((e) => e.textContent));
+    expect(labels).toEqual(["baseline", "storm", "recovery"]);
+    // The fault band's colour is used by no series line.
+    const band = await page.$eval("#chart-errors rect.fault-window", (r) => getComputedStyle(r).fill);
+    const lines = await page.$$eval("figure.chart polyline.series", (ps) => ps.map((p) => getComputedStyle(p).stroke));
+    expect(lines).not.toContain(band);
+    // No event before the traffic started is listed at a negative time.
+    const times = await page.$$eval("table.events tbody tr td:first-child", (tds) => tds.map((td) => td.textContent ?? ""));
+    expect(times.filter((t) => t.startsWith("-"))).toEqual([]);
+    // On a wide screen each phase is one line.
+    const rowHeights = await page.$$eval("table.phases tbody tr", (rows) => rows.map((r) => r.getBoundingClientRect().height));
+    const lineHeight = await page.$eval("table.phases tbody td", (td) => Number.parseFloat(getComputedStyle(td).lineHeight) || 19);
+    for (const h of rowHeights) expect(h).toBeLessThan(lineHeight * 1.8);
+    // On a phone-sized screen nothing spills out of its card (a table wider than the card scrolls
+    // inside it), words are not broken mid-letter, and the page does not scroll sideways.
+    await page.setViewportSize({ width: 420, height: 900 });
+    const spill = await page.$$eval("section.card", (cards) => cards.map((c) => c.scrollWidth > c.clientWidth + 1));
+    expect(spill).toEqual(spill.map(() => false));
+    const verdictLines = await page.$$eval("section.card td:first-child, section.card th", (cells) => cells.filter((c) => c.textContent).map((c) => {
+      const range = document.createRange();
+      range.selectNodeContents(c);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    }));
+    expect(verdictLines.length).toBeGreaterThan(0);
+    for (const lines of verdictLines) expect(lines).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    await page.close();
+  }, 30_000);
 });
