@@ -202,7 +202,7 @@ describe("aire export k6", () => {
 
   test.skipIf(!onPath("k6"))("real k6 v0.48: the initializer's k6 archive and k6 inspect work without the runners' keys; a run without a required key stops with the reason", async () => {
     // k6-operator's initializer archives the script with none of the runner's environment.
-    const env = { ...process.env, K6_NO_USAGE_REPORT: "true" };
+    const env: NodeJS.ProcessEnv = { ...process.env, K6_NO_USAGE_REPORT: "true" };
     delete env.WEB_KEY;
     delete env.BATCH_KEY;
     for (const [bin, sub] of [["k6", "plain"], ...(onPath("k6-sse") ? [["k6-sse", "sse"]] : [])] as const) {

@@ -223,6 +223,12 @@ describe("summary.md", () => {
 
 // Debian's Chromium, installed by .ci/run; a machine without it skips these, saying so.
 const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+
+/** The page's own globals, as the callbacks below use them in the browser (the suite is typed for Node, without the DOM library). */
+type InPage = {
+  getComputedStyle(e: unknown): { fill: string; stroke: string; lineHeight: string };
+  document: { createRange(): { selectNodeContents(n: unknown): void; getClientRects(): ArrayLike<{ top: number }> }; documentElement: { scrollWidth: number } };
+};
 if (!chromiumPath) console.warn("report.html browser test skipped: no Chromium at /usr/bin/chromium (.ci/run installs Debian's chromium)");
 
 describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
@@ -287,15 +293,15 @@ describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
     const labels = await page.$$eval("#chart-rps text.phase-label", (t) => t.map((e) => e.textContent));
     expect(labels).toEqual(["baseline", "storm", "recovery"]);
     // The fault band's colour is used by no series line.
-    const band = await page.$eval("#chart-errors rect.fault-window", (r) => getComputedStyle(r).fill);
-    const lines = await page.$$eval("figure.chart polyline.series", (ps) => ps.map((p) => getComputedStyle(p).stroke));
+    const band = await page.$eval("#chart-errors rect.fault-window", (r) => (globalThis as unknown as InPage).getComputedStyle(r).fill);
+    const lines = await page.$$eval("figure.chart polyline.series", (ps) => ps.map((p) => (globalThis as unknown as InPage).getComputedStyle(p).stroke));
     expect(lines).not.toContain(band);
     // No event before the traffic started is listed at a negative time.
     const times = await page.$$eval("table.events tbody tr td:first-child", (tds) => tds.map((td) => td.textContent ?? ""));
     expect(times.filter((t) => t.startsWith("-"))).toEqual([]);
     // On a wide screen each phase is one line.
     const rowHeights = await page.$$eval("table.phases tbody tr", (rows) => rows.map((r) => r.getBoundingClientRect().height));
-    const lineHeight = await page.$eval("table.phases tbody td", (td) => Number.parseFloat(getComputedStyle(td).lineHeight) || 19);
+    const lineHeight = await page.$eval("table.phases tbody td", (td) => Number.parseFloat((globalThis as unknown as InPage).getComputedStyle(td).lineHeight) || 19);
     for (const h of rowHeights) expect(h).toBeLessThan(lineHeight * 1.8);
     // On a phone-sized screen nothing spills out of its card (a table wider than the card scrolls
     // inside it), words are not broken mid-letter, and the page does not scroll sideways.
@@ -303,13 +309,13 @@ describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
     const spill = await page.$$eval("section.card", (cards) => cards.map((c) => c.scrollWidth > c.clientWidth + 1));
     expect(spill).toEqual(spill.map(() => false));
     const verdictLines = await page.$$eval("section.card td:first-child, section.card th", (cells) => cells.filter((c) => c.textContent).map((c) => {
-      const range = document.createRange();
+      const range = (globalThis as unknown as InPage).document.createRange();
       range.selectNodeContents(c);
-      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size;
     }));
     expect(verdictLines.length).toBeGreaterThan(0);
     for (const lines of verdictLines) expect(lines).toBe(1);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
     await page.close();
   }, 30_000);
 });
