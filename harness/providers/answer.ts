@@ -4,9 +4,13 @@
  * - `response_format: json_schema` → a JSON document that conforms to the schema;
  * - otherwise words from a seeded vocabulary, as many as min(max_tokens, a lognormal draw).
  * Degraded modes keep the 200 but break these promises (the silent failures quality SLIs catch).
+ * Every piece streamed is one o200k_base token, so the text tokenizes to exactly the `usage` it is
+ * reported with, as a real model's does: the words are ones that are a single token with and
+ * without a leading space, and any other text (a nonce, JSON) is cut where the tokenizer cuts it.
  * @module
  */
 import { faker } from "@faker-js/faker/locale/en";
+import { decode, encode } from "gpt-tokenizer/encoding/o200k_base";
 import { hashString, seededRandom, type Random } from "../random/prng.js";
 import { textOf } from "./text.js";
 import type { ToolCall } from "./openai-wire.js";
@@ -39,7 +43,8 @@ export class AnswerBook {
     private readonly length: OutputLength,
   ) {
     faker.seed(seed);
-    this.#vocabulary = Array.from({ length: 1024 }, () => faker.lorem.word());
+    const words = singleTokenWords();
+    this.#vocabulary = Array.from({ length: 1024 }, () => words[Math.floor(faker.number.float() * words.length)]!);
   }
 
   plan(messages: readonly { role: string; content: unknown }[], maxTokens: number | undefined, responseFormat: unknown, degrade?: "empty" | "repeat" | "off-topic", tools?: ToolRequest): AnswerPlan {
@@ -55,7 +60,7 @@ export class AnswerBook {
       return tokens.length > limit ? { tokens: tokens.slice(0, limit), finish: "length", toolCall: call.toolCall } : { tokens, finish: "tool_calls", toolCall: call.toolCall };
     }
     const drawn = Math.max(1, Math.round(lognormal(random, this.length.median, this.length.p99)));
-    if (degrade === "repeat") return cap(Array.from({ length: Math.min(drawn, limit) }, () => ` ${this.#vocabulary[0]}`));
+    if (degrade === "repeat") return cap(Array.from({ length: Math.min(drawn, limit) }, (_, i) => `${i === 0 ? "" : " "}${this.#vocabulary[0]}`));
     if (degrade !== "off-topic") {
       const lastUser = [...messages].reverse().find((m) => m.role === "user");
       const nonce = lastUser ? NONCE.exec(textOf(lastUser.content))?.[1] : undefined;
@@ -63,7 +68,8 @@ export class AnswerBook {
       const schema = jsonSchemaOf(responseFormat);
       if (schema !== undefined) return cap(pieces(JSON.stringify(generate(schema, random, this.#vocabulary, 0))));
     }
-    const words = Array.from({ length: Math.min(drawn, limit) }, () => ` ${this.#vocabulary[Math.floor(random() * this.#vocabulary.length)]}`);
+    // The first word without its space: the answer starts with a word, streamed or not.
+    const words = Array.from({ length: Math.min(drawn, limit) }, (_, i) => `${i === 0 ? "" : " "}${this.#vocabulary[Math.floor(random() * this.#vocabulary.length)]}`);
     return { tokens: words, finish: drawn >= limit ? "length" : "stop" };
   }
 
@@ -93,9 +99,33 @@ export function lognormal(random: Random, median: number, p99: number): number {
   return median * Math.exp(sigma * z);
 }
 
-/** Splits text into token-sized pieces (about four characters, as BPE does for English). */
-function pieces(text: string): string[] {
-  return text.match(/.{1,4}/gs) ?? [];
+/**
+ * Splits text into its o200k_base tokens, one piece each: the pieces join to the text, and there
+ * are as many as the tokenizer counts. (A character split across tokens stays whole in one piece.)
+ */
+export function pieces(text: string): string[] {
+  const out: string[] = [];
+  let pending: number[] = [];
+  for (const token of encode(text)) {
+    pending.push(token);
+    const piece = decode(pending);
+    if (piece.includes("\uFFFD")) continue;
+    out.push(piece);
+    pending = [];
+  }
+  if (pending.length > 0) out.push(decode(pending));
+  return out;
+}
+
+let words: string[] | undefined;
+/** English words that are one o200k_base token alone and after a space, so that N of them are N tokens. */
+export function singleTokenWords(): string[] {
+  if (words) return words;
+  const defs = faker.definitions.word as Record<string, string[]>;
+  const all = new Set<string>();
+  for (const kind of ["noun", "verb", "adjective", "adverb"]) for (const w of defs[kind] ?? []) if (/^[a-z]{3,10}$/.test(w)) all.add(w);
+  words = [...all].filter((w) => encode(w).length === 1 && encode(` ${w}`).length === 1).sort();
+  return words;
 }
 
 function jsonSchemaOf(responseFormat: unknown): unknown {

@@ -94,7 +94,7 @@ export class Pod {
       if (!request.stream) {
         for (let i = 1; i < plan.tokens.length; i++) if (!(await nextToken())) return;
         done();
-        const text = plan.toolCall ? plan.tokens.join("") : plan.tokens.join("").trimStart();
+        const text = plan.tokens.join("");
         return json(res, 200, completionBody(id, created, config.model, text, plan.finish, usage(reported(promptTokens), reported(plan.tokens.length)), plan.toolCall), headers);
       }
       const cut = this.#hit("stream-cut");
