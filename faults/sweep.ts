@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Toxiproxy } from "toxiproxy-node-client";
+import { processAlive } from "../harness/lifecycle/temp.js";
 
 export interface SweepResult {
   toxics: string[];
@@ -38,15 +39,6 @@ export function parseLease(name: string): { runId: string; host: string; pid: nu
 /** The run an aire name belongs to: `aire-<scenario>-<yyyymmdd>-<hhmmss>-<hex4>-…`. */
 export function ownerOf(name: string): string | undefined {
   return /^aire-(?!lease-)([a-z][a-z0-9-]*?-\d{8}-\d{6}-[0-9a-f]{4})(?:-|$)/.exec(name)?.[1];
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function leaseLive(l: NonNullable<ReturnType<typeof parseLease>>, now: number): boolean {

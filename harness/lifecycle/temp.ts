@@ -35,7 +35,7 @@ export function privateTempDir(label: string): { path: string; remove(): Promise
 }
 
 /** True while a process with this PID exists (EPERM: it exists, and is someone else's). */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -61,7 +61,7 @@ export function sweepTemp(dir = tmpdir()): string[] {
     const m = /^aire-(?:pod-)?(\d+)-/.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid === process.pid || alive(pid)) continue;
+    if (pid === process.pid || processAlive(pid)) continue;
     try {
       rmSync(join(dir, name), { recursive: true, force: true });
       removed.push(name);

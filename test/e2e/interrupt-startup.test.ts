@@ -4,11 +4,11 @@
  * no temp file once the next run has swept. The run's processes are found by the TMPDIR this test
  * gives it, which every config path on their command lines contains.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { startCli } from "../helpers/cli.js";
+import { processesWith, startCli } from "../helpers/cli.js";
 
 const scenario = `apiVersion: aire/v1
 name: big-stack
@@ -23,23 +23,12 @@ phases:
   - { name: only, duration: 5s }
 `;
 
-/** PIDs of the processes whose command line mentions `marker`. */
-async function processesWith(marker: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmd = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmd.includes(marker)) out.push(Number(entry));
-  }
-  return out;
-}
 
 describe("an interrupt during stack start-up", () => {
   test.each([300, 900, 1800])("SIGINT %i ms after start: exit 130 within 5 s, no process and no temp file left", async (afterMs) => {
     const root = await mkdtemp(join(tmpdir(), "aire-interrupt-startup-"));
     const tmp = join(root, "tmp");
     try {
-      const { mkdir } = await import("node:fs/promises");
       await mkdir(tmp);
       await writeFile(join(root, "s.yaml"), scenario);
       const { child, done } = startCli(["run", join(root, "s.yaml"), "--out", join(root, "out")], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });

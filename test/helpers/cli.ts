@@ -34,6 +34,18 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Reco
   return startCli(args, options).done;
 }
 
+/** PIDs of the processes whose command line mentions `marker` (a run's TMPDIR is on every config path of its processes). */
+export async function processesWith(marker: string): Promise<number[]> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const out: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmd = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmd.includes(marker)) out.push(Number(entry));
+  }
+  return out;
+}
+
 /** True while a process with this PID exists. */
 export function alive(pid: number): boolean {
   try {
