@@ -7,7 +7,7 @@ import { z } from "zod";
 import { faultSchema } from "../../faults/schema.js";
 import { policyOverridesShape } from "../gateway/config.js";
 import { tokenCount } from "../traffic/distribution.js";
-import { jsonSchemaProblem } from "../traffic/quality.js";
+import { canaryTokens, jsonSchemaProblem } from "../traffic/quality.js";
 import { parseAssertion, scopesOf } from "../slo/expression.js";
 import { parseAbortCondition } from "../orchestrator/abort-watch.js";
 import type { WindowSpec } from "../slo/score.js";
@@ -129,6 +129,10 @@ const workloadSchema = closed({
     .optional(),
 }).check(crossCheck((w, ctx) => {
   if (w.session && w.kind !== "agent") ctx.addIssue({ code: "custom", path: ["session"], message: `session is for kind: agent (this workload is ${w.kind})` });
+  const canary = w.quality?.canary;
+  if (canary !== undefined && canary !== false && canary !== 0 && typeof w.maxTokens === "number" && w.maxTokens < canaryTokens) {
+    ctx.addIssue({ code: "custom", path: ["maxTokens"], message: `a canary answer takes ${canaryTokens} tokens (aire-123456789): maxTokens ${w.maxTokens} cuts it off, so every canary would fail` });
+  }
 }));
 
 const positiveRate = rate.refine((r) => r > 0, "the rate must be above 0");

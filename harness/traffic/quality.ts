@@ -54,6 +54,12 @@ export function jsonSchemaProblem(schema: Record<string, unknown>): string | und
 }
 
 /** Compiles a workload's checks once; `plan(random)` then decides each request's. */
+/**
+ * Tokens a canary answer takes: `aire-` and nine digits are 5 o200k_base tokens (the tokenizer takes
+ * digits three at a time; a hex nonce took 9 or 10), so that small max_tokens can still carry it.
+ */
+export const canaryTokens = 5;
+
 export class QualityPlanner {
   readonly #spec: QualitySpec;
   readonly #validate: ValidateFunction | undefined;
@@ -74,7 +80,7 @@ export class QualityPlanner {
   plan(random: Random): QualityPlan {
     if (!this.active) return { suffix: "" };
     const share = this.#spec.canary === true ? 1 : this.#spec.canary === false ? 0 : (this.#spec.canary ?? 0);
-    const nonce = share > 0 && random() < share ? `aire-${Math.floor(random() * 2 ** 32).toString(16).padStart(8, "0")}` : undefined;
+    const nonce = share > 0 && random() < share ? `aire-${100_000_000 + Math.floor(random() * 900_000_000)}` : undefined;
     const validate = this.#validate;
     const length = this.#spec.outputTokens;
     const check: QualityCheck = (text, sample) => {

@@ -6,6 +6,7 @@
  */
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { describe, expect, test } from "vitest";
+import { canaryTokens, QualityPlanner } from "../../harness/traffic/quality.js";
 import { provider } from "../helpers/stack.js";
 
 type Body = Record<string, unknown>;
@@ -47,6 +48,16 @@ const cases: [string, Body][] = [
   ["a JSON-schema answer", ask("Give me a record.", { response_format: { type: "json_schema", json_schema: { name: "r", schema: { type: "object", properties: { name: { type: "string" }, count: { type: "integer" }, tags: { type: "array", items: { type: "string" } } }, required: ["name", "count"] } } } })],
   ["tool-call arguments", ask("Look it up.", { tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { query: { type: "string" }, limit: { type: "integer" } } } } }], tool_choice: "required" })],
 ];
+
+test("a canary nonce costs exactly the tokens the loader budgets for it, so a small max_tokens still carries it", () => {
+  const planner = new QualityPlanner({ canary: true });
+  let seed = 1;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (let i = 0; i < 200; i++) {
+    const nonce = /reply with exactly: (\S+)$/.exec(planner.plan(random).suffix)![1]!;
+    expect(countTokens(nonce)).toBe(canaryTokens);
+  }
+});
 
 describe.each([0, 1])("a provider with %i pod process(es)", (pods) => {
   test.each(cases)("%s: the text tokenizes to usage.completion_tokens, one token a chunk, streamed = not streamed", async (_name, body) => {

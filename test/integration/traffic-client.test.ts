@@ -199,7 +199,7 @@ describe("quality checks", () => {
     const degrade = p.behaviours.add({ type: "degrade", fraction: 1, mode: "off-topic" });
     const degraded = await run(p.url, t, 500);
     expect(degraded.every((s) => !s.ok && s.errorClass === "quality" && s.status === 200)).toBe(true);
-    expect(degraded.find((s) => s.workload === "canary")!.error).toMatch(/does not contain the canary aire-[0-9a-f]{8}/);
+    expect(degraded.find((s) => s.workload === "canary")!.error).toMatch(/does not contain the canary aire-\d{9}/);
     expect(degraded.find((s) => s.workload === "json")!.error).toMatch(/not JSON|does not match the JSON schema/);
 
     p.behaviours.remove(degrade.id);

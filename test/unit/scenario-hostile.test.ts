@@ -133,6 +133,11 @@ describe("accepted nonsense is now a positioned error (defect 5)", () => {
     expect(quick.map((i) => i.message)).toEqual(["the spike starts at 1s, after the run ends (500ms): it would never be sent"]);
   });
 
+  test("a canary with a maxTokens too small to hold it", () => {
+    const issues = issuesOf(minimal.replace("arrival: { rate: 5/s }", "arrival: { rate: 5/s }\n  mix: [ { name: chat, maxTokens: 4, quality: { canary: 0.5 } } ]"));
+    expect(issues.map((i) => [i.path, i.message])).toEqual([["traffic.mix[0].maxTokens", "a canary answer takes 5 tokens (aire-123456789): maxTokens 4 cuts it off, so every canary would fail"]]);
+  });
+
   test("duplicate workload names", () => {
     const issues = issuesOf(minimal.replace("arrival: { rate: 5/s }", "arrival: { rate: 5/s }\n  mix: [ { name: chat }, { name: chat, stream: false } ]"));
     expect(issues.map((i) => [i.path, i.message])).toEqual([["traffic.mix[1].name", 'workload "chat" is defined twice']]);
