@@ -20,8 +20,9 @@ async function drive(url: string, path: string, body: string | undefined, stream
     Array.from({ length: streams }, async () => {
       const res = await pool.request({ path, method: "POST", headers: { "content-type": "application/json" }, ...(body ? { body } : {}) });
       for await (const data of res.body as AsyncIterable<Buffer>) {
+        // Every non-empty content delta (the role chunk's content is ""; an answer's first word has no leading space).
         let i = -1;
-        while ((i = data.indexOf('"content":" ', i + 1)) >= 0) chunks++;
+        while ((i = data.indexOf('"content":"', i + 1)) >= 0) if (data[i + 11] !== 0x22) chunks++;
       }
     }),
   );
