@@ -4,7 +4,7 @@
  * lag p99 at the default scenario's load.
  */
 import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { privateTempDir } from "../harness/lifecycle/temp.js";
 import { join } from "node:path";
 import { Pool } from "undici";
 import { startProcess } from "./process.js";
@@ -35,13 +35,16 @@ export async function benchProvider(): Promise<void> {
   const streams = 1000;
   const tokens = 200;
   const rate = 100; // tokens/s per stream → 100,000 chunks/s demanded in all
-  const config = join(tmpdir(), `aire-bench-provider-${process.pid}.json`);
+  // The provider's config holds its admin token: a private file, removed when the bench is done.
+  const dir = privateTempDir("bench");
+  const config = join(dir.path, "provider.json");
   await writeFile(config, JSON.stringify({ adminToken: "bench", model: "m", ttftMs: 0, decodeTokensPerSec: rate, batchPenalty: 0, slots: streams, maxQueue: 0, pods: 0, outputTokens: { median: tokens * 2, p99: tokens * 3 } }));
   const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "benchmark" }], max_tokens: tokens, stream: true });
 
   const aire = await startProcess(["dist/harness/cli.js", "serve", "provider", "--config", config]);
   const aireResult = await drive(aire.url, "/v1/chat/completions", body, streams);
   await aire.stop();
+  await dir.remove();
   const bare = await startProcess(["dist/bench/bare-sse-server.js"]);
   const bareResult = await drive(bare.url, `/?tokens=${tokens}&rate=${rate}`, undefined, streams);
   await bare.stop();

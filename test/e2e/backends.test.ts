@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { runCli, startCli } from "../helpers/cli.js";
 
 const SCENARIO = "scenarios/provider-latency.yaml";
@@ -48,10 +48,13 @@ describe("Toxiproxy backends", () => {
   }, 60_000);
 
   test("url: a Toxiproxy that does not answer is an infrastructure error (exit 3), a remote one is refused (exit 2)", async () => {
-    const down = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://127.0.0.1:9"]);
+    // The failed run still writes its results directory: into a directory of this test's own.
+    const out = await mkdtemp(join(tmpdir(), "aire-url-down-"));
+    onTestFinished(() => rm(out, { recursive: true, force: true }));
+    const down = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", out, "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://127.0.0.1:9"]);
     expect(down.code).toBe(3);
     expect(down.stdout + down.stderr).toMatch(/no Toxiproxy answers at http:\/\/127\.0\.0\.1:9/);
-    const remote = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", tmpdir(), "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://10.1.2.3:8474"]);
+    const remote = await runCli(["run", SCENARIO, "--time-scale", "0.4", "--set", "traffic.arrival.rate=40/s", "--out", out, "--set", "target.reference.toxiproxy.backend=url", "--set", "target.reference.toxiproxy.url=http://10.1.2.3:8474"]);
     expect(remote.code).toBe(2);
     expect(remote.stderr).toMatch(/--set target\.reference\.toxiproxy\.url=http:\/\/10\.1\.2\.3:8474 {2}target\.reference\.toxiproxy\.url {2}.*10\.1\.2\.3 is not loopback and not in allow:/);
     expect(remote.stdout).not.toMatch(/stack ready/);
