@@ -7,21 +7,12 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { parseScenario, type LoadOptions, type LoadResult } from "../../harness/scenario/load.js";
+import { minimalScenario } from "../helpers/scenarios.js";
 
 const latencyFile = fileURLToPath(new URL("../../scenarios/provider-latency.yaml", import.meta.url));
 const latency = readFileSync(latencyFile, "utf8");
 
-const minimal = `apiVersion: aire/v1
-name: tiny
-target:
-  reference:
-    providers:
-      - { name: primary }
-traffic:
-  arrival: { rate: 5/s }
-phases:
-  - { name: only, duration: 2s }
-`;
+const minimal = minimalScenario;
 
 /** Parses and returns the issues; a throw fails the test with the input that caused it. */
 function issuesOf(text: string, options: LoadOptions = {}, file = "s.yaml"): { where: string; path: string; message: string }[] {

@@ -1,21 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { loadScenarioFile, parseScenario } from "../../harness/scenario/load.js";
+import { minimalScenario } from "../helpers/scenarios.js";
 
 const scenarioFile = fileURLToPath(new URL("../../scenarios/provider-latency.yaml", import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scenarios/${name}`, import.meta.url));
 
-const minimal = `apiVersion: aire/v1
-name: tiny
-target:
-  reference:
-    providers:
-      - { name: primary }
-traffic:
-  arrival: { rate: 5/s }
-phases:
-  - { name: only, duration: 2s }
-`;
+const minimal = minimalScenario;
 
 describe("loading scenarios", () => {
   test("the quick-start scenario loads with units resolved and defaults filled", async () => {
