@@ -17,6 +17,7 @@
 import { readFile } from "node:fs/promises";
 import { HarnessError } from "../errors.js";
 import type { Scenario } from "../scenario/schema.js";
+import { judgeRate, wilson } from "../slo/decidable.js";
 import { compare, type Operator } from "../slo/expression.js";
 import type { Verdict } from "../slo/score.js";
 import { thresholdsFor } from "./export.js";
@@ -108,10 +109,11 @@ export function scoreSummaries(scenario: Scenario, summaries: readonly K6Summary
         else observed = metrics[0]!.values[statKey[stat] ?? stat]!;
       }
       if (samples < h.minSamples || !Number.isFinite(observed)) return { assertion: a.text, verdict: "INCONCLUSIVE", samples, k6, ...(Number.isFinite(observed) ? { observed } : {}), why: `${samples} samples, fewer than ${h.minSamples}` };
-      const verdict: Verdict = compare(observed, op, Number(value)) ? "PASS" : "FAIL";
+      // A rate is judged on its 95% interval, as in a run; the rest on the value.
+      const judged = stat === "rate" ? judgeRate(observed, wilson(Math.round(observed * samples), samples), samples, op, Number(value)) : { verdict: compare(observed, op, Number(value)) ? ("PASS" as const) : ("FAIL" as const) };
       // error_rate was exported as the complement of aire_ok's rate: report it as the user wrote it.
       const shown = a.kind === "measure" && a.measure.kind === "ratio" && a.measure.metric === "error_rate" && a.measure.errorClass === undefined ? 1 - observed : observed;
-      return { assertion: a.text, verdict, observed: Math.round(shown * 1e6) / 1e6, samples, k6 };
+      return { assertion: a.text, verdict: judged.verdict, observed: Math.round(shown * 1e6) / 1e6, samples, k6, ...(judged.note ? { why: judged.note } : {}) };
     });
     const verdicts = assertions.map((a) => a.verdict);
     const verdict: Verdict = verdicts.includes("FAIL") ? "FAIL" : verdicts.every((v) => v === "PASS") ? "PASS" : "INCONCLUSIVE";

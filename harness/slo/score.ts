@@ -8,6 +8,7 @@
 import type { Sample } from "../metrics/sample.js";
 import { compare, describeMeasure, type Assertion, type Condition, type Measure, type Operator, type Unit } from "./expression.js";
 import { Tally, type Observation } from "./tally.js";
+import { judgeRate } from "./decidable.js";
 import { formatDuration } from "../units.js";
 
 export type Verdict = "PASS" | "FAIL" | "INCONCLUSIVE";
@@ -295,7 +296,10 @@ export class Scorer {
   }
 }
 
-/** PASS/FAIL from the value, INCONCLUSIVE when a percentile's confidence interval straddles the threshold. */
+/**
+ * PASS/FAIL from the value, INCONCLUSIVE when the 95% confidence interval of a percentile or a rate
+ * straddles the threshold: a verdict must hold for the system, not only for the requests this run drew.
+ */
 function judge(o: Observation, op: Operator, threshold: number | null, measure: Measure): Pick<AssertionResult, "verdict" | "note"> {
   if (threshold === null) return { verdict: "INCONCLUSIVE", note: "the baseline window has no value to compare with" };
   if (o.value === null) {
@@ -308,15 +312,16 @@ function judge(o: Observation, op: Operator, threshold: number | null, measure: 
     return { verdict: "INCONCLUSIVE", note: "no samples" };
   }
   const pass = compare(o.value, op, threshold);
-  if (measure.kind !== "latency" || !o.ci || op === "==") return { verdict: pass ? "PASS" : "FAIL" };
+  if (measure.kind !== "latency") return o.ci ? judgeRate(o.value, o.ci as [number, number], o.samples, op, threshold) : { verdict: pass ? "PASS" : "FAIL" };
+  if (!o.ci || op === "==") return { verdict: pass ? "PASS" : "FAIL" };
   const [lo, hi] = o.ci;
   const upper = op === "<" || op === "<=";
   // The bound that must also pass for a PASS, and the one that must also fail for a FAIL.
   const passBound = upper ? hi : lo;
   const failBound = upper ? lo : hi;
-  const fmt = (v: number | null) => (v === null ? "unbounded" : formatDuration(v));
   if (pass && passBound !== null && compare(passBound, op, threshold)) return { verdict: "PASS" };
   if (!pass && failBound !== null && !compare(failBound, op, threshold)) return { verdict: "FAIL" };
+  const fmt = (v: number | null) => (v === null ? "unbounded" : formatDuration(v));
   return { verdict: "INCONCLUSIVE", note: `the 95% confidence interval [${fmt(lo)}, ${fmt(hi)}] straddles the threshold ${formatDuration(threshold)}${hi === null ? `: ${o.samples} samples cannot bound ${measure.stat} from above` : ""}` };
 }
 

@@ -6,6 +6,7 @@
 import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
 import type { Measure, Scope } from "./expression.js";
+import { wilson } from "./decidable.js";
 
 /** The upstream attempts a logical request caused: each client attempt's gateway attempts (1 when a failed attempt did not say). */
 export function upstreamAttempts(sample: Sample): number {
@@ -142,16 +143,6 @@ export class Tally {
         return { value: round(this.ok / (durationMs / 1000), 4), samples: this.total, requests: this.total };
     }
   }
-}
-
-/** Wilson score interval (95%) for k successes in n. */
-export function wilson(k: number, n: number, z = 1.96): [number, number] {
-  if (n === 0) return [0, 1];
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / d;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [round(Math.max(0, centre - half), 6), round(Math.min(1, centre + half), 6)];
 }
 
 const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;

@@ -219,28 +219,35 @@ describe("aire ingest k6", () => {
       });
       const a = join(dir, "runner-1-summary.json");
       const b = join(dir, "runner-2-summary.json");
-      await writeFile(a, JSON.stringify(runner([95, 0], 3000, 12_000, [190, 0])));
-      await writeFile(b, JSON.stringify(runner([94, 1], 4500, 31_000, [189, 1])));
+      await writeFile(a, JSON.stringify(runner([950, 0], 3000, 12_000, [1900, 0])));
+      await writeFile(b, JSON.stringify(runner([890, 60], 4500, 31_000, [1899, 1])));
       const both = await runCli(["ingest", "k6", a, b, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out")]);
       expect(both.stderr).toBe("");
       expect(both.code).toBe(1);
       const dirs = await readdir(join(dir, "out"));
       const merged = JSON.parse(await readFile(join(dir, "out", dirs[0]!, "verdicts.json"), "utf8"));
       const [baseline, burst, run] = merged.hypotheses;
-      // 189 of 190 complete: 99.47%, below 99.5%, though runner 1 alone had 100%.
-      expect(baseline.assertions[2]).toMatchObject({ assertion: "availability >= 99.5%", verdict: "FAIL", observed: 0.994737, samples: 190, k6: [true, false] });
+      // 1,840 of 1,900 complete: 96.84%, below 99.5% (its whole interval), though runner 1 alone had 100%.
+      expect(baseline.assertions[2]).toMatchObject({ assertion: "availability >= 99.5%", verdict: "FAIL", observed: 0.968421, samples: 1900, k6: [true, false] });
       expect(baseline.assertions[1]).toMatchObject({ assertion: "e2e.p99 < 5s", verdict: "INCONCLUSIVE", why: "the p(99) of 2 runners cannot be merged from their summaries; ingest their --out json files" });
       // TTFT: this script was exported without --sse, so it has no aire_ttft; cost is never a threshold.
       expect(baseline.assertions[0]).toMatchObject({ verdict: "INCONCLUSIVE", why: expect.stringContaining("exported without --sse") });
       expect(run.assertions[0]).toMatchObject({ assertion: "cost.total < $1", verdict: "INCONCLUSIVE", why: expect.stringContaining("not in a k6 summary") });
-      expect(burst.assertions[0]).toMatchObject({ assertion: "error_rate{tenant=web} < 1%", verdict: "PASS", observed: 0.002632, samples: 380 });
+      expect(burst.assertions[0]).toMatchObject({ assertion: "error_rate{tenant=web} < 1%", verdict: "PASS", observed: 0.000263, samples: 3800 });
+      // A rate is judged on its interval as in a run: runner 1's 950 perfect requests show 99.5%, 190 would not.
+      const few = join(dir, "few-summary.json");
+      await writeFile(few, JSON.stringify(runner([95, 0], 3000, 12_000, [190, 0])));
+      const undecided = await runCli(["ingest", "k6", few, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out-few")]);
+      const fewVerdicts = JSON.parse(await readFile(join(dir, "out-few", (await readdir(join(dir, "out-few")))[0]!, "verdicts.json"), "utf8"));
+      expect(undecided.code).toBe(1);
+      expect(fewVerdicts.hypotheses[0].assertions[2]).toMatchObject({ verdict: "INCONCLUSIVE", samples: 95, why: expect.stringContaining("95 requests cannot show it even with every one on the passing side; that takes 765") });
       // The largest of the runners' maxima is the maximum.
       expect(run.assertions[2]).toMatchObject({ assertion: "e2e_any.max < 30s", verdict: "FAIL", observed: 31_000, samples: 800 });
       expect(both.stdout).toMatch(/FAIL\s+baseline is fast/);
       // One runner: its percentile is the percentile.
-      const one = await runCli(["ingest", "k6", a, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out-1")]);
+      await runCli(["ingest", "k6", a, "--scenario", "test/fixtures/scenarios/k6-export.yaml", "--out", join(dir, "out-1")]);
       const single = JSON.parse(await readFile(join(dir, "out-1", (await readdir(join(dir, "out-1")))[0]!, "verdicts.json"), "utf8"));
-      expect(single.hypotheses[0].assertions[1]).toMatchObject({ verdict: "PASS", observed: 3000, samples: 95 });
+      expect(single.hypotheses[0].assertions[1]).toMatchObject({ verdict: "PASS", observed: 3000, samples: 950 });
       // Mixed inputs are refused.
       const raw = join(dir, "raw.json");
       await writeK6File(raw, requests.slice(0, 10), { runnerTag: false, rid: false });

@@ -29,27 +29,33 @@ const many = (n: number, f: (i: number) => Partial<Sample> = () => ({})) => Arra
 describe("verdicts on synthetic sample sets", () => {
   test.each([
     // [title, assertions, samples, hypothesis verdict, assertion verdicts]
-    ["every assertion holds", ["ttft.p95 < 300ms", "availability >= 99%"], many(200, (i) => ({ ttft: 100 + (i % 100) })), "PASS", ["PASS", "PASS"]],
-    ["one assertion breaks", ["availability >= 99%", "error_rate{class=http_5xx} < 1%", "error_rate{class=http_429} < 1%"], many(100, (i) => (i < 5 ? { ok: false, errorClass: "http_5xx" as const } : {})), "FAIL", ["FAIL", "FAIL", "PASS"]],
-    ["threshold exactly met, >=", ["availability >= 98%"], many(50, (i) => (i < 1 ? { ok: false, errorClass: "timeout" as const } : {})), "PASS", ["PASS"]],
-    ["threshold exactly met, >", ["availability > 98%"], many(50, (i) => (i < 1 ? { ok: false, errorClass: "timeout" as const } : {})), "FAIL", ["FAIL"]],
+    ["every assertion holds", ["ttft.p95 < 300ms", "availability >= 99%"], many(400, (i) => ({ ttft: 100 + (i % 100) })), "PASS", ["PASS", "PASS"]],
+    ["one assertion breaks", ["availability >= 99%", "error_rate{class=http_5xx} < 1%", "error_rate{class=http_429} < 1%"], many(400, (i) => (i < 20 ? { ok: false, errorClass: "http_5xx" as const } : {})), "FAIL", ["FAIL", "FAIL", "PASS"]],
+    // A rate is judged like a percentile, on its 95% (Wilson) interval: at the threshold it is undecided either way.
+    ["a rate exactly at the threshold, >=", ["availability >= 98%"], many(50, (i) => (i < 1 ? { ok: false, errorClass: "timeout" as const } : {})), "INCONCLUSIVE", ["INCONCLUSIVE"]],
+    ["a rate exactly at the threshold, >", ["availability > 98%"], many(50, (i) => (i < 1 ? { ok: false, errorClass: "timeout" as const } : {})), "INCONCLUSIVE", ["INCONCLUSIVE"]],
+    // 99% needs 381 requests with no failure (n / (n + 1.96²) >= 0.99); the same for an error rate below 1%.
+    ["a perfect record of 380 requests cannot show 99%", ["availability >= 99%", "error_rate < 1%"], many(380), "INCONCLUSIVE", ["INCONCLUSIVE", "INCONCLUSIVE"]],
+    ["a perfect record of 381 requests shows 99%", ["availability >= 99%", "error_rate < 1%"], many(381), "PASS", ["PASS", "PASS"]],
+    ["a rate below the threshold within its interval is undecided, not FAIL", ["availability >= 99%"], many(200, (i) => (i < 3 ? { ok: false, errorClass: "http_5xx" as const } : {})), "INCONCLUSIVE", ["INCONCLUSIVE"]],
+    ["a rate clearly below the threshold FAILs", ["availability >= 99%"], many(200, (i) => (i < 10 ? { ok: false, errorClass: "http_5xx" as const } : {})), "FAIL", ["FAIL"]],
     ["latency exactly at the threshold, <", ["ttft.p50 < 100ms"], many(200, () => ({ ttft: 100 })), "FAIL", ["FAIL"]],
     ["latency exactly at the threshold, <=", ["ttft.p50 <= 100ms"], many(200, () => ({ ttft: 100 })), "PASS", ["PASS"]],
-    ["too few samples is never PASS", ["availability >= 99%"], many(19), "INCONCLUSIVE", ["PASS"]],
+    ["too few samples is never PASS", ["availability >= 80%"], many(19), "INCONCLUSIVE", ["PASS"]],
     ["no samples at all", ["ttft.p95 < 1s"], [], "INCONCLUSIVE", ["INCONCLUSIVE"]],
     ["all errors: latency cannot hide behind the absence of answers", ["ttft.p95 < 1s"], many(30, () => ({ ok: false, errorClass: "timeout" as const })), "FAIL", ["FAIL"]],
-    ["a latency the successful requests do not carry is not measured: INCONCLUSIVE, not FAIL", ["tpot.p95 < 50ms", "availability >= 99%"], many(50, () => ({ tpot: undefined })), "INCONCLUSIVE", ["INCONCLUSIVE", "PASS"]],
+    ["a latency the successful requests do not carry is not measured: INCONCLUSIVE, not FAIL", ["tpot.p95 < 50ms", "availability >= 90%"], many(50, () => ({ tpot: undefined })), "INCONCLUSIVE", ["INCONCLUSIVE", "PASS"]],
     ["percentiles describe successful answers only", ["ttft.p50 < 101ms", "ttft.p50 > 99ms"], [...many(90, () => ({ ttft: 100 })), ...many(10, () => ({ ok: false, errorClass: "http_5xx" as const, ttft: 5 }))], "PASS", ["PASS", "PASS"]],
     // 100 samples: p95's 95% CI runs from about the 91st to the 100th value.
     ["confidence interval straddles the threshold", ["ttft.p95 < 200ms"], many(100, (i) => ({ ttft: i < 93 ? 100 : 300 })), "INCONCLUSIVE", ["INCONCLUSIVE"]],
     ["confidence interval wholly above the threshold", ["ttft.p95 < 200ms"], many(100, (i) => ({ ttft: i < 80 ? 100 : 300 })), "FAIL", ["FAIL"]],
     // A stalled stream the gateway cuts ends in seconds; one left hanging until the client gives up ends at its timeout.
     ["e2e_any counts failed requests too: a hang cannot hide among the successes", ["e2e.max < 5s", "e2e_any.max < 5s"], many(100, (i) => (i < 3 ? { ok: false, errorClass: "timeout" as const, e2e: 30_000 } : {})), "FAIL", ["PASS", "FAIL"]],
-    ["e2e_any holds when failures end fast", ["e2e_any.max < 5s", "availability >= 95%"], many(100, (i) => (i < 3 ? { ok: false, errorClass: "truncated" as const, e2e: 2_300 } : {})), "PASS", ["PASS", "PASS"]],
+    ["e2e_any holds when failures end fast", ["e2e_any.max < 5s", "availability >= 90%"], many(100, (i) => (i < 3 ? { ok: false, errorClass: "truncated" as const, e2e: 2_300 } : {})), "PASS", ["PASS", "PASS"]],
     ["too few samples to bound p99 from above", ["ttft.p99 < 1s"], many(100, () => ({ ttft: 100 })), "INCONCLUSIVE", ["INCONCLUSIVE"]],
     ["enough samples to bound p99", ["ttft.p99 < 1s"], many(500, () => ({ ttft: 100 })), "PASS", ["PASS"]],
-    ["goodput counts failures against it", ["goodput(ttft < 150ms, e2e < 1s) >= 90%"], many(100, (i) => (i < 5 ? { ok: false, errorClass: "reset" as const } : i < 12 ? { ttft: 200 } : {})), "FAIL", ["FAIL"]],
-    ["goodput holds", ["goodput(ttft < 150ms) >= 90%"], many(100, (i) => (i < 5 ? { ttft: 200 } : {})), "PASS", ["PASS"]],
+    ["goodput counts failures against it", ["goodput(ttft < 150ms, e2e < 1s) >= 90%"], many(100, (i) => (i < 5 ? { ok: false, errorClass: "reset" as const } : i < 20 ? { ttft: 200 } : {})), "FAIL", ["FAIL"]],
+    ["goodput holds", ["goodput(ttft < 150ms) >= 90%"], many(400, (i) => (i < 20 ? { ttft: 200 } : {})), "PASS", ["PASS"]],
     ["retry amplification counts every upstream attempt", ["retry_amplification < 1.5"], many(100, (i) => (i % 2 === 0 ? { attempts: 2, clientAttempts: 2, attemptLog: [{ status: 429, errorClass: "http_429" as const, endedAt: 0, retryAfterMs: null, delayMs: 0, attempts: 1 }] } : {})), "FAIL", ["FAIL"]],
     ["cost per 1k requests", ["cost.per_1k_requests < $2", "cost.total <= $0.2"], many(100, () => ({ cost: 0.001 })), "PASS", ["PASS", "PASS"]],
     // Not measured is not zero: results without prices or token counts (k6), a target that does not report its attempts.
@@ -74,6 +80,14 @@ describe("verdicts on synthetic sample sets", () => {
     expect(r.assertions[1]!.ci![0]).toBeGreaterThan(0.98);
   });
 
+  test("an undecided rate says what it would take", () => {
+    const few = score(["availability >= 99%"], many(200)).assertions[0]!;
+    expect(few.note).toBe("the 95% confidence interval [98.12%, 100%] straddles the threshold 99%: 200 requests cannot show it even with every one on the passing side; that takes 381");
+    const close = score(["error_rate < 1%"], many(600, (i) => (i < 3 ? { ok: false, errorClass: "timeout" as const } : {}))).assertions[0]!;
+    expect(close.verdict).toBe("INCONCLUSIVE");
+    expect(close.note).toMatch(/: of 600 requests at most 1 may be on the failing side to show it, and 3 were$/);
+  });
+
   test("an INVALID run (generator behind schedule) is never PASS", () => {
     const r = score(["availability >= 99%"], many(100), { valid: false });
     expect(r.verdict).toBe("INCONCLUSIVE");
@@ -81,7 +95,7 @@ describe("verdicts on synthetic sample sets", () => {
   });
 
   test("a filtered assertion needs its own minimum of samples", () => {
-    const r = score(["availability{tenant=small} >= 99%"], [...many(100, () => ({ tenant: "big" })), ...many(5, () => ({ tenant: "small" }))]);
+    const r = score(["availability{tenant=small} >= 50%"], [...many(100, () => ({ tenant: "big" })), ...many(5, () => ({ tenant: "small" }))]);
     expect(r.verdict).toBe("INCONCLUSIVE");
     expect(r.assertions[0]!.note).toMatch(/5 samples for availability\{tenant=small\}/);
   });
