@@ -5,7 +5,7 @@
  */
 import { HarnessError } from "../harness/errors.js";
 import type { BehaviourSpec } from "../harness/providers/behaviours.js";
-import { once, type Undo } from "./types.js";
+import { once, type Undo } from "./undo.js";
 
 export class ProviderAdmin {
   constructor(

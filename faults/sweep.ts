@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Toxiproxy } from "toxiproxy-node-client";
+import { HarnessError } from "../harness/errors.js";
 import { processAlive } from "../harness/lifecycle/temp.js";
 
 export interface SweepResult {
@@ -83,7 +84,7 @@ export async function holdLease(url: string, runId: string): Promise<{ release()
   const create = async (name: string) => {
     const res = await fetch(`${url}/proxies`, { method: "POST", body: JSON.stringify({ name, listen: "127.0.0.1:0", upstream: "127.0.0.1:9", enabled: false }) });
     await res.body?.cancel();
-    if (!res.ok) throw new Error(`could not create lease proxy ${name}: HTTP ${res.status}`);
+    if (!res.ok) throw new HarnessError("FAULT_INJECT_FAILED", { message: `Toxiproxy at ${url} refused the lease proxy ${name}: HTTP ${res.status}` });
   };
   const remove = async (name: string) => {
     const res = await fetch(`${url}/proxies/${encodeURIComponent(name)}`, { method: "DELETE" });

@@ -5,13 +5,9 @@
 import type { Toxiproxy } from "toxiproxy-node-client";
 import type { z } from "zod";
 import type { ProviderAdmin } from "./provider-admin.js";
+import type { Undo } from "./undo.js";
 
-/**
- * Reverts one injected fault. Idempotent: calling it twice is safe and the second call does nothing.
- * `present`, where the fault can tell, says whether it is still in place: a toxic on a shared
- * Toxiproxy can be removed by someone else while the run believes it active.
- */
-export type Undo = (() => Promise<void>) & { present?: () => Promise<boolean> };
+export { once, type Undo } from "./undo.js";
 
 /** The cluster a `k8s-pod-kill` may reach: the scenario's `target.kubernetes` and its `allow:` list. */
 export interface KubernetesAccess {
@@ -50,12 +46,4 @@ export interface FaultDefinition<S extends z.ZodType<{ kind: string }>> {
   describe(params: z.output<S>): string;
   /** Applies the fault and returns how to revert it. Must not leave anything behind when it throws. */
   inject(ctx: FaultContext, params: z.output<S>): Promise<Undo>;
-}
-
-/** Wraps an undo so that only the first call acts and later calls return the same promise. */
-export function once(undo: Undo): Undo {
-  let done: Promise<void> | undefined;
-  const wrapped: Undo = () => (done ??= undo());
-  if (undo.present) wrapped.present = undo.present;
-  return wrapped;
 }

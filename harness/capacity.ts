@@ -60,7 +60,7 @@ export function scaledArrival(a: Arrival, k: number): string {
     case "spike":
       return JSON.stringify({ type: a.type, rate: r(a.rate), spike: { at: d(a.spike.at), for: d(a.spike.for), rate: r(a.spike.rate) }, ...process });
     case "closed":
-      throw new Error("a closed loop has no rate to scale");
+      throw new HarnessError("USAGE", { message: "a closed loop has no rate to scale: aire capacity needs an open-loop arrival" });
   }
 }
 

@@ -85,6 +85,8 @@ function interruptSignal(): AbortSignal {
   const crashAfter = Number(process.env.AIRE_SELFTEST_CRASH_MS);
   if (crashAfter > 0) {
     setTimeout(() => {
+      // A plain Error on purpose: the self-test imitates a bug, which no catalogue code describes.
+      // eslint-disable-next-line no-restricted-syntax
       throw new Error("self-test crash (AIRE_SELFTEST_CRASH_MS)");
     }, crashAfter).unref();
   }

@@ -442,14 +442,9 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
   const { traffic } = scenario;
   const url = options.url ?? scenario.target.url ?? null;
   if (url !== null) {
-    let host: string;
-    try {
-      const parsed = new URL(url);
-      if (!/^https?:$/.test(parsed.protocol)) throw new Error("not http");
-      host = parsed.hostname;
-    } catch {
-      throw new HarnessError("USAGE", { message: `--url ${url}: an http(s) URL of the gateway, e.g. https://llm-gateway.internal/v1` });
-    }
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new HarnessError("USAGE", { message: `--url ${url}: an http(s) URL of the gateway, e.g. https://llm-gateway.internal/v1` });
+    const host = parsed.hostname;
     if (!isLoopbackHost(host) && !hostAllowed(host, scenario.allow)) throw new HarnessError("USAGE", { message: `${url}: ${host} is not loopback and not in the scenario's allow: list (${loaded.file}); add "${host}" to allow: to export traffic for it` });
   }
   if (options.sse && options.image === undefined) throw new HarnessError("USAGE", { message: `--sse needs --image: a k6 built with xk6-sse (xk6 build --with github.com/phymbert/xk6-sse), for the k6-operator runners; stock ${DEFAULT_K6_IMAGE} cannot load k6/x/sse` });

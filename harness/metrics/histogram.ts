@@ -4,7 +4,7 @@
  * @module
  */
 import * as hdr from "hdr-histogram-js";
-import type { Stat } from "../slo/expression.js";
+import type { Stat } from "./vocabulary.js";
 
 export class LatencyHistogram {
   readonly #h = hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });

@@ -1,7 +1,5 @@
 /** One logical request as the traffic engine measured it: a line of `samples.jsonl`. @module */
-import type { ErrorClass } from "../slo/expression.js";
-import type { Reply } from "../traffic/session.js";
-import type { AttemptRecord } from "../traffic/request.js";
+import type { ErrorClass } from "./vocabulary.js";
 
 export interface Sample {
   id: number;
@@ -56,4 +54,23 @@ export interface Sample {
   toolCall?: string;
   /** The answer itself, kept for the next request of a session (not written to samples.jsonl). */
   reply?: Reply;
+}
+
+/** One attempt the client retried: how it failed, when, and how long the client waited after it. */
+export interface AttemptRecord {
+  status: number | null;
+  errorClass: ErrorClass;
+  /** ms since the traffic started. */
+  endedAt: number;
+  /** What the server asked for (retry-after-ms / retry-after), if anything. */
+  retryAfterMs: number | null;
+  /** The gateway's attempts for it (x-aire-attempts), when it said. */
+  attempts?: number;
+  delayMs: number;
+}
+
+/** What an answer said, kept for an agent session's next turn. */
+export interface Reply {
+  content: string;
+  toolCall?: { id: string; name: string; arguments: string };
 }

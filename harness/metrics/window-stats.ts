@@ -3,7 +3,7 @@
  * samples arrive: histograms for each latency metric and counts per error class.
  * @module
  */
-import type { ErrorClass, LatencyMetric } from "../slo/expression.js";
+import type { ErrorClass, LatencyMetric } from "./vocabulary.js";
 import { LatencyHistogram } from "./histogram.js";
 import type { Sample } from "./sample.js";
 

@@ -65,7 +65,6 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const runId = newRunId(scenario.name);
   const dir = join(options.outDir, runId);
   await mkdir(dir, { recursive: true });
-  const startedAt = new Date();
   const sha256 = createHash("sha256").update(loaded.source).digest("hex");
   const header = `# aire resolved scenario: run ${runId}, file ${loaded.file}, seed ${scenario.seed}, time scale ${loaded.options.timeScale ?? 1}\n${(loaded.options.set ?? []).map((s) => `# --set ${s}\n`).join("")}`;
   await writeFile(join(dir, "scenario.resolved.yaml"), header + loaded.source);

@@ -15,20 +15,15 @@
  * @module
  */
 import type { Parsed } from "../units.js";
+import { errorClasses, latencyMetrics, ratioMetrics, stats, type ErrorClass, type LatencyMetric, type Stat } from "../metrics/vocabulary.js";
 
-/** `e2e_any` is e2e over every request, failed ones included: how long users waited for an outcome. */
-export const latencyMetrics = ["ttft", "ttfb", "e2e", "tpot", "itl", "max_stall", "e2e_any"] as const;
-export const ratioMetrics = ["availability", "error_rate"] as const;
-export const errorClasses = ["http_4xx", "http_429", "http_5xx", "timeout", "connect", "reset", "truncated", "malformed", "quality", "unanswered"] as const;
-export const stats = ["p50", "p75", "p90", "p95", "p99", "p999", "mean", "min", "max"] as const;
+export { errorClasses, latencyMetrics, ratioMetrics, stats, type ErrorClass, type LatencyMetric, type Stat };
+
 export const operators = ["<", "<=", ">", ">=", "=="] as const;
 /** Per-request latencies a goodput condition can name (itl is a distribution of gaps, not one value per request). */
 export const goodputMetrics = ["ttft", "ttfb", "e2e", "tpot", "max_stall"] as const;
 
-export type LatencyMetric = (typeof latencyMetrics)[number];
 export type RatioMetric = (typeof ratioMetrics)[number];
-export type ErrorClass = (typeof errorClasses)[number];
-export type Stat = (typeof stats)[number];
 export type Operator = (typeof operators)[number];
 export type GoodputMetric = (typeof goodputMetrics)[number];
 

@@ -26,7 +26,7 @@ export function cliEntry(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("cannot find the aire package root");
+    if (parent === dir) throw new HarnessError("STACK_START_FAILED", { message: `cannot find the aire package root above ${fileURLToPath(import.meta.url)}` });
     dir = parent;
   }
   return join(dir, "dist", "harness", "cli.js");

@@ -70,7 +70,7 @@ async function connectUrlTarget(scenario: Scenario, runId: string, events: Event
     let names: string[];
     try {
       const res = await fetch(`${toxiproxyUrl}/proxies`, { signal: AbortSignal.timeout(5_000) });
-      if (!res.ok) throw new Error(`GET /proxies answered ${res.status}`);
+      if (!res.ok) throw new HarnessError("TARGET_UNREACHABLE", { message: `GET /proxies answered ${res.status}` });
       names = Object.keys((await res.json()) as Record<string, unknown>);
     } catch (err) {
       throw new HarnessError("TARGET_UNREACHABLE", { message: `Toxiproxy at ${toxiproxyUrl} did not answer`, cause: err });

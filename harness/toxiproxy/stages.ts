@@ -6,7 +6,7 @@
  * @module
  */
 import type { Random } from "../random/prng.js";
-import type { Chunk, Receiver, Stage } from "./toxics.js";
+import type { Chunk, Receiver, Stage } from "./stage.js";
 
 const END = Symbol("end");
 

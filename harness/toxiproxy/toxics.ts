@@ -6,26 +6,9 @@
 import type { Random } from "../random/prng.js";
 import { at } from "../lifecycle/sleep.js";
 import { BandwidthStage, LimitDataStage, ResetPeerStage, SlicerStage, SlowCloseStage, TimeoutStage, type LinkControl } from "./stages.js";
+import type { Attributes, Chunk, Receiver, Stage } from "./stage.js";
 
-/** A piece of data as one `read()` returned it, stamped with when the proxy received it. */
-export interface Chunk {
-  data: Buffer;
-  time: number;
-}
-
-/** Where a stage sends what it lets through: the next stage, or the socket on the other side. */
-export interface Receiver {
-  write(chunk: Chunk): void;
-  end(): void;
-}
-
-export type Attributes = Record<string, number>;
-
-/** The live toxic applied to one link. `interrupt` flushes what it holds to `next` without delay. */
-export interface Stage extends Receiver {
-  next: Receiver;
-  interrupt(): void;
-}
+export type { Attributes, Chunk, Receiver, Stage } from "./stage.js";
 
 export interface ToxicType {
   /** Go struct name, used in JSON decode error messages. */

@@ -20,6 +20,7 @@ import { AgentSession, ragMessages, toolParameters, type Message } from "./sessi
 const toolValidators = new Map([...toolParameters].map(([name, schema]) => [name, compileSchema(schema)]));
 import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
 import { LiveList } from "../lifecycle/live-list.js";
+import { HarnessError } from "../errors.js";
 
 export interface TrafficOptions {
   /** Base URL of the OpenAI-compatible target, e.g. http://127.0.0.1:4000 */
@@ -151,7 +152,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   const headersFor = (key: string | undefined): Record<string, string> => ({ "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) });
   const tenants = (traffic.tenants ?? []).map((t) => {
     const key = options.tenantKeys?.[t.name];
-    if (key === undefined) throw new Error(`no API key for tenant "${t.name}"`);
+    if (key === undefined) throw new HarnessError("USAGE", { message: `no API key for tenant "${t.name}"` });
     return { ...t, headers: headersFor(key) };
   });
   const url = new URL(options.baseUrl);
@@ -408,7 +409,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
           const late = plan.dispatched - plan.scheduled;
           result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, late);
           lag.record(late);
-          send(plan);
+          void send(plan); // never rejects: a failure is recorded and ends the run after the drain
           lastDue = plan.scheduled;
           result.scheduled++;
           if (ahead.length === 0) buildAhead(now);

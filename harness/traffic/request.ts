@@ -10,7 +10,7 @@ import type { Dispatcher } from "undici";
 import type { ErrorClass } from "../slo/expression.js";
 import type { Random } from "../random/prng.js";
 import { chunkContent, SseParser } from "../sse/parser.js";
-import type { Sample } from "../metrics/sample.js";
+import type { AttemptRecord, Sample } from "../metrics/sample.js";
 import type { QualityCheck } from "./quality.js";
 import { LiveList, type LiveNode } from "../lifecycle/live-list.js";
 import { at } from "../lifecycle/sleep.js";
@@ -181,20 +181,6 @@ export async function sendRequest(dispatcher: Dispatcher, path: string, plan: Re
   } finally {
     abandonTimer?.clear();
   }
-}
-
-
-/** One attempt the client retried: how it failed, when, and how long the client waited after it. */
-export interface AttemptRecord {
-  status: number | null;
-  errorClass: ErrorClass;
-  /** ms since the traffic started. */
-  endedAt: number;
-  /** What the server asked for (retry-after-ms / retry-after), if anything. */
-  retryAfterMs: number | null;
-  /** The gateway's attempts for it (x-aire-attempts), when it said. */
-  attempts?: number;
-  delayMs: number;
 }
 
 interface LogicalState {

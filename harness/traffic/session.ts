@@ -10,6 +10,7 @@
 import { faker } from "@faker-js/faker/locale/en";
 import type { Random } from "../random/prng.js";
 import type { PromptBook } from "./prompts.js";
+import type { Reply } from "../metrics/sample.js";
 
 /** The tools an agent session offers: the shapes agents commonly call. */
 export const AGENT_TOOLS = [
@@ -64,11 +65,6 @@ export function ragMessages(book: PromptBook, tokens: number, random: Random): M
 }
 
 /** What the traffic engine learned from an answer, to carry into the next request of a session. */
-export interface Reply {
-  content: string;
-  toolCall?: { id: string; name: string; arguments: string };
-}
-
 /** One agent session: its history, and what its next request is. */
 export class AgentSession {
   readonly id: number;

@@ -212,7 +212,8 @@ describe("aire export k6", () => {
       const inspect = spawnSync(bin, ["inspect", join(dir, sub, "script.js")], { env, encoding: "utf8", timeout: 60_000 });
       expect(inspect.status).toBe(0);
     }
-    const run = spawnSync("k6", ["run", "--quiet", "--address", "", "--duration", "2s", "--vus", "1", join(dir, "plain", "script.js")], { env, encoding: "utf8", timeout: 60_000 });
+    // In the temp dir: the script's handleSummary writes aire-summary.json to the working directory.
+    const run = spawnSync("k6", ["run", "--quiet", "--address", "", "--duration", "2s", "--vus", "1", join(dir, "plain", "script.js")], { env, cwd: dir, encoding: "utf8", timeout: 60_000 });
     expect(run.stdout + run.stderr).toMatch(/aire: the API key variable (WEB_KEY|BATCH_KEY) is not set/);
     expect(run.status).not.toBe(0);
   }, 90_000);

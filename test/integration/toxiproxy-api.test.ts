@@ -95,7 +95,7 @@ describe("embedded Toxiproxy: the 2.12 HTTP API", () => {
 
   test("latency: the effect is added to live connections and the rollback removes it", async () => {
     await using setup = await proxiedEcho();
-    const { tp, client, proxy } = setup;
+    const { proxy } = setup;
     const before = await roundTrip(proxy.listen);
     expect(before.ms).toBeLessThan(50);
     const toxic = await proxy.addToxic<Latency>({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 300, jitter: 0 } });
@@ -110,7 +110,7 @@ describe("embedded Toxiproxy: the 2.12 HTTP API", () => {
 
   test("latency: removing the toxic flushes held data at once instead of dropping it", async () => {
     await using setup = await proxiedEcho();
-    const { tp, client, proxy } = setup;
+    const { proxy } = setup;
     const toxic = await proxy.addToxic<Latency>({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 2000, jitter: 0 } });
     const pending = roundTrip(proxy.listen);
     await new Promise((r) => setTimeout(r, 100));
@@ -122,7 +122,7 @@ describe("embedded Toxiproxy: the 2.12 HTTP API", () => {
 
   test("toxicity 0 never applies; a disabled proxy refuses connections until enabled again", async () => {
     await using setup = await proxiedEcho();
-    const { tp, client, proxy } = setup;
+    const { proxy } = setup;
     await proxy.addToxic<Latency>({ name: "never", type: "latency", stream: "downstream", toxicity: 0, attributes: { latency: 500, jitter: 0 } });
     expect((await roundTrip(proxy.listen)).ms).toBeLessThan(100);
     const disabled = await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
