@@ -28,9 +28,9 @@ export default tseslint.config(
     // The harness throws HarnessError (a code, a message for users, an exit code); tests may throw
     // anything, and the systems under test (gateway, providers, embedded Toxiproxy) answer on the wire.
     files: ["harness/**/*.ts", "faults/**/*.ts", "reports/**/*.ts"],
-    ignores: ["harness/gateway/**", "harness/providers/**", "harness/toxiproxy/**"],
+    ignores: ["harness/reference/gateway/**", "harness/reference/providers/**", "harness/reference/toxiproxy/**"],
     rules: {
-      "no-restricted-syntax": ["error", { selector: "ThrowStatement > NewExpression[callee.name='Error']", message: "throw a HarnessError from harness/errors.ts (its code and exit code), not a bare Error" }],
+      "no-restricted-syntax": ["error", { selector: "ThrowStatement > NewExpression[callee.name='Error']", message: "throw a HarnessError from harness/base/errors.ts (its code and exit code), not a bare Error" }],
     },
   },
 );

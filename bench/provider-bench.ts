@@ -4,7 +4,7 @@
  * lag p99 at the default scenario's load.
  */
 import { writeFile } from "node:fs/promises";
-import { privateTempDir } from "../harness/lifecycle/temp.js";
+import { privateTempDir } from "../harness/base/lifecycle/temp.js";
 import { join } from "node:path";
 import { Pool } from "undici";
 import { startProcess } from "./process.js";

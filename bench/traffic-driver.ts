@@ -14,7 +14,7 @@ import { Pool } from "undici";
 import { completion } from "./completion.js";
 import type { Sample } from "../harness/metrics/sample.js";
 import { join } from "node:path";
-import { Aggregates, Recorder } from "../harness/orchestrator/recorder.js";
+import { Aggregates, Recorder } from "../harness/results/recorder.js";
 import { Pricing } from "../harness/traffic/cost.js";
 import { prepareTraffic, runTraffic, type PreparedTraffic, type TrafficOptions } from "../harness/traffic/generator.js";
 

@@ -7,8 +7,8 @@
  * @module
  */
 import { z } from "zod";
-import { closed, duration } from "../harness/scenario/fields.js";
-import { parseDuration } from "../harness/units.js";
+import { closed, duration } from "../harness/base/fields.js";
+import { parseDuration } from "../harness/base/units.js";
 
 /** A ramp's start value: a duration (→ ms), a percentage (→ fraction) or a plain number. */
 const rampValue = z.union([z.string(), z.number()]).transform((input, ctx) => {

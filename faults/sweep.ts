@@ -13,8 +13,8 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Toxiproxy } from "toxiproxy-node-client";
-import { HarnessError } from "../harness/errors.js";
-import { processAlive } from "../harness/lifecycle/temp.js";
+import { HarnessError } from "../harness/base/errors.js";
+import { processAlive } from "../harness/base/lifecycle/temp.js";
 
 export interface SweepResult {
   toxics: string[];

@@ -4,7 +4,7 @@
  */
 import type { Toxiproxy } from "toxiproxy-node-client";
 import type { z } from "zod";
-import type { ProviderAdmin } from "./provider-admin.js";
+import type { ProviderAdmin } from "./provider/provider-admin.js";
 import type { Undo } from "./undo.js";
 
 export { once, type Undo } from "./undo.js";

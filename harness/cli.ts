@@ -6,13 +6,13 @@
  * @module
  */
 // First, before anything else loads: commands that start things take SIGINT/SIGTERM from their first moment.
-import { earlyInterrupt, onInterrupt } from "./early-signals.js";
+import { earlyInterrupt, onInterrupt } from "./base/early-signals.js";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { describeError, HarnessError, isHarnessError } from "./errors.js";
+import { describeError, HarnessError, isHarnessError } from "./base/errors.js";
 import type { LoadOptions } from "./scenario/load.js";
-import type { ServeKind } from "./serve.js";
+import type { ServeKind } from "./commands/serve.js";
 // Each command imports what it needs when it runs: `aire serve` starts every component of a run's
 // stack as a process of its own, and loading the whole harness there cost about a second apiece.
 const scenarioLoader = () => import("./scenario/load.js");
@@ -158,7 +158,7 @@ export function buildProgram(): Command {
   withScenarioFlags(
     program.command("plan").description("print the resolved scenario and its phase/fault timeline (sends no traffic)").argument("<file>", "scenario YAML file"),
   ).action(async (file: string, flags: ScenarioFlags) => {
-    const [{ loadScenarioOrThrow }, { planText }] = await Promise.all([scenarioLoader(), import("./plan.js")]);
+    const [{ loadScenarioOrThrow }, { planText }] = await Promise.all([scenarioLoader(), import("./commands/plan.js")]);
     const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
     process.stdout.write(`${planText(loaded)}\n`);
   });
@@ -183,7 +183,7 @@ export function buildProgram(): Command {
       .argument("<scenario...>", "scenario YAML files")
       .option("--out <dir>", "parent directory for results", "results"),
   ).action(async (files: string[], flags: ScenarioFlags & { out: string }) => {
-    const { prove, proofTable } = await import("./proof.js");
+    const { prove, proofTable } = await import("./commands/proof.js");
     const signal = interruptSignal();
     if (signal.aborted) return void (process.exitCode = 130);
     const rows = await prove(files, loadOptions(flags), { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) });
@@ -207,7 +207,7 @@ export function buildProgram(): Command {
       .option("--no-faults", "remove the scenario's faults: the capacity of the healthy system")
       .option("--no-verify", "skip re-running the capacity and the step above it with another seed"),
   ).action(async (file: string, flags: ScenarioFlags & { out: string; from?: string; max?: string; require?: string; factor: number; tolerance: string; maxSteps: number; faults: boolean; verify: boolean }) => {
-    const [{ capacitySearch }, { renderCapacityTerminal, writeCapacityReports }, { parseRate }] = await Promise.all([import("./capacity.js"), import("../reports/capacity.js"), import("./units.js")]);
+    const [{ capacitySearch }, { renderCapacityTerminal, writeCapacityReports }, { parseRate }] = await Promise.all([import("./commands/capacity.js"), import("../reports/capacity.js"), import("./base/units.js")]);
     const rateFlag = (value: string | undefined, option: string) => {
       if (value === undefined) return undefined;
       const parsed = parseRate(value);
@@ -239,19 +239,14 @@ export function buildProgram(): Command {
       .requiredOption("--scenario <file>", "the scenario whose hypotheses and phases apply")
       .option("--out <dir>", "parent directory for results", "results"),
   ).action(async (_tool: string, files: string[], flags: ScenarioFlags & { scenario: string; out: string }) => {
-    const [{ loadScenarioOrThrow }, { ingestK6 }, { buildReport, writeReports }, { renderTerminal }, summary] = await Promise.all([scenarioLoader(), import("./k6/ingest.js"), reports(), terminal(), import("./k6/summary.js")]);
+    const [{ loadScenarioOrThrow }, { ingestK6 }, { buildReport, writeReports }, { renderTerminal }, summary] = await Promise.all([scenarioLoader(), import("./commands/k6/ingest.js"), reports(), terminal(), import("./commands/k6/summary.js")]);
     const loaded = await loadScenarioOrThrow(flags.scenario, loadOptions(flags));
     // handleSummary files (aggregates) are scored apart from raw --out json files (requests).
     const summaries = await Promise.all(files.map((f) => summary.readSummary(f)));
     if (summaries.some((s) => s !== undefined)) {
       if (summaries.some((s) => s === undefined)) throw new HarnessError("USAGE", { message: `give either k6 --out json files or handleSummary JSON files, not both (${files.filter((_, i) => summaries[i]).join(", ")} are summaries)` });
-      const scored = summary.scoreSummaries(loaded.scenario, summaries as NonNullable<(typeof summaries)[number]>[]);
-      const { newRunId } = await import("./orchestrator/run-id.js");
-      const dir = join(flags.out, newRunId(`${loaded.scenario.name}-k6-summary`));
-      const { mkdir, writeFile } = await import("node:fs/promises");
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, "verdicts.json"), `${JSON.stringify({ scenario: loaded.scenario.name, file: flags.scenario, source: "k6 handleSummary", files, hypotheses: scored.hypotheses }, null, 2)}\n`);
-      process.stdout.write(`${summary.renderSummaryVerdicts(scored.hypotheses, files)}\nresults: ${join(dir, "verdicts.json")}\n`);
+      const scored = await summary.ingestSummaries(loaded, flags.scenario, files, summaries as NonNullable<(typeof summaries)[number]>[], flags.out);
+      process.stdout.write(`${summary.renderSummaryVerdicts(scored.hypotheses, files)}\nresults: ${scored.file}\n`);
       process.exitCode = scored.exitCode;
       return;
     }
@@ -277,7 +272,7 @@ export function buildProgram(): Command {
       .option("--bodies <n>", "distinct request bodies per traffic source, at most", positiveNumber, 2000)
       .option("--max-vus <n>", "VUs per traffic source, at most", positiveNumber, 2000),
   ).action(async (_tool: string, file: string, flags: ScenarioFlags & { out: string; url?: string; sse: boolean; image?: string; parallelism: number; namespace: string; bodies: number; maxVus: number }) => {
-    const [{ loadScenarioOrThrow }, { exportK6, renderExport }] = await Promise.all([scenarioLoader(), import("./k6/export.js")]);
+    const [{ loadScenarioOrThrow }, { exportK6, renderExport }] = await Promise.all([scenarioLoader(), import("./commands/k6/export.js")]);
     const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
     const result = await exportK6(loaded, {
       outDir: flags.out,
@@ -300,7 +295,8 @@ export function buildProgram(): Command {
     .option("--tolerance <percent>", "latency percentiles: relative worsening beyond noise that counts as a regression", "10%")
     .option("--error-tolerance <points>", "error rate: absolute rise that counts as a regression", "0.5%")
     .action(async (a: string, b: string, flags: { tolerance: string; errorTolerance: string }) => {
-      const { compareRuns, renderComparison } = await import("../reports/compare.js");
+      const { compareRuns } = await import("./results/compare.js");
+      const { renderComparison } = await import("../reports/compare.js");
       const result = await compareRuns(a, b, { latencyTolerance: percent(flags.tolerance, "--tolerance"), errorTolerance: percent(flags.errorTolerance, "--error-tolerance") });
       process.stdout.write(`${renderComparison(result)}\n`);
       process.exitCode = result.regressions > 0 ? 1 : 0;
@@ -315,7 +311,7 @@ export function buildProgram(): Command {
     .option("--config <file>", "component config (YAML or JSON; for toxiproxy, a /populate JSON array)")
     .addOption(new Option("--cold-start-ms <ms>", "pod only: model load time before the pod is ready").argParser(Number).hideHelp())
     .action(async (component: ServeKind, flags: { host: string; port?: number; config?: string; coldStartMs?: number }) => {
-      await (await import("./serve.js")).serve(component, flags);
+      await (await import("./commands/serve.js")).serve(component, flags);
     });
 
   return program;

@@ -6,8 +6,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CapacityResult, CapacityStep } from "../harness/capacity.js";
-import { formatDuration } from "../harness/units.js";
+import type { CapacityResult, CapacityStep } from "../harness/results/capacity.js";
+import { formatDuration } from "../harness/base/units.js";
 import { esc, htmlStyle, niceStep } from "./html.js";
 
 const ms = (v: number | null) => (v === null ? "–" : formatDuration(v));

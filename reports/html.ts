@@ -6,9 +6,9 @@
  * @module
  */
 import type { SecondSummary } from "../harness/metrics/time-series.js";
-import { formatDuration } from "../harness/units.js";
+import { formatDuration } from "../harness/base/units.js";
 import { assertionLine } from "./junit.js";
-import type { RunReport } from "./run-report.js";
+import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
 
 export const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

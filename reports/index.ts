@@ -4,7 +4,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunReport } from "./run-report.js";
+import type { RunReport } from "../harness/results/run-report.js";
 import { renderTerminal } from "./terminal.js";
 import { renderJunit } from "./junit.js";
 import { renderMarkdown } from "./markdown.js";
@@ -23,5 +23,5 @@ export async function writeReports(dir: string, report: RunReport): Promise<void
 }
 
 export { renderTerminal, renderJunit, renderMarkdown, renderHtml };
-export { buildReport } from "./build.js";
-export { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus, type PhaseSummary, type WindowSummary, type LatencySummary } from "./run-report.js";
+export { buildReport } from "../harness/results/build.js";
+export { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus, type PhaseSummary, type WindowSummary, type LatencySummary } from "../harness/results/run-report.js";

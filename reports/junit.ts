@@ -6,7 +6,7 @@
  * @module
  */
 import type { AssertionResult, HypothesisResult } from "../harness/slo/score.js";
-import type { RunReport } from "./run-report.js";
+import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
 
 const escape = (text: string) =>

@@ -3,8 +3,8 @@
  * or a postmortem: the verdict, each hypothesis with its numbers, the phases, the faults.
  * @module
  */
-import { formatDuration } from "../harness/units.js";
-import type { RunReport } from "./run-report.js";
+import { formatDuration } from "../harness/base/units.js";
+import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
 
 const icon: Record<string, string> = { PASS: "✅", FAIL: "❌", INCONCLUSIVE: "⚠️", INTERRUPTED: "⏹️", ERROR: "💥", ABORTED: "🛑", INCOMPLETE: "⚠️", NO_HYPOTHESES: "ℹ️" };

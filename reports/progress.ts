@@ -4,8 +4,8 @@
  * are printed above the status line, never through it.
  * @module
  */
-import { formatDuration } from "../harness/units.js";
-import type { LiveSnapshot } from "../harness/orchestrator/live-stats.js";
+import { formatDuration } from "../harness/base/units.js";
+import type { LiveSnapshot } from "../harness/results/live-stats.js";
 
 export interface ProgressState extends LiveSnapshot {
   phase: string;

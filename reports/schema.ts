@@ -6,11 +6,11 @@
  */
 import { createGenerator } from "ts-json-schema-generator";
 import { fileURLToPath } from "node:url";
-import { SCHEMA_VERSION } from "./run-report.js";
+import { SCHEMA_VERSION } from "../harness/results/run-report.js";
 
 /** The schema as committed: generated, with an id and a title naming its version. */
 export function generateSummarySchema(root: string): Record<string, unknown> {
-  const schema = createGenerator({ path: `${root}/reports/run-report.ts`, tsconfig: `${root}/tsconfig.json`, type: "RunReport", topRef: false, expose: "export", skipTypeCheck: true }).createSchema("RunReport");
+  const schema = createGenerator({ path: `${root}/harness/results/run-report.ts`, tsconfig: `${root}/tsconfig.json`, type: "RunReport", topRef: false, expose: "export", skipTypeCheck: true }).createSchema("RunReport");
   return { $id: `urn:aire:summary:v${SCHEMA_VERSION}`, title: `aire summary.json, schema version ${SCHEMA_VERSION}`, ...schema };
 }
 

@@ -1,7 +1,7 @@
 /** The terminal summary: a per-phase table and the hypothesis verdicts. @module */
-import { formatDuration } from "../harness/units.js";
+import { formatDuration } from "../harness/base/units.js";
 import type { AssertionResult } from "../harness/slo/score.js";
-import type { RunReport } from "./run-report.js";
+import type { RunReport } from "../harness/results/run-report.js";
 
 const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));

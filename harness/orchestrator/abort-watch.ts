@@ -5,36 +5,15 @@
  * @module
  */
 import type { Sample } from "../metrics/sample.js";
-import { compare, describeMeasure, parseAssertion, type Condition } from "../slo/expression.js";
+import { compare } from "../slo/expression.js";
 import { Tally } from "../slo/tally.js";
-import type { Parsed } from "../units.js";
-import { parseDuration } from "../units.js";
+import type { AbortCondition } from "../slo/abort-condition.js";
 import { formatValue } from "../../reports/terminal.js";
+
+export { parseAbortCondition, type AbortCondition } from "../slo/abort-condition.js";
 
 /** Fewer requests than this in the window decide nothing: two failures out of three is not a storm. */
 export const MIN_REQUESTS = 10;
-
-export interface AbortCondition {
-  text: string;
-  condition: Condition;
-  windowMs: number;
-}
-
-/** `<measure> <op> <value> for <duration>`. */
-export function parseAbortCondition(text: string): Parsed<AbortCondition> {
-  const m = /^(.*\S)\s+for\s+(\S+)\s*$/.exec(text);
-  if (!m) return { ok: false, message: `cannot read abort condition "${text}": write <measure> <op> <value> for <duration>, e.g. "error_rate > 50% for 10s"` };
-  const window = parseDuration(m[2]);
-  if (!window.ok) return { ok: false, message: `the window of an abort condition: ${window.message}` };
-  if (window.value < 1000) return { ok: false, message: "an abort condition's window is at least 1s (it is checked once a second)" };
-  const parsed = parseAssertion(m[1]!);
-  if (!parsed.ok) return parsed;
-  const a = parsed.value;
-  if (a.kind !== "measure") return { ok: false, message: `${a.kind} is measured after the run; an abort condition needs a live measure (latency, availability, error_rate, goodput, retry_amplification)` };
-  if (a.threshold.kind === "baseline") return { ok: false, message: "an abort condition needs an absolute threshold, not a factor of the baseline" };
-  if (!["latency", "ratio", "goodput", "retry_amplification"].includes(a.measure.kind)) return { ok: false, message: `${describeMeasure(a.measure)} cannot abort a run; use latency, availability, error_rate, goodput or retry_amplification` };
-  return { ok: true, value: { text: text.trim(), condition: { measure: a.measure, op: a.op, threshold: a.threshold }, windowMs: window.value } };
-}
 
 export interface Trip {
   condition: string;

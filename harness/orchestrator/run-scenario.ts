@@ -12,29 +12,29 @@ import { faultDefinition, ProviderAdmin, type FaultSpec } from "../../faults/ind
 import { activations } from "../../faults/schedule.js";
 import type { FaultContext, KubernetesAccess } from "../../faults/types.js";
 import { writeReports, type RunReport, type RunStatus } from "../../reports/index.js";
-import { buildReport } from "../../reports/build.js";
-import { describeError, isHarnessError } from "../errors.js";
-import { sleep } from "../lifecycle/sleep.js";
-import { Teardown } from "../lifecycle/teardown.js";
-import { sweepTemp } from "../lifecycle/temp.js";
+import { buildReport } from "../results/build.js";
+import { describeError, isHarnessError } from "../base/errors.js";
+import { sleep } from "../base/lifecycle/sleep.js";
+import { Teardown } from "../base/lifecycle/teardown.js";
+import { sweepTemp } from "../base/lifecycle/temp.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import { hostAllowed, type Scenario } from "../scenario/schema.js";
-import { policyJson } from "../gateway/config.js";
+import { policyJson } from "../reference/gateway/config.js";
 import { arrivalModel, describeArrival, lambda } from "../traffic/arrival.js";
 import { gatewayPolicy } from "../stack/reference-stack.js";
 import { startTarget, targetKeys, type TargetStack } from "../stack/target.js";
 import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
-import { EventLog, type EventType } from "./event-log.js";
+import { EventLog, type EventType } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
-import { LiveStats } from "./live-stats.js";
+import { LiveStats } from "../results/live-stats.js";
 import type { ProgressState } from "../../reports/progress.js";
 
 /** The reason of a run stopped by an abort condition. */
 class AbortedRun extends Error {}
-import { Recorder } from "./recorder.js";
+import { Recorder } from "../results/recorder.js";
 import { Pricing } from "../traffic/cost.js";
-import { newRunId } from "./run-id.js";
+import { newRunId } from "../results/run-id.js";
 
 export interface RunOptions {
   /** Parent directory of the run's results directory. */
@@ -132,7 +132,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     // The Kubernetes client is loaded and pointed before the traffic starts: loading it later would
     // stall the generator for a second, and a kubeconfig that is wrong or not allowed stops the run here.
     if (kubernetes && scenario.phases.some((p) => p.faults.some((f) => f.kind === "k8s-pod-kill"))) {
-      const { kubernetesClient } = await import("../../faults/k8s-pod-kill.js");
+      const { kubernetesClient } = await import("../../faults/pod/k8s-pod-kill.js");
       const { server } = await kubernetesClient(kubernetes);
       log(`kubernetes: ${server}`);
     }

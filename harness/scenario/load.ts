@@ -6,12 +6,12 @@
 import { readFile, stat } from "node:fs/promises";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
-import { HarnessError } from "../errors.js";
+import { HarnessError } from "../base/errors.js";
 import { formatPath, locate, parsePath } from "./positions.js";
 import { knownKeysAt } from "./schema-walk.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
 import { closest } from "./suggest.js";
-import { formatDuration } from "../units.js";
+import { formatDuration } from "../base/units.js";
 
 /** What the loader reads at the most: a scenario is a few KB, and these bound what a hostile file can cost. */
 export const inputLimits = {

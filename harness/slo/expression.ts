@@ -14,7 +14,7 @@
  * measure to the requests they name.
  * @module
  */
-import type { Parsed } from "../units.js";
+import type { Parsed } from "../base/units.js";
 import { errorClasses, latencyMetrics, ratioMetrics, stats, type ErrorClass, type LatencyMetric, type Stat } from "../metrics/vocabulary.js";
 
 export { errorClasses, latencyMetrics, ratioMetrics, stats, type ErrorClass, type LatencyMetric, type Stat };

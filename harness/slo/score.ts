@@ -9,7 +9,7 @@ import type { Sample } from "../metrics/sample.js";
 import { compare, describeMeasure, type Assertion, type Condition, type Measure, type Operator, type Unit } from "./expression.js";
 import { Tally, type Observation } from "./tally.js";
 import { judgeRate } from "./decidable.js";
-import { formatDuration } from "../units.js";
+import { formatDuration } from "../base/units.js";
 
 export type Verdict = "PASS" | "FAIL" | "INCONCLUSIVE";
 

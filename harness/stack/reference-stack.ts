@@ -8,15 +8,15 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
-import { HarnessError } from "../errors.js";
-import { policyAsConfig, resolvePolicy, type GatewayConfigInput, type GatewayPolicy } from "../gateway/config.js";
-import type { Teardown } from "../lifecycle/teardown.js";
-import { privateTempDir } from "../lifecycle/temp.js";
-import type { EventLog } from "../orchestrator/event-log.js";
-import { providerConfigSchema, type ProviderConfig } from "../providers/config.js";
+import { HarnessError } from "../base/errors.js";
+import { policyAsConfig, resolvePolicy, type GatewayConfigInput, type GatewayPolicy } from "../reference/gateway/config.js";
+import type { Teardown } from "../base/lifecycle/teardown.js";
+import { privateTempDir } from "../base/lifecycle/temp.js";
+import type { EventSink } from "../base/events.js";
+import { providerConfigSchema, type ProviderConfig } from "../reference/providers/config.js";
 import type { GatewaySpec, Scenario } from "../scenario/schema.js";
 import { holdLease, sweepToxiproxy } from "../../faults/sweep.js";
-import { startChildService, type ChildService } from "./child-service.js";
+import { startChildService, type ChildService } from "../base/lifecycle/child-service.js";
 import { connectToxiproxy, startContainerToxiproxy, startEmbeddedToxiproxy, type ToxiproxyBackend } from "./toxiproxy-backend.js";
 
 export interface ReferenceStack {
@@ -37,7 +37,7 @@ export function gatewayPolicy(gateway: GatewaySpec): GatewayPolicy {
   return resolvePolicy(profile, overrides);
 }
 
-export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog, signal?: AbortSignal): Promise<ReferenceStack> {
+export async function startReferenceStack(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventSink, signal?: AbortSignal): Promise<ReferenceStack> {
   const components: ReferenceStack["components"] = [];
   // Components read their configs (admin tokens, tenant keys) from one private directory, removed
   // with the stack (or swept by the next run after a SIGKILL); the results get a copy with every

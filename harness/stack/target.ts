@@ -6,9 +6,9 @@
  * @module
  */
 import { Toxiproxy } from "toxiproxy-node-client";
-import { HarnessError } from "../errors.js";
-import type { Teardown } from "../lifecycle/teardown.js";
-import type { EventLog } from "../orchestrator/event-log.js";
+import { HarnessError } from "../base/errors.js";
+import type { Teardown } from "../base/lifecycle/teardown.js";
+import type { EventSink } from "../base/events.js";
 import type { Scenario } from "../scenario/schema.js";
 import { holdLease, sweepToxiproxy } from "../../faults/sweep.js";
 import { startReferenceStack, type ReferenceStack } from "./reference-stack.js";
@@ -45,7 +45,7 @@ export function targetKeys(scenario: Scenario): TargetKeys {
 }
 
 /** Starts (or reaches) the target; `signal` stops a start that is still going, at once. */
-export async function startTarget(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventLog, keys: TargetKeys, signal?: AbortSignal): Promise<TargetStack> {
+export async function startTarget(scenario: Scenario, runId: string, dir: string, teardown: Teardown, events: EventSink, keys: TargetKeys, signal?: AbortSignal): Promise<TargetStack> {
   if (scenario.target.reference) return { kind: "reference", ...(await startReferenceStack(scenario, runId, dir, teardown, events, signal)) };
   return connectUrlTarget(scenario, runId, events, keys, teardown);
 }
@@ -57,7 +57,7 @@ function keyFrom(name: string, whose: string): string {
   return value;
 }
 
-async function connectUrlTarget(scenario: Scenario, runId: string, events: EventLog, keys: TargetKeys, teardown: Teardown): Promise<TargetStack> {
+async function connectUrlTarget(scenario: Scenario, runId: string, events: EventSink, keys: TargetKeys, teardown: Teardown): Promise<TargetStack> {
   const { target } = scenario;
   const url = target.url!;
   const tenantKeys = keys.tenants;

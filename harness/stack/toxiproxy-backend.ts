@@ -8,9 +8,9 @@
  * @module
  */
 import { Toxiproxy } from "toxiproxy-node-client";
-import { HarnessError } from "../errors.js";
-import { isLoopbackHost } from "../net/http-server.js";
-import { startChildService } from "./child-service.js";
+import { HarnessError } from "../base/errors.js";
+import { isLoopbackHost } from "../base/net/http-server.js";
+import { startChildService } from "../base/lifecycle/child-service.js";
 
 /** Pinned here, in one place. */
 export const TOXIPROXY_IMAGE = "ghcr.io/shopify/toxiproxy:2.12.0";

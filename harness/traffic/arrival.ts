@@ -11,7 +11,7 @@
  * ramp or a spike can be Poisson too, and a constant uniform rate is exactly n / rate.
  * @module
  */
-import type { Random } from "../random/prng.js";
+import type { Random } from "../base/random/prng.js";
 
 /** A piece of the rate profile: from `start` to `end` ms, the rate goes linearly from r0 to r1 (per second). */
 export interface RateSegment {

@@ -8,8 +8,8 @@
  * @module
  */
 import { z } from "zod";
-import type { Random } from "../random/prng.js";
-import { closed } from "../scenario/fields.js";
+import type { Random } from "../base/random/prng.js";
+import { closed } from "../base/fields.js";
 import { normal } from "./arrival.js";
 
 const count = z.number().int().positive();

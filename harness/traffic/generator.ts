@@ -9,18 +9,18 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Pool } from "undici";
 import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
-import { hashString, seededRandom, type Random } from "../random/prng.js";
+import { hashString, seededRandom, type Random } from "../base/random/prng.js";
 import { arrivalOffsets, type ArrivalSpec } from "./arrival.js";
 import { drawTokens } from "./distribution.js";
-import type { Scenario } from "../scenario/schema.js";
+import type { TrafficSection, WorkloadSpec } from "./schema.js";
 import { PromptBook } from "./prompts.js";
 import { ajvErrors, compileSchema, QualityPlanner, type QualityCheck } from "./quality.js";
 import { AgentSession, ragMessages, toolParameters, type Message } from "./session.js";
 
 const toolValidators = new Map([...toolParameters].map(([name, schema]) => [name, compileSchema(schema)]));
 import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
-import { LiveList } from "../lifecycle/live-list.js";
-import { HarnessError } from "../errors.js";
+import { LiveList } from "../base/lifecycle/live-list.js";
+import { HarnessError } from "../base/errors.js";
 
 export interface TrafficOptions {
   /** Base URL of the OpenAI-compatible target, e.g. http://127.0.0.1:4000 */
@@ -45,10 +45,9 @@ export interface TrafficOptions {
   prepared?: PreparedTraffic;
 }
 
-type WorkloadSpec = Scenario["traffic"]["mix"][number];
 /** A scenario's traffic block; `tenants` and each workload's `kind` (chat) may be left out. */
-export type TrafficSpec = Omit<Scenario["traffic"], "tenants" | "mix"> & {
-  tenants?: Scenario["traffic"]["tenants"];
+export type TrafficSpec = Omit<TrafficSection, "tenants" | "mix"> & {
+  tenants?: TrafficSection["tenants"];
   mix: (Omit<WorkloadSpec, "kind"> & { kind?: WorkloadSpec["kind"] })[];
 };
 

@@ -30,7 +30,7 @@ export class PromptBook {
 
   /** Builds a book (loads the tokenizer the first time: about a second). */
   static async create(seed: number, words = 4096): Promise<PromptBook> {
-    const { countTokens, countChatTokens } = await import("../providers/tokens.js");
+    const { countTokens, countChatTokens } = await import("../base/wire/tokens.js");
     faker.seed(seed);
     const pool: string[] = [];
     const sources = [() => faker.hacker.phrase(), () => faker.company.catchPhrase(), () => faker.commerce.productDescription()];

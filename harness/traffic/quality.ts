@@ -9,7 +9,7 @@
  * @module
  */
 import { Ajv, type ValidateFunction } from "ajv";
-import type { Random } from "../random/prng.js";
+import type { Random } from "../base/random/prng.js";
 import type { Sample } from "../metrics/sample.js";
 
 /** Returns why the answer fails, or undefined when it passes. */

@@ -8,13 +8,13 @@
  */
 import type { Dispatcher } from "undici";
 import type { ErrorClass } from "../slo/expression.js";
-import type { Random } from "../random/prng.js";
-import { chunkContent, SseParser } from "../sse/parser.js";
+import type { Random } from "../base/random/prng.js";
+import { chunkContent, SseParser } from "../base/sse/parser.js";
 import type { AttemptRecord, Sample } from "../metrics/sample.js";
 import type { QualityCheck } from "./quality.js";
-import { LiveList, type LiveNode } from "../lifecycle/live-list.js";
-import { at } from "../lifecycle/sleep.js";
-import { DeadlineQueue, type Deadline, type DeadlineTarget } from "../lifecycle/deadlines.js";
+import { LiveList, type LiveNode } from "../base/lifecycle/live-list.js";
+import { at } from "../base/lifecycle/sleep.js";
+import { DeadlineQueue, type Deadline, type DeadlineTarget } from "../base/lifecycle/deadlines.js";
 
 export interface RequestPlan {
   id: number;

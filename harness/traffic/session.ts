@@ -8,7 +8,7 @@
  * @module
  */
 import { faker } from "@faker-js/faker/locale/en";
-import type { Random } from "../random/prng.js";
+import type { Random } from "../base/random/prng.js";
 import type { PromptBook } from "./prompts.js";
 import type { Reply } from "../metrics/sample.js";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { request } from "undici";
-import type { Scenario } from "../scenario/schema.js";
+import type { TrafficSection } from "./schema.js";
 import { apiPath } from "./generator.js";
 
 export interface WarmupResult {
@@ -21,7 +21,7 @@ export interface WarmupResult {
  * connections to each provider and the providers reach several pods (one request at a time would
  * warm one path only, and the first burst of the run would pay for the rest).
  */
-export async function warmUp(baseUrl: string, traffic: Scenario["traffic"], signal: AbortSignal, apiKey?: string, rounds = 2, concurrency = 8): Promise<WarmupResult> {
+export async function warmUp(baseUrl: string, traffic: TrafficSection, signal: AbortSignal, apiKey?: string, rounds = 2, concurrency = 8): Promise<WarmupResult> {
   const started = performance.now();
   const workload = traffic.mix[0]!;
   const body = JSON.stringify({ model: traffic.model, messages: [{ role: "user", content: "warm up: reply with exactly: ok" }], max_tokens: 4, stream: workload.stream });

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { kneeOf, peakRate, scaledArrival } from "../../harness/capacity.js";
+import { kneeOf, peakRate, scaledArrival } from "../../harness/commands/capacity.js";
 import { runCli } from "../helpers/cli.js";
 
 interface Step {

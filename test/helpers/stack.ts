@@ -1,9 +1,9 @@
 /** In-process components for integration tests, each disposed by `await using`. */
-import { startGateway } from "../../harness/gateway/gateway.js";
-import { gatewayConfig, type GatewayConfigInput } from "../../harness/gateway/config.js";
-import { providerConfigSchema, type ProviderConfig } from "../../harness/providers/config.js";
-import { startProvider } from "../../harness/providers/provider.js";
-import { startToxiproxy } from "../../harness/toxiproxy/server.js";
+import { startGateway } from "../../harness/reference/gateway/gateway.js";
+import { gatewayConfig, type GatewayConfigInput } from "../../harness/reference/gateway/config.js";
+import { providerConfigSchema, type ProviderConfig } from "../../harness/reference/providers/config.js";
+import { startProvider } from "../../harness/reference/providers/provider.js";
+import { startToxiproxy } from "../../harness/reference/toxiproxy/server.js";
 
 export const provider = (config: Partial<ProviderConfig> = {}) => startProvider(providerConfigSchema.parse(config), { port: 0 });
 export const toxiproxy = () => startToxiproxy({ port: 0, seed: 7 });

@@ -5,7 +5,7 @@
 import { connect } from "node:net";
 import OpenAI from "openai";
 import { describe, expect, test } from "vitest";
-import { seededRandom } from "../../harness/random/prng.js";
+import { seededRandom } from "../../harness/base/random/prng.js";
 import { chat, gateway, provider } from "../helpers/stack.js";
 import { metricSum } from "../helpers/metrics.js";
 

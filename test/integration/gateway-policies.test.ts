@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { Toxiproxy, type Latency } from "toxiproxy-node-client";
 import { describe, expect, test } from "vitest";
-import type { GatewayConfigInput } from "../../harness/gateway/config.js";
+import type { GatewayConfigInput } from "../../harness/reference/gateway/config.js";
 import { chat, gateway, provider, toxiproxy } from "../helpers/stack.js";
 import { metricSum } from "../helpers/metrics.js";
 

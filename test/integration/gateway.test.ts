@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { Toxiproxy, type Latency } from "toxiproxy-node-client";
-import type { GatewayConfigInput } from "../../harness/gateway/config.js";
-import { startHttpServer } from "../../harness/net/http-server.js";
-import { ChunkWriter } from "../../harness/providers/openai-wire.js";
+import type { GatewayConfigInput } from "../../harness/reference/gateway/config.js";
+import { startHttpServer } from "../../harness/base/net/http-server.js";
+import { ChunkWriter } from "../../harness/base/wire/openai-wire.js";
 import { chat, gateway, provider, toxiproxy } from "../helpers/stack.js";
 
 const post = (url: string, body: string) => fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body });

@@ -273,7 +273,7 @@ describe("aire export k6", () => {
   test("the script's reading of answers, run on Node against a real gateway and provider: complete, cut, malformed, refused, with canaries", async () => {
     // aire-answer.js has no k6 module in it: the very file written beside the script runs here.
     const exported = join(dir, "plain/aire-answer.js");
-    expect(await readFile(exported, "utf8")).toBe(await readFile(join(ROOT, "harness/k6/answer.k6.js"), "utf8"));
+    expect(await readFile(exported, "utf8")).toBe(await readFile(join(ROOT, "harness/commands/k6/answer.k6.js"), "utf8"));
     const answer = (await import(exported)) as {
       readAnswer(status: number, headers: Record<string, string>, text: string, stream: boolean): { error: string | null; detail: string; tokens: number; content: string; promptTokens: number | null; model: string; provider: string; upstreamAttempts: number | null; retryAfterMs: number | null; shouldRetry: boolean | null };
       checkAnswer(out: unknown, workload: unknown, nonce: string | null, toolTurn: boolean): string | null;

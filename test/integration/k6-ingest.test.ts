@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { k6Time } from "../../harness/k6/ingest.js";
+import { k6Time } from "../../harness/commands/k6/ingest.js";
 import { runCli } from "../helpers/cli.js";
 import { writeK6File, type FixtureRequest } from "../helpers/k6-fixture.js";
 
@@ -140,7 +140,7 @@ describe("aire ingest k6", () => {
   test("points as an exported script writes them: a retried request is one logical request, with its gaps, attempts, provider and error class", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aire-k6-"));
     try {
-      // Written as harness/k6/runtime.k6.js records: the http_req_* points of each attempt, then aire_* points, all with the rid.
+      // Written as harness/commands/k6/runtime.k6.js records: the http_req_* points of each attempt, then aire_* points, all with the rid.
       const t0 = Date.parse("2026-11-23T10:00:00Z");
       const lines: string[] = [];
       const point = (metric: string, at: number, value: number, tags: Record<string, string>, rid: string) =>

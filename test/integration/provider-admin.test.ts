@@ -1,8 +1,8 @@
 import { connect } from "node:net";
 import { once } from "node:events";
 import { describe, expect, test } from "vitest";
-import { startHttpServer } from "../../harness/net/http-server.js";
-import { breakConnection } from "../../harness/providers/pod.js";
+import { startHttpServer } from "../../harness/base/net/http-server.js";
+import { breakConnection } from "../../harness/reference/providers/pod.js";
 import { isJson } from "../helpers/json.js";
 import { provider } from "../helpers/stack.js";
 

@@ -8,10 +8,10 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { validateXML } from "xmllint-wasm";
 import type { Sample } from "../../harness/metrics/sample.js";
-import { sampleLine } from "../../harness/orchestrator/recorder.js";
+import { sampleLine } from "../../harness/results/recorder.js";
 import { buildReport, writeReports, type RunReport } from "../../reports/index.js";
 import { generateSummarySchema } from "../../reports/schema.js";
-import { compareRuns } from "../../reports/compare.js";
+import { compareRuns } from "../../harness/results/compare.js";
 import { runCli } from "../helpers/cli.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

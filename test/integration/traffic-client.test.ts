@@ -2,8 +2,8 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, test } from "vitest";
 import type { Sample } from "../../harness/metrics/sample.js";
-import { startHttpServer } from "../../harness/net/http-server.js";
-import { ChunkWriter, DONE_FRAME, usage } from "../../harness/providers/openai-wire.js";
+import { startHttpServer } from "../../harness/base/net/http-server.js";
+import { ChunkWriter, DONE_FRAME, usage } from "../../harness/base/wire/openai-wire.js";
 import { runTraffic, type TrafficOptions } from "../../harness/traffic/generator.js";
 import { LiveRequests, sendRequest } from "../../harness/traffic/request.js";
 import { Pool } from "undici";

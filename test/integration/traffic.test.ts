@@ -1,8 +1,8 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, test } from "vitest";
 import type { Sample } from "../../harness/metrics/sample.js";
-import { startHttpServer } from "../../harness/net/http-server.js";
-import { ChunkWriter, DONE_FRAME } from "../../harness/providers/openai-wire.js";
+import { startHttpServer } from "../../harness/base/net/http-server.js";
+import { ChunkWriter, DONE_FRAME } from "../../harness/base/wire/openai-wire.js";
 import { prepareTraffic, runTraffic } from "../../harness/traffic/generator.js";
 import { provider } from "../helpers/stack.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { parseScenario } from "../../harness/scenario/load.js";
 import { arrivalModel, arrivalOffsets, expectedArrivals, gamma, lambda, type ArrivalSpec } from "../../harness/traffic/arrival.js";
-import { seededRandom } from "../../harness/random/prng.js";
+import { seededRandom } from "../../harness/base/random/prng.js";
 import { gapsOf, ksExponential } from "../helpers/stats.js";
 
 const offsets = (spec: ArrivalSpec, totalMs: number, seed = 1) => [...arrivalOffsets(spec, totalMs, seededRandom(seed))];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { DeadlineQueue } from "../../harness/lifecycle/deadlines.js";
+import { DeadlineQueue } from "../../harness/base/lifecycle/deadlines.js";
 
 const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { planText } from "../../harness/plan.js";
+import { planText } from "../../harness/commands/plan.js";
 import { parseScenario } from "../../harness/scenario/load.js";
 import { failuresTolerated, samplesToDecide, wilson } from "../../harness/slo/decidable.js";
 import { minimalScenario } from "../helpers/scenarios.js";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { countChatTokens } from "../../harness/providers/tokens.js";
-import { seededRandom } from "../../harness/random/prng.js";
+import { countChatTokens } from "../../harness/base/wire/tokens.js";
+import { seededRandom } from "../../harness/base/random/prng.js";
 import { parseScenario } from "../../harness/scenario/load.js";
 import { drawTokens, largestTokens, typicalTokens, type TokenDistribution } from "../../harness/traffic/distribution.js";
 import { PromptBook } from "../../harness/traffic/prompts.js";

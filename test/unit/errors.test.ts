@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { errorCatalogue, HarnessError, isHarnessError, type HarnessErrorCode } from "../../harness/errors.js";
+import { errorCatalogue, HarnessError, isHarnessError, type HarnessErrorCode } from "../../harness/base/errors.js";
 
 test.each(Object.entries(errorCatalogue))("%s has a stable code, a default message and exit code %o", (code, entry) => {
   const err = new HarnessError(code as HarnessErrorCode, { cause: new Error("inner") });

@@ -3,10 +3,10 @@
  * answers each provider's calls from a list and records them.
  */
 import { describe, expect, test } from "vitest";
-import { Abort } from "../../harness/gateway/abort.js";
-import { gatewayConfig, type GatewayConfigInput } from "../../harness/gateway/config.js";
-import { GatewayCore, type GatewayResponse } from "../../harness/gateway/core.js";
-import type { Upstream, UpstreamResponse } from "../../harness/gateway/upstream.js";
+import { Abort } from "../../harness/reference/gateway/abort.js";
+import { gatewayConfig, type GatewayConfigInput } from "../../harness/reference/gateway/config.js";
+import { GatewayCore, type GatewayResponse } from "../../harness/reference/gateway/core.js";
+import type { Upstream, UpstreamResponse } from "../../harness/reference/gateway/upstream.js";
 
 type Scripted = { status: number; headers?: Record<string, string>; body: string } | "refuse";
 

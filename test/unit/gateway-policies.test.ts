@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { resolvePolicy, gatewayConfig, gatewayConfigSchema, policyAsConfig, policyOverridesSchema } from "../../harness/gateway/config.js";
-import { ConcurrencyLimiter } from "../../harness/gateway/policy/admission.js";
-import { createBalancer, PeakEwma } from "../../harness/gateway/policy/balancer.js";
-import { CircuitBreaker, type BreakerState } from "../../harness/gateway/policy/breaker.js";
-import { backoffMs, RetryBudget, retryAfterMs } from "../../harness/gateway/policy/retry.js";
-import { seededRandom } from "../../harness/random/prng.js";
+import { resolvePolicy, gatewayConfig, gatewayConfigSchema, policyAsConfig, policyOverridesSchema } from "../../harness/reference/gateway/config.js";
+import { ConcurrencyLimiter } from "../../harness/reference/gateway/policy/admission.js";
+import { createBalancer, PeakEwma } from "../../harness/reference/gateway/policy/balancer.js";
+import { CircuitBreaker, type BreakerState } from "../../harness/reference/gateway/policy/breaker.js";
+import { backoffMs, RetryBudget, retryAfterMs } from "../../harness/reference/gateway/policy/retry.js";
+import { seededRandom } from "../../harness/base/random/prng.js";
 
 const clock = (start = 1_000) => {
   let t = start;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { LiveList } from "../../harness/lifecycle/live-list.js";
+import { LiveList } from "../../harness/base/lifecycle/live-list.js";
 import { LiveRequests } from "../../harness/traffic/request.js";
 
 describe("LiveList", () => {

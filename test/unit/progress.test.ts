@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Sample } from "../../harness/metrics/sample.js";
-import { LiveStats } from "../../harness/orchestrator/live-stats.js";
+import { LiveStats } from "../../harness/results/live-stats.js";
 import { Progress, type ProgressState } from "../../reports/progress.js";
 
 const state = (over: Partial<ProgressState> = {}): ProgressState => ({ phase: "storm", phaseIndex: 2, phases: 3, elapsedMs: 12_500, totalMs: 40_000, rps: 19.96, ttftP95: 480, errorRate: 0.012, activeFaults: ["+800ms latency on primary"], ...over });

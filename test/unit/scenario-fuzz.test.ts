@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { isMap, isSeq, parseDocument, type Node } from "yaml";
 import { describe, expect, test } from "vitest";
-import { planText } from "../../harness/plan.js";
+import { planText } from "../../harness/commands/plan.js";
 import { parseScenario, type LoadOptions } from "../../harness/scenario/load.js";
 
 const dir = fileURLToPath(new URL("../../scenarios/", import.meta.url));

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { Teardown } from "../../harness/lifecycle/teardown.js";
+import { Teardown } from "../../harness/base/lifecycle/teardown.js";
 
 test("runs steps last-first, all of them even when some fail, and reports every failure", async () => {
   const order: string[] = [];

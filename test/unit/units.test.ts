@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatDuration, parseDuration, parseRate } from "../../harness/units.js";
+import { formatDuration, parseDuration, parseRate } from "../../harness/base/units.js";
 
 describe("durations", () => {
   test.each([

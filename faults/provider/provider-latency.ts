@@ -1,0 +1,35 @@
+/**
+ * `provider-latency`: TTFT inflation and decode slowdown on a provider's pods (a slow model, a GPU under pressure).
+ * Set through the provider's admin API; the Undo removes it.
+ * @example
+ * faults:
+ *   - { kind: provider-latency, provider: primary, ttft: 1.5s, decodeSlowdown: 3 }
+ * @module
+ */
+import { z } from "zod";
+import { closed, duration, fraction, identifier } from "../../harness/base/fields.js";
+import { formatDuration } from "../../harness/base/units.js";
+import { setBehaviours, share } from "./behaviour-fault.js";
+import type { FaultDefinition } from "../types.js";
+
+const params = closed({
+  kind: z.literal("provider-latency"),
+  provider: identifier,
+  /** Added to the time to first token. */
+  ttft: duration.prefault("0ms"),
+  /** Multiplies the time to first token. */
+  ttftFactor: z.number().positive().default(1),
+  /** Divides the decode speed (2 = half as fast). */
+  decodeSlowdown: z.number().min(1).default(1),
+  fraction: fraction.prefault(1),
+});
+
+export const providerLatency: FaultDefinition<typeof params> = {
+  kind: "provider-latency",
+  params,
+  describe: (p) => [p.ttft > 0 ? `TTFT +${formatDuration(p.ttft)}` : "", p.ttftFactor !== 1 ? `TTFT ×${p.ttftFactor}` : "", p.decodeSlowdown > 1 ? `decode ${p.decodeSlowdown}× slower` : ""].filter(Boolean).join(", ") + ` on provider "${p.provider}"${share(p.fraction)}`,
+  inject: (ctx, p) => setBehaviours(ctx, p.provider, [
+      { type: "ttft" as const, fraction: p.fraction, addMs: p.ttft, factor: p.ttftFactor },
+      ...(p.decodeSlowdown > 1 ? [{ type: "decode-slowdown" as const, fraction: p.fraction, factor: p.decodeSlowdown }] : []),
+    ]),
+};

@@ -1,0 +1,28 @@
+/**
+ * `stream-stall`: Streams that stop sending for a while mid-answer (what a stream idle timeout is for).
+ * Set through the provider's admin API; the Undo removes it.
+ * @example
+ * faults:
+ *   - { kind: stream-stall, provider: primary, atToken: 5, stall: 10s }
+ * @module
+ */
+import { z } from "zod";
+import { closed, duration, fraction, identifier } from "../../harness/base/fields.js";
+import { formatDuration } from "../../harness/base/units.js";
+import { setBehaviours, share } from "./behaviour-fault.js";
+import type { FaultDefinition } from "../types.js";
+
+const params = closed({
+  kind: z.literal("stream-stall"),
+  provider: identifier,
+  atToken: z.number().int().nonnegative().default(3),
+  stall: duration,
+  fraction: fraction.prefault(1),
+});
+
+export const streamStall: FaultDefinition<typeof params> = {
+  kind: "stream-stall",
+  params,
+  describe: (p) => `streams from provider "${p.provider}" stall ${formatDuration(p.stall)} at token ${p.atToken}${share(p.fraction)}`,
+  inject: (ctx, p) => setBehaviours(ctx, p.provider, [{ type: "stream-stall" as const, atToken: p.atToken, durationMs: Math.round(p.stall), fraction: p.fraction }]),
+};
