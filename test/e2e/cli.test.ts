@@ -103,7 +103,8 @@ describe("aire command line", () => {
     const external = backend === "url" ? startCli(["serve", "toxiproxy", "--port", "0"], { timeoutMs: 90_000 }) : undefined;
     try {
       const url = external ? /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: external.child.stdout! }).once("line", resolve)))![1]! : undefined;
-      const args = ["run", SCENARIO, "--out", dir, ...(url ? ["--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${url}`] : [])];
+      // Time scale 0.4: the fault phase starts 4 s after the traffic, not 10 s.
+      const args = ["run", SCENARIO, "--time-scale", "0.4", "--out", dir, ...(url ? ["--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${url}`] : [])];
       const { child, done } = startCli(args, { timeoutMs: 90_000 });
       const lines = createInterface({ input: child.stdout! });
       await new Promise<void>((resolve) => lines.on("line", (line) => line.includes("fault on:") && resolve()));
@@ -172,8 +173,9 @@ describe("aire command line", () => {
 
   test("an uncaught error inside the harness during the fault phase: rollback first, teardown, exit 3", async () => {
     const dir = await mkdtemp(join(out, "crash-"));
-    // The crash timer starts with the process; 15 s lands in the fault phase (10 s to 30 s after traffic starts).
-    const result = await runCli(["run", SCENARIO, "--out", dir], { timeoutMs: 90_000, env: { AIRE_SELFTEST_CRASH_MS: "20000" } });
+    // The crash timer starts with the process; at time scale 0.6 the fault phase is 6 s to 18 s after
+    // traffic starts, so 13 s (2-6 s of start-up, then 7-11 s of traffic) lands in it.
+    const result = await runCli(["run", SCENARIO, "--time-scale", "0.6", "--out", dir], { timeoutMs: 90_000, env: { AIRE_SELFTEST_CRASH_MS: "13000" } });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/internal error: self-test crash/);
     const run = await onlyRunDir(dir);

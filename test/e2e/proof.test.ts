@@ -6,10 +6,10 @@ import { runCli } from "../helpers/cli.js";
 
 /**
  * The whole library is proven both ways every night at full length (.github/workflows/
- * nightly-resilience.yml, `npm run proof`); the suite proves a representative pair in quick form:
- * a gateway policy (resilient PASS, naive FAIL) and one of aire's own measurements (PASS both ways).
+ * nightly-resilience.yml) and by `npm run proof`; the suite proves one representative scenario in
+ * quick form: a gateway policy that the resilient profile holds and the naive one does not.
  */
-const REPRESENTATIVE = ["provider-outage-failover", "silent-degradation"];
+const REPRESENTATIVE = ["provider-outage-failover"];
 
 describe("the scenario library", () => {
   test("every scenario validates, and every rate hypothesis can be decided with the requests its window will hold (full and quick form)", async () => {
@@ -25,15 +25,13 @@ describe("the scenario library", () => {
     }
   }, 60_000);
 
-  test(`${REPRESENTATIVE.join(" and ")} PASS against the resilient gateway and get their claimed verdict against the naive one (quick form)`, async () => {
+  test(`${REPRESENTATIVE.join(" and ")}: PASS against the resilient gateway, its claimed FAIL against the naive one (quick form)`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "aire-proof-"));
     try {
       const result = await runCli(["proof", ...REPRESENTATIVE.map((name) => `scenarios/${name}.yaml`), "--quick", "--out", dir], { timeoutMs: 300_000 });
       expect(result.stderr).toBe("");
       expect(result.stdout).toMatch(/\| scenario \| resilient \| naive \| requests \| time \|/);
-      // PASS against resilient; against naive the claimed verdict (FAIL for a gateway policy, PASS for a measurement).
       expect(result.stdout).toMatch(/^\| provider-outage-failover \| PASS ✓ \| FAIL ✓ \|/m);
-      expect(result.stdout).toMatch(/^\| silent-degradation \| PASS ✓ \| PASS ✓ \|/m);
       expect(result.code).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
