@@ -8,9 +8,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { faultDefinition, ProviderAdmin, type FaultSpec } from "../../faults/index.js";
-import { activations } from "../../faults/schedule.js";
-import type { FaultContext, KubernetesAccess } from "../../faults/types.js";
+import type { KubernetesAccess } from "../../faults/types.js";
 import { writeReports, type RunReport, type RunStatus } from "../../reports/index.js";
 import { buildReport } from "../results/build.js";
 import { describeError, isHarnessError } from "../base/errors.js";
@@ -25,8 +23,9 @@ import { gatewayPolicy } from "../stack/reference-stack.js";
 import { startTarget, targetKeys, type TargetStack } from "../stack/target.js";
 import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
-import { EventLog, type EventType } from "../results/event-log.js";
+import { EventLog } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
+import { runPhaseFaults, type FaultTimelineContext } from "./fault-timeline.js";
 import { LiveStats } from "../results/live-stats.js";
 import type { ProgressState } from "../../reports/progress.js";
 
@@ -123,12 +122,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     if (warm.ok < warm.requests && !interrupted()) log(`warning: warm-up: ${warm.ok} of ${warm.requests} requests answered 200 (first failure: ${warm.firstFailure}); the first measured requests pay the cold start`);
     if (interrupted()) throw options.signal!.reason;
 
-    const kube = scenario.target.kubernetes;
-    const kubernetes: KubernetesAccess | undefined = kube && {
-      ...(kube.kubeconfig !== undefined ? { kubeconfig: resolve(dirname(loaded.file), kube.kubeconfig) } : {}),
-      ...(kube.context !== undefined ? { context: kube.context } : {}),
-      allowed: (host) => hostAllowed(host, scenario.allow),
-    };
+    const kubernetes = kubernetesAccess(scenario, loaded.file);
     // The Kubernetes client is loaded and pointed before the traffic starts: loading it later would
     // stall the generator for a second, and a kubeconfig that is wrong or not allowed stops the run here.
     if (kubernetes && scenario.phases.some((p) => p.faults.some((f) => f.kind === "k8s-pod-kill"))) {
@@ -167,82 +161,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       prepared,
     });
 
-    /** Applies one fault (ledger first), registers its revert on the teardown, returns the revert. */
-    const apply = async (phase: string, fault: FaultSpec, faultName: string): Promise<() => Promise<void>> => {
-      const definition = faultDefinition(fault);
-      const fronts = stack!.providers;
-      const ctx: FaultContext = {
-        runId,
-        faultName,
-        // Validation let a url target have network faults only with its own Toxiproxy.
-        toxiproxy: stack!.toxiproxy!,
-        proxyName: stack!.proxyName,
-        provider: (name) => new ProviderAdmin(name, fronts.get(name)!.url, fronts.get(name)!.adminToken),
-        ...(kubernetes ? { kubernetes } : {}),
-        event: (type, data) => events.append(type as EventType, { fault: faultName, ...data }, true),
-        signal: runSignal,
-      };
-      const description = definition.describe(fault);
-      // The ledger records the intent before the action: a crash in between still leaves a trace to sweep.
-      events.append("fault_apply", { phase, fault: faultName, kind: fault.kind, description, params: fault }, true);
-      let undo;
-      try {
-        undo = await definition.inject(ctx, fault);
-      } catch (err) {
-        events.append("fault_apply_failed", { fault: faultName, error: describeError(err) }, true);
-        throw err;
-      }
-      events.append("fault_applied", { fault: faultName }, true);
-      activeFaults.set(faultName, description);
-      log(`  fault on: ${description}`);
-      let reverted: Promise<void> | undefined;
-      // A fault on a shared Toxiproxy can be removed by someone else: look every second, and say so.
-      const present = undo.present;
-      let checking = false;
-      const watchFault = present && setInterval(() => {
-        if (checking) return;
-        checking = true;
-        void present()
-          .then((yes) => {
-            if (yes || reverted) return;
-            clearInterval(watchFault);
-            events.append("fault_lost", { phase, fault: faultName }, true);
-            log(`warning: fault gone: ${description} was removed by someone else; the windows it was meant for are not judged`);
-          })
-          .finally(() => (checking = false));
-      }, 1000);
-      if (watchFault) watchFault.unref();
-      const revert = () =>
-        (reverted ??= (async () => {
-          clearInterval(watchFault);
-          events.append("fault_revert", { fault: faultName }, true);
-          try {
-            await undo();
-            activeFaults.delete(faultName);
-            events.append("fault_reverted", { fault: faultName }, true);
-            log(`  fault off: ${description}`);
-          } catch (err) {
-            events.append("fault_revert_failed", { fault: faultName, error: describeError(err) }, true);
-            throw err;
-          }
-        })());
-      faultTeardown.defer(faultName, revert);
-      return revert;
-    };
+    const faults: FaultTimelineContext = { runId, stack, kubernetes, events, signal: runSignal, active: activeFaults, teardown: faultTeardown, log };
 
     let offset = 0;
     watch.start();
     const total = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
-    if (options.onProgress) {
-      const onProgress = options.onProgress;
-      progressTimer = setInterval(() => {
-        const elapsed = performance.now() - start;
-        let index = 0;
-        for (let end = 0; index < scenario.phases.length - 1 && elapsed >= (end += scenario.phases[index]!.duration); ) index++;
-        onProgress({ phase: scenario.phases[index]!.name, phaseIndex: index + 1, phases: scenario.phases.length, elapsedMs: elapsed, totalMs: total, activeFaults: [...activeFaults.values()], ...live.snapshot() });
-      }, 1000);
-      progressTimer.unref();
-    }
+    if (options.onProgress) progressTimer = startProgress(options.onProgress, scenario, start, total, activeFaults, live);
     for (const phase of scenario.phases) {
       const phaseStart = start + offset;
       await sleep(Math.max(0, phaseStart - performance.now()), control);
@@ -250,32 +174,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       events.append("phase_start", { phase: phase.name, durationMs: phase.duration });
       log(`phase ${phase.name} (${Math.round(phase.duration / 100) / 10}s)${phase.faults.length ? `: ${phase.faults.length} fault(s)` : ""}`);
       // Each fault follows its own schedule inside the phase; all of them end by the phase end.
-      // If one fails, the phase signal stops the others at once.
-      const phaseAbort = new AbortController();
-      const phaseSignal = AbortSignal.any([phaseAbort.signal, control]);
-      const runners = phase.faults.map(async (fault, i) => {
-        const ramp = fault.schedule?.ramp;
-        const own = ramp ? ((fault as Record<string, unknown>)[ramp.param] as number) : undefined;
-        for (const [n, activation] of activations(fault.schedule, phase.duration, own).entries()) {
-          for (const [k, step] of activation.steps.entries()) {
-            await sleep(Math.max(0, phaseStart + step.start - performance.now()), phaseSignal);
-            const spec = (ramp && step.value !== undefined ? { ...fault, [ramp.param]: step.value } : fault) as FaultSpec;
-            const suffix = `${fault.schedule?.every !== undefined ? `-r${n}` : ""}${ramp ? `-s${k}` : ""}`;
-            const revert = await apply(phase.name, spec, `aire-${runId}-${phase.name}-${i}-${fault.kind}${suffix}`);
-            const stepEnd = activation.steps[k + 1]?.start ?? activation.end;
-            await sleep(Math.max(0, phaseStart + stepEnd - performance.now()), phaseSignal);
-            await revert();
-          }
-        }
-      }).map((runner) => runner.catch((err: unknown) => {
-        phaseAbort.abort(err);
-        throw err;
-      }));
-      // One failing fault aborts the phase: the others' sleeps end with the run signal.
-      const results = await Promise.allSettled(runners);
-      if (control.aborted) throw control.reason;
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      if (failed) throw phaseAbort.signal.reason ?? failed.reason;
+      await runPhaseFaults(faults, phase, phaseStart, control);
       offset += phase.duration;
       await sleep(Math.max(0, start + offset - performance.now()), control);
       events.append("phase_end", { phase: phase.name });
@@ -352,4 +251,26 @@ function meanRate(scenario: Scenario): number | null {
 function describeTraffic(scenario: Scenario): string {
   const own = scenario.traffic.tenants.filter((t) => t.arrival).map((t) => `; tenant ${t.name}: ${describeArrival(t.arrival!)}`);
   return describeArrival(scenario.traffic.arrival) + own.join("");
+}
+
+/** The cluster a `k8s-pod-kill` may reach (kubeconfig relative to the scenario file, the allow: list). */
+function kubernetesAccess(scenario: Scenario, file: string): KubernetesAccess | undefined {
+  const kube = scenario.target.kubernetes;
+  return kube && {
+    ...(kube.kubeconfig !== undefined ? { kubeconfig: resolve(dirname(file), kube.kubeconfig) } : {}),
+    ...(kube.context !== undefined ? { context: kube.context } : {}),
+    allowed: (host) => hostAllowed(host, scenario.allow),
+  };
+}
+
+/** Calls `onProgress` every second with the phase, the time, the active faults and the live figures. */
+function startProgress(onProgress: (state: ProgressState) => void, scenario: Scenario, start: number, total: number, active: ReadonlyMap<string, string>, live: LiveStats): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    const elapsed = performance.now() - start;
+    let index = 0;
+    for (let end = 0; index < scenario.phases.length - 1 && elapsed >= (end += scenario.phases[index]!.duration); ) index++;
+    onProgress({ phase: scenario.phases[index]!.name, phaseIndex: index + 1, phases: scenario.phases.length, elapsedMs: elapsed, totalMs: total, activeFaults: [...active.values()], ...live.snapshot() });
+  }, 1000);
+  timer.unref();
+  return timer;
 }

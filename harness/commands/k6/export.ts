@@ -441,20 +441,10 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
   const { scenario } = loaded;
   const { traffic } = scenario;
   const url = options.url ?? scenario.target.url ?? null;
-  if (url !== null) {
-    const parsed = URL.canParse(url) ? new URL(url) : undefined;
-    if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new HarnessError("USAGE", { message: `--url ${url}: an http(s) URL of the gateway, e.g. https://llm-gateway.internal/v1` });
-    const host = parsed.hostname;
-    if (!isLoopbackHost(host) && !hostAllowed(host, scenario.allow)) throw new HarnessError("USAGE", { message: `${url}: ${host} is not loopback and not in the scenario's allow: list (${loaded.file}); add "${host}" to allow: to export traffic for it` });
-  }
+  if (url !== null) checkUrl(url, loaded);
   if (options.sse && options.image === undefined) throw new HarnessError("USAGE", { message: `--sse needs --image: a k6 built with xk6-sse (xk6 build --with github.com/phymbert/xk6-sse), for the k6-operator runners; stock ${DEFAULT_K6_IMAGE} cannot load k6/x/sse` });
   const totalMs = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
-  const notes: string[] = [];
-  const faults = scenario.phases.flatMap((p) => p.faults.map((f) => `${p.name}: ${f.kind}`));
-  if (faults.length > 0) notes.push(`faults are not in the script (k6 only sends): ${faults.join(", ")}`);
-  if (traffic.client.abandonAfterTtft !== undefined) notes.push("client.abandonAfterTtft: k6 cannot give up on a request at its first token; requests run to their timeout");
-  if (traffic.mix.some((w) => w.quality?.jsonSchema)) notes.push("quality.jsonSchema: the script checks that answers parse as JSON; only aire validates them against the schema");
-  if (!options.sse && traffic.mix.some((w) => w.stream)) notes.push("streamed answers are read whole (stock k6/http): no TTFT, TPOT or inter-token gaps; export with --sse for xk6-sse");
+  const notes = differences(scenario, options.sse);
 
   // Bodies: as many as the run would send, up to --bodies per source, then cut to the byte budget.
   const sources = sourcesOf(scenario);
@@ -478,24 +468,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
 
   // Executors: every source spans the whole run; each request's phase tag comes from its start time.
   const timeoutMs = traffic.client.timeout;
-  const retryMs = traffic.client.retries * (timeoutMs + 8_000);
-  const scenarios: Record<string, Record<string, unknown>> = {};
-  const thinkTimeMs: Record<string, number> = {};
-  for (const source of sources) {
-    const sessionMs = Math.max(
-      ...source.mix.map(({ index }) => {
-        const w = traffic.mix[index]!;
-        if (w.kind !== "agent") return timeoutMs + retryMs;
-        const spec = w.session ?? { turns: [2, 4] as [number, number], thinkTime: 1000, toolCalls: 0.5 };
-        const turns = Array.isArray(spec.turns) ? spec.turns[1] : spec.turns;
-        return turns * (2 * (timeoutMs + retryMs) + spec.thinkTime);
-      }),
-    );
-    const made = executorFor(source.arrival, totalMs, { gracefulStopMs: sessionMs, iterationMs: sessionMs, maxVus: options.maxVus });
-    scenarios[source.name] = made.options;
-    notes.push(...made.notes.map((n) => `${source.name}: ${n}`));
-    if (source.arrival.type === "closed") thinkTimeMs[source.name] = source.arrival.thinkTime;
-  }
+  const { scenarios, thinkTimeMs } = executors(scenario, sources, totalMs, options.maxVus, notes);
   const plan = thresholdsFor(scenario, options.sse);
   let phaseEnd = 0;
   const config = {
@@ -536,7 +509,6 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     .replace("/*AIRE:CONFIG*/", `/** @type {Config} */\nconst CONFIG = ${JSON.stringify(config, null, 2)};`);
 
   const name = `aire-${scenario.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50);
-  const image = options.image ?? DEFAULT_K6_IMAGE;
   // Every key the script reads comes from the secret; the one it can do without is optional there.
   const keyEnvs = [{ env: config.keyEnv, optional: !config.keyRequired }, ...config.tenants.map((t) => ({ env: t.keyEnv, optional: false }))];
   const configMapOf = (requests: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } }, data: { "script.js": script, "aire-answer.js": answerJs, "requests.json": requests } });
@@ -554,36 +526,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
   const applyBytes = Buffer.byteLength(JSON.stringify(configMap));
   if (applyBytes > APPLY_LIMIT) notes.push(`the ConfigMap takes ${applyBytes} bytes even with one body per source, over the 256 KiB kubectl apply keeps: use kubectl apply --server-side or kubectl create`);
   else if (Object.values(data).reduce((n, d) => n + d.length, 0) < bodyCount) notes.push(`request bodies cut to ${Object.values(data).map((d) => d.length).join(" + ")} so that the ConfigMap (${Math.round(applyBytes / 1024)} KiB) fits the 256 KiB kubectl apply keeps in its annotation; iterations reuse them in turn`);
-  const testRun = {
-    apiVersion: "k6.io/v1alpha1",
-    kind: "TestRun",
-    metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } },
-    spec: {
-      parallelism: options.parallelism,
-      script: { configMap: { name, file: "script.js" } },
-      // Each runner writes its own raw results to the shared volume; aire ingest k6 merges them.
-      arguments: `--out json=/results/$(POD_NAME).json.gz --tag testid=${name}`,
-      runner: {
-        image,
-        env: [
-          { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-          { name: "AIRE_SUMMARY", value: "/results/$(POD_NAME)-summary.json" },
-          ...(url === null ? [{ name: "AIRE_TARGET_URL", value: "http://CHANGE-ME:8080/v1" }] : []),
-          ...keyEnvs.map(({ env, optional }) => ({ name: env, valueFrom: { secretKeyRef: { name: "aire-keys", key: env, ...(optional ? { optional: true } : {}) } } })),
-        ],
-        volumeMounts: [{ name: "results", mountPath: "/results" }],
-        volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }],
-      },
-      ...(options.sse ? { initializer: { image } } : {}),
-    },
-  };
-  const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: `${name}-results`, namespace: options.namespace }, spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } } };
-  const fetchPod = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: `${name}-results`, namespace: options.namespace },
-    spec: { restartPolicy: "Never", containers: [{ name: "results", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "results", mountPath: "/results" }] }], volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }] },
-  };
+  const { testRun, claim, fetchPod } = manifests(name, options, url, keyEnvs);
   if (url === null) notes.push("no target URL (the scenario has none and --url was not given): pass -e AIRE_TARGET_URL=… to k6, and set AIRE_TARGET_URL in testrun.yaml (it says http://CHANGE-ME:8080/v1)");
   const configMapBytes = applyBytes;
 
@@ -635,4 +578,85 @@ export function renderExport(result: ExportResult, scenarioFile: string, name: s
     `k6-operator: kubectl apply -f ${join(result.dir, "testrun.yaml")}   (TestRun ${name}; keys from the secret aire-keys: ${result.keys.map((k) => `${k.env}${k.optional ? " (optional)" : ""}`).join(", ")})`,
   );
   return lines.join("\n");
+}
+
+/** A gateway URL the export may target: http(s), loopback or in the scenario's allow: list. */
+function checkUrl(url: string, loaded: LoadedScenario): void {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new HarnessError("USAGE", { message: `--url ${url}: an http(s) URL of the gateway, e.g. https://llm-gateway.internal/v1` });
+  const host = parsed.hostname;
+  if (!isLoopbackHost(host) && !hostAllowed(host, loaded.scenario.allow)) throw new HarnessError("USAGE", { message: `${url}: ${host} is not loopback and not in the scenario's allow: list (${loaded.file}); add "${host}" to allow: to export traffic for it` });
+}
+
+/** Where the exported script does less than `aire run`, said up front. */
+function differences(scenario: Scenario, sse: boolean): string[] {
+  const { traffic } = scenario;
+  const notes: string[] = [];
+  const faults = scenario.phases.flatMap((p) => p.faults.map((f) => `${p.name}: ${f.kind}`));
+  if (faults.length > 0) notes.push(`faults are not in the script (k6 only sends): ${faults.join(", ")}`);
+  if (traffic.client.abandonAfterTtft !== undefined) notes.push("client.abandonAfterTtft: k6 cannot give up on a request at its first token; requests run to their timeout");
+  if (traffic.mix.some((w) => w.quality?.jsonSchema)) notes.push("quality.jsonSchema: the script checks that answers parse as JSON; only aire validates them against the schema");
+  if (!sse && traffic.mix.some((w) => w.stream)) notes.push("streamed answers are read whole (stock k6/http): no TTFT, TPOT or inter-token gaps; export with --sse for xk6-sse");
+  return notes;
+}
+
+/** One k6 scenario (executor) per traffic source, each long enough for its longest session; adds its notes. */
+function executors(scenario: Scenario, sources: ReturnType<typeof sourcesOf>, totalMs: number, maxVus: number, notes: string[]): { scenarios: Record<string, Record<string, unknown>>; thinkTimeMs: Record<string, number> } {
+  const { traffic } = scenario;
+  const timeoutMs = traffic.client.timeout;
+  const retryMs = traffic.client.retries * (timeoutMs + 8_000);
+  const scenarios: Record<string, Record<string, unknown>> = {};
+  const thinkTimeMs: Record<string, number> = {};
+  for (const source of sources) {
+    const sessionMs = Math.max(
+      ...source.mix.map(({ index }) => {
+        const w = traffic.mix[index]!;
+        if (w.kind !== "agent") return timeoutMs + retryMs;
+        const spec = w.session ?? { turns: [2, 4] as [number, number], thinkTime: 1000, toolCalls: 0.5 };
+        const turns = Array.isArray(spec.turns) ? spec.turns[1] : spec.turns;
+        return turns * (2 * (timeoutMs + retryMs) + spec.thinkTime);
+      }),
+    );
+    const made = executorFor(source.arrival, totalMs, { gracefulStopMs: sessionMs, iterationMs: sessionMs, maxVus });
+    scenarios[source.name] = made.options;
+    notes.push(...made.notes.map((n) => `${source.name}: ${n}`));
+    if (source.arrival.type === "closed") thinkTimeMs[source.name] = source.arrival.thinkTime;
+  }
+  return { scenarios, thinkTimeMs };
+}
+
+/** The k6-operator TestRun, the results claim its runners write to, and the pod that fetches them. */
+function manifests(name: string, options: ExportOptions, url: string | null, keyEnvs: readonly { env: string; optional: boolean }[]) {
+  const image = options.image ?? DEFAULT_K6_IMAGE;
+  const testRun = {
+    apiVersion: "k6.io/v1alpha1",
+    kind: "TestRun",
+    metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } },
+    spec: {
+      parallelism: options.parallelism,
+      script: { configMap: { name, file: "script.js" } },
+      // Each runner writes its own raw results to the shared volume; aire ingest k6 merges them.
+      arguments: `--out json=/results/$(POD_NAME).json.gz --tag testid=${name}`,
+      runner: {
+        image,
+        env: [
+          { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+          { name: "AIRE_SUMMARY", value: "/results/$(POD_NAME)-summary.json" },
+          ...(url === null ? [{ name: "AIRE_TARGET_URL", value: "http://CHANGE-ME:8080/v1" }] : []),
+          ...keyEnvs.map(({ env, optional }) => ({ name: env, valueFrom: { secretKeyRef: { name: "aire-keys", key: env, ...(optional ? { optional: true } : {}) } } })),
+        ],
+        volumeMounts: [{ name: "results", mountPath: "/results" }],
+        volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }],
+      },
+      ...(options.sse ? { initializer: { image } } : {}),
+    },
+  };
+  const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: `${name}-results`, namespace: options.namespace }, spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } } };
+  const fetchPod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: `${name}-results`, namespace: options.namespace },
+    spec: { restartPolicy: "Never", containers: [{ name: "results", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "results", mountPath: "/results" }] }], volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }] },
+  };
+  return { testRun, claim, fetchPod };
 }
