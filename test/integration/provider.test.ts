@@ -56,13 +56,13 @@ describe("synthetic provider", () => {
     expect(a.split(" ")).toHaveLength(8);
   });
 
-  test.each([
+  test.each(([
     ["malformed JSON", "{not json", 400, "invalid_request_error", null],
     ["no messages", JSON.stringify({ model: "m" }), 400, "invalid_request_error", null],
     ["wrong type", JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }], stream: "yes" }), 400, "invalid_request_error", null],
     ["unknown model", chat("nope"), 404, "invalid_request_error", "model_not_found"],
     ["body over the limit", JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(3000) }] }), 413, "invalid_request_error", "request_too_large"],
-  ])("%s → %i in OpenAI's error shape, and the next request is served", async (_name, body, status, type, code) => {
+  ] as [string, string, number, string, string | null][]).map(([name, body, status, type, code]) => ({ name, body, status, type, code })))("$name → $status in OpenAI's error shape, and the next request is served", async ({ body, status, type, code }) => {
     await using p = await provider({ model: "m", ttftMs: 0, bodyLimit: 2048 });
     const res = await post(p.url, body);
     expect(res.status).toBe(status);
