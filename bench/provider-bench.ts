@@ -41,10 +41,18 @@ export async function benchProvider(): Promise<void> {
   await writeFile(config, JSON.stringify({ adminToken: "bench", model: "m", ttftMs: 0, decodeTokensPerSec: rate, batchPenalty: 0, slots: streams, maxQueue: 0, pods: 0, outputTokens: { median: tokens * 2, p99: tokens * 3 } }));
   const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "benchmark" }], max_tokens: tokens, stream: true });
 
+  try {
+    await measure(config, body, streams, tokens, rate);
+  } finally {
+    // Removed only when both providers that read it are done (the second one rewrites it).
+    await dir.remove();
+  }
+}
+
+async function measure(config: string, body: string, streams: number, tokens: number, rate: number): Promise<void> {
   const aire = await startProcess(["dist/harness/cli.js", "serve", "provider", "--config", config]);
   const aireResult = await drive(aire.url, "/v1/chat/completions", body, streams);
   await aire.stop();
-  await dir.remove();
   const bare = await startProcess(["dist/bench/bare-sse-server.js"]);
   const bareResult = await drive(bare.url, `/?tokens=${tokens}&rate=${rate}`, undefined, streams);
   await bare.stop();
