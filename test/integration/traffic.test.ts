@@ -4,6 +4,7 @@ import type { Sample } from "../../harness/metrics/sample.js";
 import { startHttpServer } from "../../harness/base/net/http-server.js";
 import { ChunkWriter, DONE_FRAME } from "../../harness/base/wire/openai-wire.js";
 import { prepareTraffic, runTraffic } from "../../harness/traffic/generator.js";
+import { metricSum } from "../helpers/metrics.js";
 import { provider } from "../helpers/stack.js";
 
 const traffic = (rate: number, maxTokens = 10) => ({
@@ -43,18 +44,42 @@ function boundaryStart(interval: number, i: number): number {
   throw new Error("no rounding-sensitive start found");
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * How far the engine's mean TTFT, e2e and TPOT may sit from the provider's own (40 requests): twice
+ * the worst seen here. TTFT and e2e +1.4–2.2 ms idle, +1.5–5.9 ms beside four CPU-bound processes;
+ * TPOT within 0.08 ms in both (6–8 runs each, 2026-12-02). The old check against the configured 200 ms
+ * failed in CI at +6.5 ms, when the provider itself was late: under load its own clock read 202–203 ms.
+ */
+const MARGIN_TTFT = 12;
+const MARGIN_TPOT = 0.5;
 
 describe("traffic engine", () => {
-  test("measures ttft and tpot of a server with exact timings (TTFT 200 ms, 20 ms between tokens)", async () => {
+  test("measures ttft and tpot as the provider's own clock has them (TTFT 200 ms, 20 ms between tokens)", async () => {
     await using server = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9, batchPenalty: 0, slots: 64 });
     const { samples, scheduled } = await collect(server.url, 20, 2000);
     expect(scheduled).toBe(40);
     expect(samples).toHaveLength(40);
     expect(samples.every((s) => s.ok && s.outputTokens === 10 && s.tokenSource === "usage" && s.finishReason === "length")).toBe(true);
-    expect(Math.abs(median(samples.map((s) => s.ttft!)) - 200)).toBeLessThan(5);
-    expect(Math.abs(median(samples.map((s) => s.tpot!)) - 20)).toBeLessThan(1);
-    expect(Math.abs(median(samples.map((s) => s.e2e)) - 380)).toBeLessThan(10);
+    // The provider shares this process's event loop, so on a loaded machine its timers fire late
+    // and its TTFT is no longer 200 ms: the truth is what it recorded by its own clock (vLLM's
+    // histograms: their _sum over _count is the exact mean), and the engine must match that.
+    const count = await metricSum(server.url, "vllm:time_to_first_token_seconds_count");
+    expect(count).toBe(40);
+    const truthTtft = (await metricSum(server.url, "vllm:time_to_first_token_seconds_sum")) * 1000 / count;
+    const truthTpot = (await metricSum(server.url, "vllm:time_per_output_token_seconds_sum")) * 1000 / count;
+    const truthE2e = (await metricSum(server.url, "vllm:e2e_request_latency_seconds_sum")) * 1000 / count;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // The provider's clock starts once it has read the request and stops before it writes the
+    // token: the engine's adds the request's write and the token's read, on loopback.
+    const ttft = mean(samples.map((s) => s.ttftService!));
+    expect(ttft - truthTtft).toBeGreaterThanOrEqual(0);
+    expect(ttft - truthTtft).toBeLessThan(MARGIN_TTFT);
+    expect(Math.abs(mean(samples.map((s) => s.tpot!)) - truthTpot)).toBeLessThan(MARGIN_TPOT);
+    const e2e = mean(samples.map((s) => s.e2eService));
+    expect(e2e - truthE2e).toBeGreaterThanOrEqual(0);
+    expect(e2e - truthE2e).toBeLessThan(MARGIN_TTFT);
+    expect(truthTtft).toBeGreaterThanOrEqual(200);
   });
 
   test("open loop: request i is due at i/rate, whatever the earlier requests are doing", async () => {
