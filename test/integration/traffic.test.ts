@@ -44,7 +44,6 @@ function boundaryStart(interval: number, i: number): number {
   throw new Error("no rounding-sensitive start found");
 }
 
-
 /**
  * How far the engine's mean TTFT, e2e and TPOT may sit from the provider's own (40 requests): twice
  * the worst seen here. TTFT and e2e +1.4–2.2 ms idle, +1.5–5.9 ms beside four CPU-bound processes;
