@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { chat, provider } from "../helpers/stack.js";
+import { onQuietMachine } from "../helpers/machine.js";
 
 const post = (url: string, body: string) => fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body });
 
@@ -22,26 +23,28 @@ describe("synthetic provider", () => {
   });
 
   test("time to first token and decode rate are what it is configured for", async () => {
-    await using p = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50 });
-    const started = performance.now();
-    const res = await post(p.url, chat("m", { max_tokens: 11 }));
-    const reader = res.body!.getReader();
-    const times: number[] = [];
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += new TextDecoder().decode(value);
-      const n = (buffer.match(/"content":"[^"]+"/g) ?? []).length;
-      while (times.length < n) times.push(performance.now() - started);
-    }
-    expect(times).toHaveLength(11);
-    expect(times[0]).toBeGreaterThanOrEqual(199);
-    expect(times[0]).toBeLessThan(260);
-    const perToken = (times.at(-1)! - times[0]!) / 10;
-    expect(perToken).toBeGreaterThan(18);
-    expect(perToken).toBeLessThan(24);
-  });
+    await onQuietMachine(async () => {
+      await using p = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50 });
+      const started = performance.now();
+      const res = await post(p.url, chat("m", { max_tokens: 11 }));
+      const reader = res.body!.getReader();
+      const times: number[] = [];
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += new TextDecoder().decode(value);
+        const n = (buffer.match(/"content":"[^"]+"/g) ?? []).length;
+        while (times.length < n) times.push(performance.now() - started);
+      }
+      expect(times).toHaveLength(11);
+      expect(times[0]).toBeGreaterThanOrEqual(199);
+      expect(times[0]).toBeLessThan(260);
+      const perToken = (times.at(-1)! - times[0]!) / 10;
+      expect(perToken).toBeGreaterThan(18);
+      expect(perToken).toBeLessThan(24);
+    });
+  }, 60_000);
 
   test("same seed and prompt give the same answer; another seed another", async () => {
     const body = chat("m", { stream: false, max_tokens: 8 });

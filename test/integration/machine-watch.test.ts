@@ -1,0 +1,79 @@
+/**
+ * The helper that lets a timing test measure again when the machine was busy: it must retry only
+ * then, and never hide a failure on a quiet machine.
+ */
+import { execFileSync } from "node:child_process";
+import { expect, test } from "vitest";
+import { disturbanceOf, onQuietMachine } from "../helpers/machine.js";
+
+const linux = process.platform === "linux";
+
+/** A CPU-bound process outside this test's process tree (its shell parent exits at once), stopped by its PID. */
+function busyStranger(ms: number): { pid: number } & Disposable {
+  const script = `const end = Date.now() + ${ms}; while (Date.now() < end) {}`;
+  const pid = Number(execFileSync("sh", ["-c", `"${process.execPath}" -e '${script}' >/dev/null 2>&1 & echo $!`], { encoding: "utf8" }).trim());
+  return {
+    pid,
+    [Symbol.dispose]() {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already ended
+      }
+    },
+  };
+}
+
+const spin = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+test.runIf(linux)("a failure on a quiet machine fails at once; a pass is measured once", async () => {
+  let calls = 0;
+  // Quiet by definition: no machine of 2 cores can be busier than 10 cores.
+  await expect(
+    onQuietMachine(
+      async () => {
+        calls++;
+        await spin(300);
+        expect("late").toBe("on time");
+      },
+      { busyCores: 10 },
+    ),
+  ).rejects.toThrow(/expected 'late' to be 'on time'/);
+  expect(calls).toBe(1);
+  calls = 0;
+  await onQuietMachine(async () => void calls++);
+  expect(calls).toBe(1);
+});
+
+test.runIf(linux)("a failure while another process takes a core is measured again, then fails saying the machine was busy", async () => {
+  let calls = 0;
+  const logs: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => void logs.push(args.join(" "));
+  try {
+    await expect(
+      onQuietMachine(async () => {
+        calls++;
+        using _stranger = busyStranger(600);
+        await spin(500);
+        expect("late").toBe("on time");
+      }),
+    ).rejects.toThrow(/3 attempts, on a busy machine each time: in the last, other processes used \d\.\d\d cores/);
+  } finally {
+    console.log = log;
+  }
+  expect(calls).toBe(3);
+  expect(logs.filter((l) => /^attempt [12] of 3 failed while other processes used/.test(l))).toHaveLength(2);
+});
+
+test.runIf(linux)("its own child processes are not the rest of the machine", async () => {
+  const d = await disturbanceOf(async () => {
+    execFileSync(process.execPath, ["-e", "const end = Date.now() + 500; while (Date.now() < end) {}"]);
+  });
+  expect(d.othersCores).toBeLessThan(0.5);
+  const stranger = await disturbanceOf(async () => {
+    using _s = busyStranger(600);
+    await spin(500);
+  });
+  expect(stranger.othersCores).toBeGreaterThan(0.5);
+});
