@@ -22,8 +22,8 @@ const layers = [
   { orchestrator: "^harness/orchestrator/" },
   // 8. One file per command.
   { commands: "^harness/commands/" },
-  // 9. The command line and the library entry point.
-  { entry: "^harness/(cli|index)\\.ts$" },
+  // 9. The command line (one file per command in cli/) and the library entry point.
+  { entry: "^harness/((cli|index)\\.ts$|cli/)" },
 ];
 
 const forbidden = [

@@ -1,0 +1,53 @@
+/**
+ * What the commands share: option parsers, the scenario flags (--set, --time-scale, --quick, --seed)
+ * and how exit codes of several runs combine.
+ * @module
+ */
+import { type Command, InvalidArgumentError } from "commander";
+import { HarnessError } from "../base/errors.js";
+import type { LoadOptions } from "../scenario/load.js";
+
+export const collect = (value: string, previous: string[]) => [...previous, value];
+
+export const positiveNumber = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number above 0");
+  return n;
+};
+
+export const percent = (value: string, option: string) => {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
+  if (!m) throw new HarnessError("USAGE", { message: `${option} takes a percentage such as 10% (got "${value}")` });
+  return Number(m[1]) / 100;
+};
+
+export const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
+  return n;
+};
+
+export interface ScenarioFlags {
+  set: string[];
+  timeScale?: number;
+  seed?: number;
+  quick?: boolean;
+}
+
+export function loadOptions(flags: ScenarioFlags): LoadOptions {
+  const set = [...flags.set, ...(flags.seed !== undefined ? [`seed=${flags.seed}`] : [])];
+  return { set, ...(flags.timeScale !== undefined ? { timeScale: flags.timeScale } : {}), ...(flags.quick ? { quick: true } : {}) };
+}
+
+export function withScenarioFlags(command: Command): Command {
+  return command
+    .option("--set <path=value>", "override a scenario value (repeatable), e.g. --set traffic.arrival.rate=50/s", collect, [])
+    .option("--time-scale <factor>", "multiply every phase duration, e.g. 0.2 for a quick pass", positiveNumber)
+    .option("--quick", "apply the scenario's quick: block (its time scale and overrides, for CI)");
+}
+
+/** Exit codes from least to most severe: several runs exit with their worst. */
+const precedence = [0, 1, 2, 3, 4, 130];
+export function worst(a: number, b: number): number {
+  return precedence.indexOf(b) > precedence.indexOf(a) ? b : a;
+}
