@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { onQuietMachine } from "../helpers/machine.js";
 
 /**
  * The whole library is proven both ways every night at full length (.github/workflows/
@@ -25,16 +26,19 @@ describe("the scenario library", () => {
     }
   }, 60_000);
 
-  test(`${REPRESENTATIVE.join(" and ")}: PASS against the resilient gateway, its claimed FAIL against the naive one (quick form)`, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "aire-proof-"));
-    try {
-      const result = await runCli(["proof", ...REPRESENTATIVE.map((name) => `scenarios/${name}.yaml`), "--quick", "--out", dir], { timeoutMs: 300_000 });
-      expect(result.stderr).toBe("");
-      expect(result.stdout).toMatch(/\| scenario \| resilient \| naive \| requests \| time \|/);
-      expect(result.stdout).toMatch(/^\| provider-outage-failover \| PASS ✓ \| FAIL ✓ \|/m);
-      expect(result.code).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 300_000);
+  test(`${REPRESENTATIVE.join(" and ")}: PASS against the resilient gateway, its claimed FAIL against the naive one (quick form)`, async (ctx) => {
+    // A run is about a core of CPU: when the hypervisor took the machine, its verdict says nothing of aire.
+    await onQuietMachine(ctx, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "aire-proof-"));
+      try {
+        const result = await runCli(["proof", ...REPRESENTATIVE.map((name) => `scenarios/${name}.yaml`), "--quick", "--out", dir], { timeoutMs: 300_000 });
+        expect(result.stderr).toBe("");
+        expect(result.stdout).toMatch(/\| scenario \| resilient \| naive \| requests \| time \|/);
+        expect(result.stdout).toMatch(/^\| provider-outage-failover \| PASS ✓ \| FAIL ✓ \|/m);
+        expect(result.code).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, { attempts: 2 });
+  }, 600_000);
 });

@@ -24,13 +24,15 @@ traffic:
 phases:
   - { name: calm, duration: 2s }
   - name: slow
-    duration: 6s
+    duration: 12s
     faults: [ { kind: latency, proxy: llm, latency: 300ms } ]
 hypotheses:
   - { name: calm is fast, during: calm, expect: [ "ttft.p50 < 150ms" ] }
   - { name: the proxy slows it all along, during: slow, expect: [ "ttft.p50 > 250ms" ] }
 `;
 
+// The second run (below) must start and end inside the first run's slow phase: it takes 3-4 s on a
+// quiet machine; a 6-s phase was too short once, while the hypervisor stole a third of the CPU.
 const quiet = (target: string, tp: string) => `apiVersion: aire/v1
 name: other-team-run
 target: { url: ${target}/v1, toxiproxy: { url: ${tp} } }

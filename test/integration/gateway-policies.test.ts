@@ -11,6 +11,7 @@ import { describe, expect, test } from "vitest";
 import type { GatewayConfigInput } from "../../harness/reference/gateway/config.js";
 import { chat, gateway, provider, toxiproxy } from "../helpers/stack.js";
 import { metricSum } from "../helpers/metrics.js";
+import { onQuietMachine } from "../helpers/machine.js";
 
 type Policy = GatewayConfigInput["policy"];
 
@@ -241,28 +242,30 @@ describe("gateway policies, through real sockets", () => {
     expect(new Set(idle).size).toBe(2);
   });
 
-  test("p2c-ewma learns that a provider behind a Toxiproxy latency toxic is slow and sends it little; without the toxic it gets its share back", async () => {
-    await using a = await provider({ model: "big", ttftMs: 2, decodeTokensPerSec: 2000 });
-    await using b = await provider({ model: "small", ttftMs: 2, decodeTokensPerSec: 2000 });
-    await using tp = await toxiproxy();
-    const proxy = await new Toxiproxy(tp.url).createProxy({ name: "a", listen: "127.0.0.1:0", upstream: `127.0.0.1:${a.port}` });
-    const toxic = await proxy.addToxic<Latency>({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 150, jitter: 0 } });
-    await using gw = await gateway({ ...twoProviders(`http://${proxy.listen}`, b.url, { ewmaDecay: "500ms" }, { seed: 5 }), routes: { chat: { targets: ["primary", "secondary"], balance: "p2c-ewma" } } });
-    const picks = [];
-    for (let i = 0; i < 40; i++) picks.push((await call(gw.url, chat("chat", { max_tokens: 2 }))).provider);
-    expect(picks.slice(10).filter((p) => p === "primary").length, picks.join(" ")).toBeLessThanOrEqual(3);
-    await toxic.remove();
-    // Unpicked, the slow provider's EWMA decays (τ 500 ms here) while the picked one's is refreshed by
-    // its samples, so it is tried again, found fast, and shares again. Requests 25 ms apart give
-    // time for that (one slow sample on either side sidelines it for about τ·ln(slow/fast)).
-    await new Promise((r) => setTimeout(r, 2_000));
-    const later = [];
-    for (let i = 0; i < 40; i++) {
-      later.push((await call(gw.url, chat("chat", { max_tokens: 2 }))).provider);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(later.filter((p) => p === "primary").length, later.join(" ")).toBeGreaterThanOrEqual(8);
-  });
+  test("p2c-ewma learns that a provider behind a Toxiproxy latency toxic is slow and sends it little; without the toxic it gets its share back", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
+      await using a = await provider({ model: "big", ttftMs: 2, decodeTokensPerSec: 2000 });
+      await using b = await provider({ model: "small", ttftMs: 2, decodeTokensPerSec: 2000 });
+      await using tp = await toxiproxy();
+      const proxy = await new Toxiproxy(tp.url).createProxy({ name: "a", listen: "127.0.0.1:0", upstream: `127.0.0.1:${a.port}` });
+      const toxic = await proxy.addToxic<Latency>({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 150, jitter: 0 } });
+      await using gw = await gateway({ ...twoProviders(`http://${proxy.listen}`, b.url, { ewmaDecay: "500ms" }, { seed: 5 }), routes: { chat: { targets: ["primary", "secondary"], balance: "p2c-ewma" } } });
+      const picks = [];
+      for (let i = 0; i < 40; i++) picks.push((await call(gw.url, chat("chat", { max_tokens: 2 }))).provider);
+      expect(picks.slice(10).filter((p) => p === "primary").length, picks.join(" ")).toBeLessThanOrEqual(3);
+      await toxic.remove();
+      // Unpicked, the slow provider's EWMA decays (τ 500 ms here) while the picked one's is refreshed by
+      // its samples, so it is tried again, found fast, and shares again. Requests 25 ms apart give
+      // time for that (one slow sample on either side sidelines it for about τ·ln(slow/fast)).
+      await new Promise((r) => setTimeout(r, 2_000));
+      const later = [];
+      for (let i = 0; i < 40; i++) {
+        later.push((await call(gw.url, chat("chat", { max_tokens: 2 }))).provider);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(later.filter((p) => p === "primary").length, later.join(" ")).toBeGreaterThanOrEqual(8);
+    });
+  }, 60_000);
 
   test("client rate limits: per API key, OpenAI-style 429 with headers, without touching the provider; other tenants unaffected; unknown keys get 401", async () => {
     await using only = await provider({ model: "big", ttftMs: 2, decodeTokensPerSec: 2000 });

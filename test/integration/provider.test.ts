@@ -22,8 +22,8 @@ describe("synthetic provider", () => {
     expect(content.every((c) => c.usage === null)).toBe(true);
   });
 
-  test("time to first token and decode rate are what it is configured for", async () => {
-    await onQuietMachine(async () => {
+  test("time to first token and decode rate are what it is configured for", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
       await using p = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50 });
       const started = performance.now();
       const res = await post(p.url, chat("m", { max_tokens: 11 }));

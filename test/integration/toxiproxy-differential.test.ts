@@ -86,8 +86,8 @@ async function both(name: string, upstreamPort: number, toxics: Record<string, u
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe.skipIf(missing !== undefined)("embedded Toxiproxy against the real toxiproxy-server 2.12.0", () => {
-  test("latency 50 ms: never early on either; medians within 3 ms", async () => {
-    await onQuietMachine(async () => {
+  test("latency 50 ms: never early on either; medians within 3 ms", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
       await using echo = await echoServer();
       const at = await both("latency", echo.port, [{ type: "latency", attributes: { latency: 50 } }]);
       const r = await pingPong(at.real, 40);

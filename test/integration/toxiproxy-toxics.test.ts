@@ -16,8 +16,8 @@ async function setup(upstreamPort: number) {
 }
 
 describe("embedded Toxiproxy: every toxic's observable effect", () => {
-  test("latency 1000 ms adds 1000 ms ± 10 ms", async () => {
-    await onQuietMachine(async () => {
+  test("latency 1000 ms adds 1000 ms ± 10 ms", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
       await using echo = await echoServer();
       await using s = await setup(echo.port);
       await s.add("latency", { latency: 1000 });

@@ -33,8 +33,8 @@ function p(values: readonly number[], stat: "p50" | "p99"): number {
 }
 
 describe("traffic engine: measurement truth (servers with exact timings, in their own process)", () => {
-  test("TTFT 200 ms and 20 ms between 50 tokens are measured within 2 ms (ttft p50) and 0.5 ms (tpot p50)", async () => {
-    await onQuietMachine(async () => {
+  test("TTFT 200 ms and 20 ms between 50 tokens are measured within 2 ms (ttft p50) and 0.5 ms (tpot p50)", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
       await using server = await scriptServer("exact.mjs", ["stream", 200, 20, 50]);
       // 30 requests/s, ~36 streams at once. (At 10/s both processes sleep between chunks, and this VM
       // wakes a sleeping process 1–2 ms late: the measurement then carries the machine's wake-up

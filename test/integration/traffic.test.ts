@@ -55,8 +55,8 @@ const MARGIN_TTFT = 12;
 const MARGIN_TPOT = 0.5;
 
 describe("traffic engine", () => {
-  test("measures ttft and tpot as the provider's own clock has them (TTFT 200 ms, 20 ms between tokens)", async () => {
-    await onQuietMachine(async () => {
+  test("measures ttft and tpot as the provider's own clock has them (TTFT 200 ms, 20 ms between tokens)", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
       await using server = await provider({ model: "m", ttftMs: 200, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9, batchPenalty: 0, slots: 64 });
       const { samples, scheduled } = await collect(server.url, 20, 2000);
       expect(scheduled).toBe(40);
@@ -84,8 +84,8 @@ describe("traffic engine", () => {
     });
   }, 60_000);
 
-  test("open loop: request i is due at i/rate, whatever the earlier requests are doing", async () => {
-    await onQuietMachine(async () => {
+  test("open loop: request i is due at i/rate, whatever the earlier requests are doing", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
       await using server = await provider({ model: "m", ttftMs: 500, decodeTokensPerSec: 50, prefillTokensPerSec: 1e9, slots: 64 });
       const { samples, lag } = await collect(server.url, 50, 1000, 2);
       expect(samples).toHaveLength(50);
@@ -96,8 +96,8 @@ describe("traffic engine", () => {
     });
   }, 60_000);
 
-  test("a Poisson arrival process is dispatched as drawn: ~1,000 requests in 5 s at 200/s, each sent within a few ms of its due time", async () => {
-    await onQuietMachine(async () => {
+  test("a Poisson arrival process is dispatched as drawn: ~1,000 requests in 5 s at 200/s, each sent within a few ms of its due time", async (ctx) => {
+    await onQuietMachine(ctx, async () => {
       await using server = await provider({ model: "m", ttftMs: 1, decodeTokensPerSec: 5000, prefillTokensPerSec: 1e9, slots: 64 });
       const samples: Sample[] = [];
       const result = await runTraffic({
