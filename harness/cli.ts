@@ -1,58 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `aire` command line: argv → one of the commands of cli/ → exit code:
- * 0 all pass · 1 a hypothesis did not pass · 2 invalid scenario or usage · 3 infrastructure ·
- * 4 aborted · 130 interrupted.
+ * The `aire` command line's entry. It installs the SIGINT/SIGTERM listener before anything else
+ * loads, then loads the program (cli/program.ts): a static import graph would be read and parsed
+ * whole before the listener existed, and an interrupt in that window (about 0.2 s on a quiet
+ * machine, longer on a loaded one) would kill the process without its exit code.
  * @module
  */
-// First, before anything else loads: commands that start things take SIGINT/SIGTERM from their first moment.
 import "./base/early-signals.js";
-import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
-import { describeError, HarnessError, isHarnessError } from "./base/errors.js";
-// One file per command in cli/: each defines its options and imports what it needs only when it
-// runs (`aire serve` starts every component of a run's stack as a process of its own, and loading
-// the whole harness there cost about a second apiece).
-import { registerRun } from "./cli/run.js";
-import { registerValidate } from "./cli/validate.js";
-import { registerPlan } from "./cli/plan.js";
-import { registerReport } from "./cli/report.js";
-import { registerProof } from "./cli/proof.js";
-import { registerCapacity } from "./cli/capacity.js";
-import { registerIngest } from "./cli/ingest.js";
-import { registerExport } from "./cli/export.js";
-import { registerCompare } from "./cli/compare.js";
-import { registerServe } from "./cli/serve.js";
 
-const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-
-export function buildProgram(): Command {
-  const program = new Command("aire")
-    .description("Chaos engineering and load testing for LLM systems")
-    .version(version, "-v, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
-  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe]) register(program);
-  return program;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (isHarnessError(err)) {
-      process.stderr.write(`aire: ${err.message}\n${err.details.map((d) => `  ${d}\n`).join("")}`);
-      if (err.cause && err.code !== "SCENARIO_INVALID") process.stderr.write(`  cause: ${describeError(err.cause)}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(`aire: internal error: ${describeError(err)}\n`);
-    if (process.env.AIRE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    return 3;
-  }
-}
-
+const { main } = await import("./cli/program.js");
 process.exitCode = await main(process.argv);
-export { HarnessError };

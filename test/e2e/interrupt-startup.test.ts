@@ -2,7 +2,10 @@
  * Issue 18, defect 6: a SIGINT while the stack is still starting (2 providers × 8 pod processes)
  * stops the run at once: exit 130 well within the README's 5 s, no process of the run left, and
  * no temp file once the next run has swept. The run's processes are found by the TMPDIR this test
- * gives it, which every config path on their command lines contains.
+ * gives it, which every config path on their command lines contains; the clock starts when the first
+ * of them appears, so each case interrupts the stack's start-up however fast this machine is (a
+ * fixed delay from the CLI's launch fell inside Node's own boot on a loaded machine; a signal there
+ * is interrupt-storm.test.ts's case).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,13 +28,16 @@ phases:
 
 
 describe("an interrupt during stack start-up", () => {
-  test.each([300, 900, 1800])("SIGINT %i ms after start: exit 130 within 5 s, no process and no temp file left", async (afterMs) => {
+  test.each([0, 600, 1500])("SIGINT %i ms into the stack's start-up: exit 130 within 5 s, no process and no temp file left", async (afterMs) => {
     const root = await mkdtemp(join(tmpdir(), "aire-interrupt-startup-"));
     const tmp = join(root, "tmp");
     try {
       await mkdir(tmp);
       await writeFile(join(root, "s.yaml"), scenario);
       const { child, done } = startCli(["run", join(root, "s.yaml"), "--out", join(root, "out")], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+      const appeared = performance.now() + 30_000;
+      while ((await processesWith(tmp)).length === 0 && child.exitCode === null && performance.now() < appeared) await new Promise((r) => setTimeout(r, 20));
+      expect(await processesWith(tmp)).not.toEqual([]);
       await new Promise((r) => setTimeout(r, afterMs));
       // Still starting: no traffic yet.
       expect(child.exitCode).toBeNull();

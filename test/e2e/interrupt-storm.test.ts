@@ -65,11 +65,13 @@ describe("interrupt storm", () => {
         }
         const result = await done;
         // A signal in Node's own start-up, before any of aire's code runs, ends the process by
-        // default (nothing was started yet); from then on SIGINT/SIGTERM give 130 (or 0 when the
-        // run had already ended).
+        // default (nothing was started yet; a shell reports 130 all the same); from then on
+        // SIGINT/SIGTERM give 130 (or 0 when the run had already ended), and aire says so on
+        // stderr. So a process that died of SIGINT/SIGTERM must not have written a byte. (How long
+        // Node's boot lasts depends on the machine: 0.1–0.15 s here when quiet, over 0.3 s loaded.)
         const killed = first === "SIGKILL" || second?.[1] === "SIGKILL" || result.signal !== null;
         if (!killed) expect([130, 0]).toContain(result.code);
-        if (result.signal !== null && first !== "SIGKILL" && second?.[1] !== "SIGKILL") expect(afterMs).toBeLessThan(300);
+        if (result.signal !== null && first !== "SIGKILL" && second?.[1] !== "SIGKILL") expect(result.stdout + result.stderr).toBe("");
         // Every process of the run stops (the children notice a dead parent by their IPC channel).
         const deadline = performance.now() + 10_000;
         while ((await processesWith(tmp)).length > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
