@@ -13,6 +13,25 @@ import { HarnessError } from "../errors.js";
 
 export type ServiceKind = "provider" | "pod" | "gateway" | "toxiproxy";
 
+/**
+ * The children this process started that have not exited. However this process ends (its own
+ * `process.exit`, as a component stopped while still starting does, or an error), they are sent
+ * SIGTERM on the way out: a child still booting Node dies of it at once, where its IPC watch
+ * would notice the lost parent only once its modules had loaded (16 pods starting on 2 cores:
+ * up to 7 s later). After a SIGKILL, the IPC watch is what remains.
+ */
+const live = new Set<ChildProcess>();
+let reaperInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.on("exit", () => {
+    for (const c of live) c.kill("SIGTERM");
+  });
+}
+
 export interface ChildService extends AsyncDisposable {
   readonly label: string;
   readonly url: string;
@@ -41,6 +60,7 @@ export async function startChildService(kind: ServiceKind, label: string, args: 
   const entry = cliEntry();
   if (!existsSync(entry)) throw new HarnessError("STACK_START_FAILED", { message: `${entry} is missing: run "npm run build" first` });
   const child = spawn(process.execPath, [entry, "serve", kind, "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, AIRE_CHILD: "1" } });
+  track(child);
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on("line", (line) => {
     stderr.push(line);
