@@ -2,14 +2,15 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Tests that hold with another test file beside them: pure code, the static checks, integration
- * tests of parsing, rendering and real k6 processes or with bounds of seconds (the slowloris cut-off
- * between 9 and 13 s), and the end-to-end runs that judge cleanup and exit codes, not latency.
+ * tests of parsing, rendering, token counts and real k6 processes or with bounds of seconds (the
+ * slowloris cut-off between 9 and 13 s), and the end-to-end runs that judge cleanup, exit codes
+ * and FAIL verdicts (a busy machine cannot turn a FAIL into a PASS), not a PASS that latency decides.
  */
 const shared = [
   "test/unit/**/*.test.ts",
   "test/static/**/*.test.ts",
-  ...["bad-http", "k6-export", "k6-ingest", "reports", "report-killed"].map((f) => `test/integration/${f}.test.ts`),
-  ...["cli-interrupts", "temp-files", "interrupt-storm", "interrupt-startup", "first-use"].map((f) => `test/e2e/${f}.test.ts`),
+  ...["bad-http", "k6-export", "k6-ingest", "reports", "report-killed", "provider-tokens", "provider-openai-client", "warmup"].map((f) => `test/integration/${f}.test.ts`),
+  ...["cli", "cli-interrupts", "temp-files", "interrupt-storm", "interrupt-startup", "first-use", "backends"].map((f) => `test/e2e/${f}.test.ts`),
 ];
 
 /**
