@@ -260,12 +260,7 @@ export class GatewayCore {
     const totalMs = policy.timeouts.totalMs;
 
     const now = () => performance.now();
-    const usable = (p: ProviderState) => p.breaker === undefined || p.breaker.allows;
-    const eligible = (name: string) => {
-      const p = this.#providers.get(name)!;
-      return usable(p) && p.coolUntil <= now();
-    };
-    let plan = this.#balancers.get(route.model)!.order(eligible);
+    let plan = this.#balancers.get(route.model)!.order((name) => eligible(this.#providers.get(name)!));
     if (!policy.fallback) plan = plan.slice(0, 1);
 
     const tried = new Map<string, number>();
@@ -276,26 +271,7 @@ export class GatewayCore {
     const headers = (provider: string): Headers => ({ "x-request-id": requestId, "x-aire-provider": provider, "x-aire-attempts": String(attempts), ...rateHeaders });
 
     while (attempts < policy.retries.maxAttempts && !signal.aborted) {
-      // Choose: a provider not tried yet and usable now (no wait); else the one usable soonest.
-      let choice: { p: ProviderState; waitMs: number } | undefined;
-      for (const name of plan) {
-        const p = this.#providers.get(name)!;
-        if (!tried.has(name) && eligible(name)) {
-          choice = { p, waitMs: 0 };
-          break;
-        }
-      }
-      if (!choice) {
-        for (const name of plan) {
-          const p = this.#providers.get(name)!;
-          if (!usable(p)) continue;
-          const cooling = Math.max(0, p.coolUntil - now());
-          if (cooling > policy.retries.retryAfterCapMs) continue;
-          const retries = tried.get(name) ?? 0;
-          const waitMs = Math.max(cooling, retries === 0 ? 0 : backoffMs(retries - 1, policy.retries.backoffBaseMs, policy.retries.backoffMaxMs, this.#random));
-          if (!choice || waitMs < choice.waitMs) choice = { p, waitMs };
-        }
-      }
+      const choice = this.#choose(plan, tried);
       if (!choice) {
         stop = this.#noProvider(plan);
         break;
@@ -340,43 +316,47 @@ export class GatewayCore {
         permit?.success();
         return { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers(p.name) }, stream: this.#stream(outcome, p, permit, route.model, startedAt, total, done) };
       }
-      p.inFlight--;
       last = { provider: p.name, failure: outcome };
-      const verdict = breakerVerdict(outcome);
-      if (verdict === "failure") permit?.failure();
-      else if (verdict === "success") permit?.success();
-      else permit?.release();
-      if (outcome.reason !== "aborted") p.ewma.observe(Math.max(now() - startedAt, 2 * p.ewma.value));
-      const hinted = outcome.headers ? retryAfterMs(outcome.headers) : undefined;
-      // A gateway that never waits for retry-after (cap 0: the naive profile) does not track cool-downs either: it just forwards.
-      if (hinted !== undefined && (outcome.status === 429 || outcome.status === 503) && hinted <= MAX_COOLDOWN_MS && policy.retries.retryAfterCapMs > 0) p.coolUntil = Math.max(p.coolUntil, now() + hinted);
+      this.#failed(p, permit, outcome, startedAt);
       if (!retryable(outcome)) break;
     }
 
     const provider = last?.provider ?? "";
-    if (total?.aborted) return errorResponse(new GatewayError(504, "timeout", "request_timeout", `The request did not complete within ${totalMs} ms.`), headers(provider));
-    if (signal.aborted) return errorResponse(new GatewayError(499, "client_closed_request", null, "The client closed the request."), headers(provider));
-    if (stop && !last) return errorResponse(stop, headers(provider));
-    const failure = last?.failure;
-    const extra: Headers = budgetSpent ? { "x-aire-retry-budget": "exhausted" } : {};
-    // Retry at one layer: the gateway has retried already (or its budget said no), so tell SDK clients not to.
-    if (policy.retries.discourageClientRetry && (attempts > 1 || budgetSpent)) extra["x-should-retry"] = "false";
-    if (failure?.reason === "upstream_status" && failure.body) {
-      const pass: Headers = { "content-type": "application/json" };
-      for (const h of ["retry-after", "retry-after-ms", "x-should-retry"]) {
-        const v = first(failure.headers?.[h]);
-        if (v !== undefined) pass[h] = v;
-      }
-      return { status: failure.status!, headers: { ...pass, ...headers(provider), ...extra }, body: failure.body };
+    const reason = total?.aborted ? "total_timeout" : signal.aborted ? "client_closed" : undefined;
+    return failedResponse({ reason, totalMs, stop, last, budgetSpent, discourageClientRetry: policy.retries.discourageClientRetry && (attempts > 1 || budgetSpent), headers: headers(provider) });
+  }
+
+  /** The next attempt's provider: one not tried yet and usable now (no wait); else the one usable soonest. */
+  #choose(plan: readonly string[], tried: ReadonlyMap<string, number>): { p: ProviderState; waitMs: number } | undefined {
+    const { retries: policy } = this.#config.policy;
+    for (const name of plan) {
+      const p = this.#providers.get(name)!;
+      if (!tried.has(name) && eligible(p)) return { p, waitMs: 0 };
     }
-    if (stop) return errorResponse(stop, { ...headers(provider), ...extra });
-    const error =
-      failure?.reason === "ttft_timeout"
-        ? new GatewayError(504, "timeout", "upstream_ttft_timeout", `No provider produced a first token in time (${failure.message}).`)
-        : failure?.reason === "idle_timeout"
-          ? new GatewayError(504, "timeout", "upstream_idle_timeout", `The provider's stream went silent before its first token (${failure.message}).`)
-          : new GatewayError(502, "server_error", "upstream_unavailable", `No provider could serve the request (${failure?.message ?? "no attempt was made"}).`);
-    return errorResponse(error, { ...headers(provider), ...extra });
+    let choice: { p: ProviderState; waitMs: number } | undefined;
+    for (const name of plan) {
+      const p = this.#providers.get(name)!;
+      if (!usable(p)) continue;
+      const cooling = Math.max(0, p.coolUntil - performance.now());
+      if (cooling > policy.retryAfterCapMs) continue;
+      const retries = tried.get(name) ?? 0;
+      const waitMs = Math.max(cooling, retries === 0 ? 0 : backoffMs(retries - 1, policy.backoffBaseMs, policy.backoffMaxMs, this.#random));
+      if (!choice || waitMs < choice.waitMs) choice = { p, waitMs };
+    }
+    return choice;
+  }
+
+  /** What a failed attempt teaches: the breaker's verdict, the latency estimate, a retry-after cool-down. */
+  #failed(p: ProviderState, permit: BreakerPermit | undefined, outcome: Failed, startedAt: number): void {
+    p.inFlight--;
+    const verdict = breakerVerdict(outcome);
+    if (verdict === "failure") permit?.failure();
+    else if (verdict === "success") permit?.success();
+    else permit?.release();
+    if (outcome.reason !== "aborted") p.ewma.observe(Math.max(performance.now() - startedAt, 2 * p.ewma.value));
+    const hinted = outcome.headers ? retryAfterMs(outcome.headers) : undefined;
+    // A gateway that never waits for retry-after (cap 0: the naive profile) does not track cool-downs either: it just forwards.
+    if (hinted !== undefined && (outcome.status === 429 || outcome.status === 503) && hinted <= MAX_COOLDOWN_MS && this.#config.policy.retries.retryAfterCapMs > 0) p.coolUntil = Math.max(p.coolUntil, performance.now() + hinted);
   }
 
   /** Why no provider could be chosen: all breakers open, or all cooling down beyond the cap. */
@@ -520,6 +500,48 @@ function retryable(o: Failed): boolean {
   if (hint === "false") return false;
   return o.status === 408 || o.status === 409 || o.status === 429 || o.status! >= 500;
 }
+
+/** The answer when no attempt succeeded: why the attempts stopped, and the last failure passed on or explained. */
+function failedResponse(o: {
+  reason: "total_timeout" | "client_closed" | undefined;
+  totalMs: number | undefined;
+  /** Why no provider could be chosen, when none could. */
+  stop: GatewayError | undefined;
+  last: { provider: string; failure: Failed } | undefined;
+  budgetSpent: boolean;
+  /** Retry at one layer: the gateway has retried already (or its budget said no), so tell SDK clients not to. */
+  discourageClientRetry: boolean;
+  headers: Headers;
+}): GatewayResponse {
+  const { headers } = o;
+  if (o.reason === "total_timeout") return errorResponse(new GatewayError(504, "timeout", "request_timeout", `The request did not complete within ${o.totalMs} ms.`), headers);
+  if (o.reason === "client_closed") return errorResponse(new GatewayError(499, "client_closed_request", null, "The client closed the request."), headers);
+  if (o.stop && !o.last) return errorResponse(o.stop, headers);
+  const failure = o.last?.failure;
+  const extra: Headers = o.budgetSpent ? { "x-aire-retry-budget": "exhausted" } : {};
+  if (o.discourageClientRetry) extra["x-should-retry"] = "false";
+  if (failure?.reason === "upstream_status" && failure.body) {
+    const pass: Headers = { "content-type": "application/json" };
+    for (const h of ["retry-after", "retry-after-ms", "x-should-retry"]) {
+      const v = first(failure.headers?.[h]);
+      if (v !== undefined) pass[h] = v;
+    }
+    return { status: failure.status!, headers: { ...pass, ...headers, ...extra }, body: failure.body };
+  }
+  if (o.stop) return errorResponse(o.stop, { ...headers, ...extra });
+  const error =
+    failure?.reason === "ttft_timeout"
+      ? new GatewayError(504, "timeout", "upstream_ttft_timeout", `No provider produced a first token in time (${failure.message}).`)
+      : failure?.reason === "idle_timeout"
+        ? new GatewayError(504, "timeout", "upstream_idle_timeout", `The provider's stream went silent before its first token (${failure.message}).`)
+        : new GatewayError(502, "server_error", "upstream_unavailable", `No provider could serve the request (${failure?.message ?? "no attempt was made"}).`);
+  return errorResponse(error, { ...headers, ...extra });
+}
+
+/** A provider whose breaker lets requests through. */
+const usable = (p: ProviderState) => p.breaker === undefined || p.breaker.allows;
+/** Usable and not cooling down after a retry-after. */
+const eligible = (p: ProviderState) => usable(p) && p.coolUntil <= performance.now();
 
 function errorResponse(error: GatewayError & { retryAfterMs?: number }, headers: Headers): GatewayResponse {
   const extra: Headers = error.retryAfterMs === undefined ? {} : { "retry-after": String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))), "retry-after-ms": String(Math.max(0, Math.ceil(error.retryAfterMs))) };
