@@ -9,7 +9,8 @@
 import type { Dispatcher } from "undici";
 import type { ErrorClass } from "../slo/expression.js";
 import type { Random } from "../base/random/prng.js";
-import { chunkContent, SseParser } from "../base/sse/parser.js";
+import { SseParser } from "../base/sse/parser.js";
+import { AnswerReading } from "./answer-reading.js";
 import type { AttemptRecord, Sample } from "../metrics/sample.js";
 import type { QualityCheck } from "./quality.js";
 import { LiveList, type LiveNode } from "../base/lifecycle/live-list.js";
@@ -218,23 +219,13 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
   #first: Buffer | undefined;
   #body: Buffer[] | undefined;
   #bodyBytes = 0;
-  #firstToken: number | undefined;
-  #lastToken: number | undefined;
-  #maxStall = 0;
-  #gaps: number[] | undefined;
-  #chunks = 0;
-  #text = "";
-  #usageTokens: number | undefined;
-  #usagePrompt: number | undefined;
-  #model: string | undefined;
-  #toolCall: { id: string; name: string; arguments: string } | undefined;
-  #finishReason: string | undefined;
-  #done = false;
+  readonly #answer: AnswerReading;
 
   constructor(plan: RequestPlan, state: LogicalState, attempt: number) {
     this.#plan = plan;
     this.#state = state;
     this.#attempt = attempt;
+    this.#answer = new AnswerReading(plan.check !== undefined || plan.keepReply === true);
   }
 
   send(dispatcher: Dispatcher, path: string, timeouts: DeadlineQueue): Promise<Outcome> {
@@ -310,14 +301,17 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
       this.#bodyBytes += chunk.length;
       return;
     }
+    const answer = this.#answer;
     for (const event of this.#parser.push(chunk)) {
-      const problem = this.#event(event.data);
+      const problem = answer.event(event.data);
       if (problem) {
-        this.#end(problem, true);
+        if (answer.firstToken !== undefined) this.#state.firstToken = true;
+        this.#end(this.#failure(problem[0], problem[1]), true);
         controller.abort(new Error("aire: stream rejected"));
         return;
       }
     }
+    if (answer.firstToken !== undefined) this.#state.firstToken = true;
   }
 
   onResponseEnd(): void {
@@ -329,9 +323,13 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
       const retry = this.#shouldRetry ?? retryableStatus(status);
       return this.#end(retry ? { ...outcome, retry: this.#retryAfterMs === undefined ? {} : { afterMs: this.#retryAfterMs } } : outcome, false);
     }
-    if (!this.#parser) return this.#end(this.#finishJson(), false);
-    if (!this.#done) return this.#end(this.#failure("truncated", "stream ended without [DONE]"), false);
-    if (!this.#finishReason) return this.#end(this.#failure("truncated", "stream ended without a finish_reason"), false);
+    if (!this.#parser) {
+      const problem = this.#answer.json(this.#bodyText());
+      if (!problem) this.#state.firstToken = true;
+      return this.#end(problem ? this.#failure(problem[0], problem[1]) : this.#success(), false);
+    }
+    if (!this.#answer.done) return this.#end(this.#failure("truncated", "stream ended without [DONE]"), false);
+    if (!this.#answer.finishReason) return this.#end(this.#failure("truncated", "stream ended without a finish_reason"), false);
     this.#end(this.#success(), false);
   }
 
@@ -351,82 +349,6 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
     this.#settle?.(outcome);
   }
 
-  /** Takes one SSE data payload; returns the outcome that ends the request when it is a problem. */
-  #event(data: string): Outcome | undefined {
-    if (this.#done) return undefined; // openai-node ignores events after [DONE]
-    if (data === "[DONE]") {
-      this.#done = true;
-      return undefined;
-    }
-    let chunk: { error?: { message?: string }; model?: unknown; choices?: { finish_reason?: string | null; delta?: { tool_calls?: unknown } }[] | null; usage?: { completion_tokens?: number; prompt_tokens?: number } | null };
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      return this.#failure("malformed", "a stream chunk is not valid JSON");
-    }
-    if (chunk.error) return this.#failure("truncated", `error event in stream: ${chunk.error.message ?? "unknown"}`);
-    let content = chunkContent(chunk);
-    const calls = Array.isArray(chunk.choices) ? chunk.choices[0]?.delta?.tool_calls : undefined;
-    if (Array.isArray(calls) && calls.length > 0) {
-      // A tool call streams as a first delta with its id and name, then pieces of its arguments:
-      // the pieces are the answer's output, timed like content.
-      const call = calls[0] as { id?: unknown; function?: { name?: unknown; arguments?: unknown } };
-      const toolCall = (this.#toolCall ??= { id: "", name: "", arguments: "" });
-      if (typeof call.id === "string") toolCall.id = call.id;
-      if (typeof call.function?.name === "string") toolCall.name = call.function.name;
-      if (typeof call.function?.arguments === "string") {
-        toolCall.arguments += call.function.arguments;
-        content = call.function.arguments;
-      }
-    }
-    if (content !== "") {
-      const now = performance.now();
-      this.#chunks++;
-      if (this.#plan.check || this.#plan.keepReply) this.#text += content;
-      if (this.#firstToken === undefined) {
-        this.#firstToken = now;
-        this.#state.firstToken = true;
-      } else {
-        const gap = now - this.#lastToken!;
-        (this.#gaps ??= []).push(gap);
-        if (gap > this.#maxStall) this.#maxStall = gap;
-      }
-      this.#lastToken = now;
-    }
-    const reason = Array.isArray(chunk.choices) ? chunk.choices[0]?.finish_reason : undefined;
-    if (reason) this.#finishReason = reason;
-    if (typeof chunk.usage?.completion_tokens === "number") this.#usageTokens = chunk.usage.completion_tokens;
-    if (typeof chunk.usage?.prompt_tokens === "number") this.#usagePrompt = chunk.usage.prompt_tokens;
-    if (this.#model === undefined && typeof chunk.model === "string") this.#model = chunk.model;
-    return undefined;
-  }
-
-  #finishJson(): Outcome {
-    let body: { model?: unknown; choices?: { message?: { content?: string | null; tool_calls?: { id?: unknown; function?: { name?: unknown; arguments?: unknown } }[] }; finish_reason?: string }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } };
-    try {
-      body = JSON.parse(this.#bodyText());
-    } catch {
-      return this.#failure("malformed", "response body is not valid JSON");
-    }
-    const choice = body.choices?.[0];
-    const call = choice?.message?.tool_calls?.[0];
-    if (call && typeof call.function?.arguments === "string") {
-      this.#toolCall = { id: typeof call.id === "string" ? call.id : "", name: typeof call.function.name === "string" ? call.function.name : "", arguments: call.function.arguments };
-    }
-    const content = this.#toolCall ? this.#toolCall.arguments : choice?.message?.content;
-    if (typeof content !== "string") return this.#failure("malformed", "response has no choices[0].message.content");
-    this.#firstToken = this.#lastToken = performance.now();
-    this.#state.firstToken = true;
-    this.#finishReason = choice!.finish_reason;
-    this.#usageTokens = body.usage?.completion_tokens;
-    this.#usagePrompt = body.usage?.prompt_tokens;
-    if (typeof body.model === "string") this.#model = body.model;
-    this.#text = content;
-    // Counted only when the answer reports no usage.
-    if (this.#usageTokens === undefined) this.#chunks = countWords(content);
-    return this.#success();
-  }
-
   #bodyText(): string {
     if (this.#body) return Buffer.concat(this.#body, this.#bodyBytes).toString("utf8");
     return this.#first === undefined ? "" : this.#first.toString("utf8");
@@ -434,9 +356,10 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
 
   #success(): Outcome {
     const sample = this.#sample(true);
-    if (this.#toolCall) sample.toolCall = this.#toolCall.name;
-    if (this.#plan.keepReply) sample.reply = this.#toolCall ? { content: "", toolCall: this.#toolCall } : { content: this.#text };
-    const problem = this.#plan.check?.(this.#text, sample);
+    const { toolCall, text } = this.#answer;
+    if (toolCall) sample.toolCall = toolCall.name;
+    if (this.#plan.keepReply) sample.reply = toolCall ? { content: "", toolCall } : { content: text };
+    const problem = this.#plan.check?.(text, sample);
     if (problem) {
       sample.ok = false;
       sample.errorClass = "quality";
@@ -455,7 +378,8 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
   #sample(ok: boolean): Sample {
     const end = performance.now();
     const { scheduled, origin } = this.#plan;
-    const tokens = this.#usageTokens ?? this.#chunks;
+    const answer = this.#answer;
+    const tokens = answer.usageTokens ?? answer.chunks;
     const sent = this.#state.firstSentAt ?? end;
     const sample: Sample = {
       id: this.#plan.id,
@@ -469,28 +393,28 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineTarget {
       e2e: r(end - scheduled),
       e2eService: r(end - sent),
       outputTokens: tokens,
-      tokenSource: this.#usageTokens === undefined ? "counted" : "usage",
+      tokenSource: answer.usageTokens === undefined ? "counted" : "usage",
     };
     if (this.#plan.tenant) sample.tenant = this.#plan.tenant;
     if (this.#plan.session !== undefined) {
       sample.session = this.#plan.session;
       sample.turn = this.#plan.turn ?? 0;
     }
-    const promptTokens = this.#usagePrompt ?? this.#plan.promptTokens;
+    const promptTokens = answer.usagePrompt ?? this.#plan.promptTokens;
     if (promptTokens !== undefined) sample.promptTokens = promptTokens;
-    if (this.#model !== undefined) sample.model = this.#model;
+    if (answer.model !== undefined) sample.model = answer.model;
     if (this.#headersAt !== undefined) sample.ttfb = r(this.#headersAt - scheduled);
-    if (this.#firstToken !== undefined) {
-      sample.ttft = r(this.#firstToken - scheduled);
-      sample.ttftService = r(this.#firstToken - sent);
+    if (answer.firstToken !== undefined) {
+      sample.ttft = r(answer.firstToken - scheduled);
+      sample.ttftService = r(answer.firstToken - sent);
       // DESIGN.md: tpot = (e2e − ttft) / (output_tokens − 1), streamed answers of 2 or more tokens.
-      if (tokens >= 2 && this.#plan.stream) sample.tpot = r((end - this.#firstToken) / (tokens - 1));
-      if (this.#chunks >= 2) {
-        sample.maxStall = r(this.#maxStall);
-        if (this.#gaps) sample.gaps = this.#gaps;
+      if (tokens >= 2 && this.#plan.stream) sample.tpot = r((end - answer.firstToken) / (tokens - 1));
+      if (answer.chunks >= 2) {
+        sample.maxStall = r(answer.maxStall);
+        if (answer.gaps) sample.gaps = answer.gaps;
       }
     }
-    if (this.#finishReason) sample.finishReason = this.#finishReason;
+    if (answer.finishReason) sample.finishReason = answer.finishReason;
     if (this.#provider) sample.provider = this.#provider;
     if (this.#attempts) sample.attempts = this.#attempts;
     return sample;
@@ -530,17 +454,6 @@ function errorMessage(body: string): string {
   } catch {
     return "";
   }
-}
-
-function countWords(text: string): number {
-  let n = 0;
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    const space = text.charCodeAt(i) <= 32;
-    if (!space && !inWord) n++;
-    inWord = !space;
-  }
-  return n;
 }
 
 const r = (ms: number) => Math.round(ms * 1000) / 1000;
