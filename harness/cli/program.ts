@@ -20,6 +20,7 @@ import { registerIngest } from "./ingest.js";
 import { registerExport } from "./export.js";
 import { registerCompare } from "./compare.js";
 import { registerServe } from "./serve.js";
+import { registerFaults } from "./faults.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .version(version, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe]) register(program);
+  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults]) register(program);
   return program;
 }
 
