@@ -99,14 +99,19 @@ export const bandwidth = z.unknown().transform((input, ctx) => {
  * (a plain union would only say "Invalid input").
  */
 export function switchable<T extends z.ZodType>(inner: T) {
-  return z.unknown().transform((value, ctx): false | z.output<T> => {
+  const field = z.unknown().transform((value, ctx): false | z.output<T> => {
     if (value === false) return false;
     const parsed = inner.safeParse(value);
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
     return z.NEVER;
   });
+  switchableInner.set(field, inner);
+  return field;
 }
+
+/** What each switchable field is when it is not `false` (for the scenario's JSON Schema). */
+export const switchableInner = new WeakMap<z.ZodType, z.ZodType>();
 
 /** The name of an environment variable (where a key is read from). */
 export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name, e.g. GATEWAY_API_KEY");

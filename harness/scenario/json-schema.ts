@@ -1,0 +1,60 @@
+/**
+ * The JSON Schema of scenario files, generated from the one zod schema (`scenarioSchema`) so the
+ * two cannot drift: editors (yaml-language-server, through the `# yaml-language-server: $schema=…`
+ * line every shipped scenario starts with) complete keys and flag unknown ones as `aire validate`
+ * does. It describes what may be written (zod's input side): fields with units are strings such
+ * as `800ms`, `20/s`, `50%` or `5KB/s`. Checks across fields (a fault's provider exists, a window
+ * names a phase) stay `aire validate`'s. `npm run schema` rewrites `scenario.schema.json`; a test
+ * fails when the committed file differs from a fresh generation.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { bandwidth, duration, fraction, positiveDuration, rate, switchableInner } from "../base/fields.js";
+import { scenarioSchema } from "./schema.js";
+
+const durationText = { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)\\s*$" };
+
+/** What the fields with units accept as written (the zod side parses and bounds them). */
+const written = new Map<z.ZodType, Record<string, unknown>>([
+  [duration, { ...durationText, description: "a duration with a unit: 800ms, 20s, 2m, 1h (at most 7 days)", examples: ["800ms", "20s"] }],
+  [positiveDuration, { ...durationText, description: "a duration above 0 with a unit: 800ms, 20s, 2m, 1h (at most 7 days)", examples: ["30s"] }],
+  [rate, { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*/\\s*(s|m|h)\\s*$", description: "a rate with a unit: 20/s, 600/m (at most 100,000/s)", examples: ["10/s"] }],
+  [fraction, { anyOf: [{ type: "number", minimum: 0, maximum: 1 }, { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*%\\s*$" }], description: "a fraction from 0 to 1, or a percentage: 50%", examples: ["50%"] }],
+  [bandwidth, { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*(B|KB|MB)/s\\s*$", description: "a bandwidth with a unit: 500B/s, 100KB/s, 2MB/s", examples: ["100KB/s"] }],
+]);
+
+const options = {
+  io: "input",
+  target: "draft-7",
+  reused: "ref",
+  unrepresentable: "any",
+  override: (ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => {
+    const schema = ctx.zodSchema as z.ZodType;
+    const replacement = written.get(schema) ?? switchableOf(schema);
+    if (!replacement) return;
+    for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+    Object.assign(ctx.jsonSchema, replacement);
+  },
+} as const;
+
+/** A switchable setting: `false`, or its inner schema. */
+function switchableOf(schema: z.ZodType): Record<string, unknown> | undefined {
+  const inner = switchableInner.get(schema);
+  if (!inner) return undefined;
+  const { $schema: _drop, ...json } = z.toJSONSchema(inner, options) as Record<string, unknown>;
+  return { anyOf: [{ const: false, description: "off" }, json] };
+}
+
+/** The schema as committed: generated, with an id and a title. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(scenarioSchema, options) as Record<string, unknown>;
+  return { $schema: schema.$schema, $id: "urn:aire:scenario:v1", title: "aire scenario (apiVersion: aire/v1)", description: "A declarative chaos experiment: a target, synthetic LLM traffic, phases with faults, and hypotheses scored against SLO assertions. Reference: docs/scenario-format.md", ...schema };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { writeFileSync } = await import("node:fs");
+  const root = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../../" : "../../", import.meta.url));
+  writeFileSync(`${root}/scenario.schema.json`, `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+  console.log("wrote scenario.schema.json");
+}

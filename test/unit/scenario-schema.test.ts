@@ -1,0 +1,65 @@
+/**
+ * Issue 23: the JSON Schema of scenario files, as an editor uses it (Ajv here, yaml-language-server
+ * there). Generated from the zod schema; the committed file must be what the generator writes.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import { describe, expect, test } from "vitest";
+import { parse } from "yaml";
+import { parseScenario } from "../../harness/scenario/load.js";
+import { scenarioJsonSchema } from "../../harness/scenario/json-schema.js";
+import { ROOT } from "../helpers/cli.js";
+
+const committed = JSON.parse(readFileSync(join(ROOT, "scenario.schema.json"), "utf8")) as Record<string, unknown>;
+const validate = new Ajv({ allErrors: true, strict: false }).compile(committed);
+const shipped = readdirSync(join(ROOT, "scenarios")).filter((f) => f.endsWith(".yaml")).map((f) => join("scenarios", f));
+
+/** "/phases/0/faults/0" + "latncy" → "phases[0].faults[0].latncy", the loader's way of naming a key. */
+function keyOf(e: ErrorObject): string {
+  const parts = e.instancePath.split("/").slice(1);
+  if (e.keyword === "additionalProperties") parts.push(String((e.params as { additionalProperty: string }).additionalProperty));
+  return parts.reduce((out, p) => (/^\d+$/.test(p) ? `${out}[${p}]` : out ? `${out}.${p}` : p), "");
+}
+
+describe("scenario.schema.json", () => {
+  test("is what the generator writes from the zod schema (npm run schema)", () => {
+    expect(committed).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
+  });
+
+  test.each(shipped)("accepts %s, which starts with the yaml-language-server line", (file) => {
+    const text = readFileSync(join(ROOT, file), "utf8");
+    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../scenario.schema.json");
+    expect(validate(parse(text)), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+  });
+
+  test("flags the keys `aire validate` flags for mistakes of shape: an unknown key, a rate without its unit, a typo in a shipped scenario", () => {
+    const fixture = readFileSync(join(ROOT, "test/fixtures/scenarios/three-mistakes.yaml"), "utf8");
+    expect(validate(parse(fixture))).toBe(false);
+    const flagged = new Set(validate.errors!.map(keyOf));
+    const loader = parseScenario(fixture, "three-mistakes.yaml");
+    expect(loader.ok).toBe(false);
+    const byLoader = (loader.ok ? [] : loader.issues).map((i) => i.path);
+    for (const key of ["phases[0].faults[0].latncy", "traffic.arrival.rate"]) {
+      expect(byLoader).toContain(key);
+      expect(flagged).toContain(key);
+    }
+
+    const typo = readFileSync(join(ROOT, "scenarios/provider-latency.yaml"), "utf8").replace("decodeTokensPerSec: 60", "decodeTokenPerSec: 60");
+    expect(validate(parse(typo))).toBe(false);
+    expect(validate.errors!.map(keyOf)).toEqual(["target.reference.providers[0].decodeTokenPerSec"]);
+    const again = parseScenario(typo, "typo.yaml");
+    expect(again.ok ? [] : again.issues.map((i) => i.path)).toEqual(["target.reference.providers[0].decodeTokenPerSec"]);
+  });
+
+  test("units: what may be written is what the loader reads", () => {
+    const withValue = (from: string, to: string) => validate(parse(readFileSync(join(ROOT, "scenarios/provider-latency.yaml"), "utf8").replace(from, to)));
+    expect(withValue("ttft: 80ms", "ttft: 80")).toBe(false);
+    expect(withValue("ttft: 80ms", "ttft: 1.5s")).toBe(true);
+    expect(withValue("rate: 10/s", "rate: 600/m")).toBe(true);
+    expect(withValue("rate: 10/s", "rate: fast")).toBe(false);
+    // A switchable policy: false, or its settings.
+    expect(withValue("timeouts: { ttft: 400ms }", "timeouts: { ttft: false }")).toBe(true);
+    expect(withValue("timeouts: { ttft: 400ms }", "timeouts: { ttft: 400 }")).toBe(false);
+  });
+});
