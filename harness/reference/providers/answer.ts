@@ -13,6 +13,7 @@ import { faker } from "@faker-js/faker/locale/en";
 import { decode, encode } from "gpt-tokenizer/encoding/o200k_base";
 import { hashString, seededRandom, type Random } from "../../base/random/prng.js";
 import { textOf } from "../../base/wire/text.js";
+import { singleTokenWords } from "./single-token-words.js";
 import type { ToolCall } from "../../base/wire/openai-wire.js";
 
 export interface AnswerPlan {
@@ -43,7 +44,7 @@ export class AnswerBook {
     private readonly length: OutputLength,
   ) {
     faker.seed(seed);
-    const words = singleTokenWords();
+    const words = singleTokenWords;
     this.#vocabulary = Array.from({ length: 1024 }, () => words[Math.floor(faker.number.float() * words.length)]!);
   }
 
@@ -115,17 +116,6 @@ export function pieces(text: string): string[] {
   }
   if (pending.length > 0) out.push(decode(pending));
   return out;
-}
-
-let words: string[] | undefined;
-/** English words that are one o200k_base token alone and after a space, so that N of them are N tokens. */
-export function singleTokenWords(): string[] {
-  if (words) return words;
-  const defs = faker.definitions.word as Record<string, string[]>;
-  const all = new Set<string>();
-  for (const kind of ["noun", "verb", "adjective", "adverb"]) for (const w of defs[kind] ?? []) if (/^[a-z]{3,10}$/.test(w)) all.add(w);
-  words = [...all].filter((w) => encode(w).length === 1 && encode(` ${w}`).length === 1).sort();
-  return words;
 }
 
 function jsonSchemaOf(responseFormat: unknown): unknown {
