@@ -3,7 +3,7 @@
  * encoding), plus OpenAI's per-message chat overhead (3 tokens a message, 3 for the reply priming).
  * @module
  */
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { countTokens } from "./o200k.js";
 import { textOf } from "./text.js";
 
 /** Tokens a chat request's messages occupy in the context window. */

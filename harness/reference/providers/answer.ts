@@ -10,7 +10,7 @@
  * @module
  */
 import { faker } from "@faker-js/faker/locale/en";
-import { decode, encode } from "gpt-tokenizer/encoding/o200k_base";
+import { decode, encode } from "../../base/wire/o200k.js";
 import { hashString, seededRandom, type Random } from "../../base/random/prng.js";
 import { textOf } from "../../base/wire/text.js";
 import { singleTokenWords } from "./single-token-words.js";
