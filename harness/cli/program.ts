@@ -21,6 +21,7 @@ import { registerExport } from "./export.js";
 import { registerCompare } from "./compare.js";
 import { registerServe } from "./serve.js";
 import { registerFaults } from "./faults.js";
+import { registerMetrics } from "./metrics.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
     .version(version, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults]) register(program);
+  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults, registerMetrics]) register(program);
   return program;
 }
 

@@ -5,7 +5,8 @@
  * @module
  */
 import { faultCatalogue, faultFamilies } from "./fault-catalogue.js";
-import { errorClasses, latencyMetrics, ratioMetrics, stats } from "../metrics/vocabulary.js";
+import { errorClassDefinitions, metricDefinitions, stats } from "../metrics/vocabulary.js";
+import { assertionForms } from "../slo/grammar.js";
 import { goodputMetrics, operators } from "../slo/expression.js";
 
 /** The generated pages, by path relative to the repository root. */
@@ -38,21 +39,57 @@ function faultsPage(): string {
 
 function vocabularyPage(): string {
   const list = (values: readonly string[]) => values.map((v) => `\`${v}\``).join(", ");
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
   return [
     "# Measurement vocabulary",
     "",
-    "Generated from `harness/metrics/vocabulary.ts` and `harness/slo/expression.ts` by `npm run docs`;",
-    "do not edit. What each metric means and how it is measured: [metrics.md](../metrics.md); the",
-    "assertion grammar: [scenario-format.md](../scenario-format.md).",
+    "Generated from `harness/metrics/vocabulary.ts`, `harness/slo/grammar.ts` and",
+    "`harness/slo/expression.ts` by `npm run docs` (`aire metrics` prints the same); do not edit. How",
+    "each metric is measured: [metrics.md](../metrics.md); verdicts and hypotheses:",
+    "[scenario-format.md](../scenario-format.md).",
     "",
-    "| words | values |",
+    "## Metrics",
+    "",
+    "| metric | definition |",
     "|---|---|",
-    `| latency metrics (\`<metric>.<stat>\`) | ${list(latencyMetrics)} |`,
-    `| statistics | ${list(stats)} |`,
-    `| rates (\`availability\`, \`error_rate{class=…}\`) | ${list(ratioMetrics)} |`,
-    `| error classes | ${list(errorClasses)} |`,
-    `| goodput conditions (\`goodput(<metric> < <duration>, …)\`) | ${list(goodputMetrics)} |`,
-    `| operators | ${list(operators)} |`,
+    ...Object.entries(metricDefinitions).map(([metric, text]) => `| \`${metric}\` | ${cell(text)} |`),
     "",
+    `Latency metrics take a statistic: ${list(stats)} (\`ttft.p95\`). Goodput conditions take ${list(goodputMetrics)}.`,
+    "",
+    "## Error classes",
+    "",
+    "| class | a failed request is in it when |",
+    "|---|---|",
+    ...Object.entries(errorClassDefinitions).map(([name, text]) => `| \`${name}\` | ${cell(text)} |`),
+    "",
+    "## Assertions",
+    "",
+    `Operators: ${list(operators)}. Ratios are a percentage or a fraction from 0 to 1; durations and rates carry a unit.`,
+    "",
+    "| form | examples | meaning |",
+    "|---|---|---|",
+    ...assertionForms.map((f) => `| \`${cell(f.form)}\` | ${f.examples.map((e) => `\`${cell(e)}\``).join(", ")} | ${cell(f.meaning)} |`),
+    "",
+  ].join("\n");
+}
+
+/** The same vocabulary for a terminal (`aire metrics`). */
+export function vocabularyText(): string {
+  const table = (rows: readonly (readonly [string, string])[]) => {
+    const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+    return rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`);
+  };
+  return [
+    "Metrics (per request, from its intended send time):",
+    ...table(Object.entries(metricDefinitions)),
+    `  Latency metrics take a statistic: ${stats.join(" ")} (ttft.p95). Goodput conditions take ${goodputMetrics.join(" ")}.`,
+    "",
+    "Error classes:",
+    ...table(Object.entries(errorClassDefinitions)),
+    "",
+    `Assertions (operators ${operators.join(" ")}; ratios as 99.5% or 0.995; durations and rates with a unit):`,
+    ...assertionForms.flatMap((f) => [`  ${f.form}`, `      ${f.meaning}`, ...f.examples.map((e) => `      e.g. ${e}`)]),
+    "",
+    "How each is measured: docs/metrics.md; the generated page: docs/reference/vocabulary.md.",
   ].join("\n");
 }
