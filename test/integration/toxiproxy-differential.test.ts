@@ -142,20 +142,31 @@ describe.skipIf(missing !== undefined)("embedded Toxiproxy against the real toxi
     expect(Math.abs(r.endedAt - e.endedAt) / r.endedAt).toBeLessThan(0.15);
   });
 
-  test("a whole run with the url backend on the real server: PASS, and nothing of it left there", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "aire-real-toxiproxy-"));
-    try {
-      const before = Object.keys((await (await fetch(`${real!.url}/proxies`)).json()) as object);
-      const result = await runCli(["run", "scenarios/provider-latency.yaml", "--quick", "--out", dir, "--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${real!.url}`], { timeoutMs: 90_000 });
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      // The latency toxic was applied on the real server and slowed the primary: the gateway failed over.
-      const summary = JSON.parse(await readFile(join(dir, (await readdir(dir))[0]!, "summary.json"), "utf8"));
-      expect(summary.phases[1].providers.secondary).toBeGreaterThan(summary.phases[1].requests * 0.8);
-      const after = Object.keys((await (await fetch(`${real!.url}/proxies`)).json()) as object);
-      expect(after).toEqual(before);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 90_000);
+  // The PASS is the quick form's latency claims on nine Node.js processes and the real server: on
+  // this 2-core VM a hypervisor stealing CPU failed it once in CI (exit 1, 2026-12-03) where a quiet
+  // machine passes with room (TTFT p95 upper bound 496–581 ms against 750 ms, three runs). So it is
+  // measured again when the machine was busy, as the other timing tests are; a FAIL on a quiet
+  // machine fails the test at once, and the failure prints the verdict lines.
+  test("a whole run with the url backend on the real server: PASS, and nothing of it left there", async (ctx) => {
+    await onQuietMachine(
+      ctx,
+      async () => {
+        const dir = await mkdtemp(join(tmpdir(), "aire-real-toxiproxy-"));
+        try {
+          const before = Object.keys((await (await fetch(`${real!.url}/proxies`)).json()) as object);
+          const result = await runCli(["run", "scenarios/provider-latency.yaml", "--quick", "--out", dir, "--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${real!.url}`], { timeoutMs: 90_000 });
+          expect(result.stderr).toBe("");
+          expect(result.code, result.stdout.split("\n").filter((l) => /PASS|FAIL|INCONCLUSIVE|observed /.test(l)).join("\n")).toBe(0);
+          // The latency toxic was applied on the real server and slowed the primary: the gateway failed over.
+          const summary = JSON.parse(await readFile(join(dir, (await readdir(dir))[0]!, "summary.json"), "utf8"));
+          expect(summary.phases[1].providers.secondary).toBeGreaterThan(summary.phases[1].requests * 0.8);
+          const after = Object.keys((await (await fetch(`${real!.url}/proxies`)).json()) as object);
+          expect(after).toEqual(before);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+      { attempts: 2 },
+    );
+  }, 200_000);
 });
