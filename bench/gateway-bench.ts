@@ -145,7 +145,7 @@ export async function benchGateway(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "aire-bench-gateway-"));
   const config = join(dir, "gateway.json");
   await writeFile(config, JSON.stringify({ providers: [{ name: "upstream", url: upstream.url, model: "m" }], routes: { chat: ["upstream"] }, profile: "resilient" }));
-  const gateway = await startProcess(["dist/harness/cli.js", "serve", "gateway", "--config", config]);
+  const gateway = await startProcess(["dist/bundle/aire.js", "serve", "gateway", "--config", config]);
   const bare = await startProcess(["dist/bench/bare-proxy.js", upstream.url]);
   const nginxBin = findNginx();
   const nginx = "bin" in nginxBin ? await startNginx(nginxBin.bin, Number(new URL(upstream.url).port)) : undefined;

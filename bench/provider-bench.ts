@@ -50,7 +50,7 @@ export async function benchProvider(): Promise<void> {
 }
 
 async function measure(config: string, body: string, streams: number, tokens: number, rate: number): Promise<void> {
-  const aire = await startProcess(["dist/harness/cli.js", "serve", "provider", "--config", config]);
+  const aire = await startProcess(["dist/bundle/aire.js", "serve", "provider", "--config", config]);
   const aireResult = await drive(aire.url, "/v1/chat/completions", body, streams);
   await aire.stop();
   const bare = await startProcess(["dist/bench/bare-sse-server.js"]);
@@ -64,7 +64,7 @@ async function measure(config: string, body: string, streams: number, tokens: nu
 
   // Event-loop lag at the default scenario's load (provider-latency.yaml: 10 req/s, 24 tokens at 60 tok/s).
   await writeFile(config, JSON.stringify({ adminToken: "bench", model: "m", ttftMs: 80, decodeTokensPerSec: 60, pods: 0 }));
-  const loaded = await startProcess(["dist/harness/cli.js", "serve", "provider", "--config", config]);
+  const loaded = await startProcess(["dist/bundle/aire.js", "serve", "provider", "--config", config]);
   const pool = new Pool(loaded.url, { connections: 64 });
   const scenarioBody = JSON.stringify({ model: "m", messages: [{ role: "user", content: "lorem ipsum ".repeat(100) }], max_tokens: 24, stream: true, stream_options: { include_usage: true } });
   const inflight: Promise<void>[] = [];

@@ -66,7 +66,7 @@ export async function benchProxy(): Promise<void> {
     };
     pump();
   });
-  const child = spawn(process.execPath, ["dist/harness/cli.js", "serve", "toxiproxy", "--port", "0"], { cwd: root, stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  const child = spawn(process.execPath, ["dist/bundle/aire.js", "serve", "toxiproxy", "--port", "0"], { cwd: root, stdio: ["ignore", "pipe", "inherit", "ipc"] });
   const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
   const client = new Toxiproxy(/listening on (\S+)/.exec(line)![1]!);
   const port = async (name: string, upstream: number) => Number((await client.createProxy({ name, listen: "127.0.0.1:0", upstream: `127.0.0.1:${upstream}` })).listen.split(":").at(-1));

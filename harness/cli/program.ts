@@ -5,8 +5,10 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { describeError, isHarnessError } from "../base/errors.js";
+import { packageRoot } from "../base/package-root.js";
 // One file per command in cli/: each defines its options and imports what it needs only when it
 // runs (`aire serve` starts every component of a run's stack as a process of its own, and loading
 // the whole harness there cost about a second apiece).
@@ -23,7 +25,7 @@ import { registerServe } from "./serve.js";
 import { registerFaults } from "./faults.js";
 import { registerMetrics } from "./metrics.js";
 
-const version = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const version = (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
 
 export function buildProgram(): Command {
   const program = new Command("aire")

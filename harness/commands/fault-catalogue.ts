@@ -5,11 +5,12 @@
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { z } from "zod";
 import { networkFaults } from "../../faults/network/index.js";
 import { podFaults } from "../../faults/pod/index.js";
 import { providerFaults } from "../../faults/provider/index.js";
+import { packageRoot } from "../base/package-root.js";
 import { bandwidth, duration, fraction, identifier, positiveDuration, rate } from "../base/fields.js";
 
 export interface FaultParameter {
@@ -45,15 +46,18 @@ const targetsOf: Record<string, string> = {
   "k8s-pod-kill": "a url target with `target.kubernetes` (your own cluster; its API server loopback or in `allow:`)",
 };
 
-/** The repository's root, or dist/ when running compiled: the faults' modules sit under it. */
-const base = fileURLToPath(new URL("../../", import.meta.url));
+/** A fault's module, whose comment describes it: the TypeScript source in a clone, the compiled module (which keeps it) in an installed package. */
+function moduleFile(path: string): string {
+  const source = join(packageRoot(), `${path}.ts`);
+  return existsSync(source) ? source : join(packageRoot(), "dist", `${path}.js`);
+}
 
 export function faultCatalogue(): CatalogueEntry[] {
   return faultFamilies.flatMap((family) =>
     family.faults.map((fault): CatalogueEntry => {
       const path = `${family.folder}/${fault.kind}`;
       // The compiled module keeps its comment; the TypeScript source is read when running uncompiled.
-      const comment = moduleComment(readFileSync(existsSync(`${base}${path}.js`) ? `${base}${path}.js` : `${base}${path}.ts`, "utf8"));
+      const comment = moduleComment(readFileSync(moduleFile(path), "utf8"));
       const shape = (fault.params as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
       return {
         kind: fault.kind,

@@ -40,7 +40,8 @@ async function readConfig<S extends z.ZodType>(file: string | undefined, schema:
       if (result.success) return result.data;
     }
   }
-  const { LineCounter, parseDocument } = await import("yaml");
+  // `.default`: yaml is CommonJS, whose named exports a bundled dynamic import does not give (dist/bundle/).
+  const { LineCounter, parseDocument } = (await import("yaml")).default;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -98,7 +99,7 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
     const [{ gatewayConfigSchema, resolveGatewayConfig }, { startGateway }] = await Promise.all([import("../reference/gateway/config.js"), import("../reference/gateway/gateway.js")]);
     server = await startGateway(resolveGatewayConfig(await readConfig(options.config, gatewayConfigSchema, true)), listen);
   } else {
-    const [{ startToxiproxy }, { Toxiproxy }] = await Promise.all([import("../reference/toxiproxy/server.js"), import("toxiproxy-node-client")]);
+    const [{ startToxiproxy }, { Toxiproxy }] = await Promise.all([import("../reference/toxiproxy/server.js"), import("toxiproxy-node-client").then((m) => m.default)]);
     const toxiproxy = await startToxiproxy(listen);
     server = toxiproxy;
     if (options.config) {

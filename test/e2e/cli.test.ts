@@ -76,6 +76,16 @@ describe("aire command line", () => {
     expect(result.ms).toBeLessThan(10_000);
   });
 
+  test("serve toxiproxy --config: populated at start from a JSON array of proxies, like toxiproxy-server -config", async () => {
+    const config = join(out, "populate.json");
+    await writeFile(config, JSON.stringify([{ name: "upstream-a", listen: "127.0.0.1:0", upstream: "127.0.0.1:9", enabled: true }]));
+    const { child, done } = startCli(["serve", "toxiproxy", "--port", "0", "--config", config], { timeoutMs: 20_000 });
+    const url = /^listening on (\S+)$/.exec(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve)))![1]!;
+    expect(Object.keys((await (await fetch(`${url}/proxies`)).json()) as object)).toEqual(["upstream-a"]);
+    child.kill("SIGTERM");
+    expect((await done).code).toBe(0);
+  });
+
   test("serve gateway: a YAML config routes to a provider; a bad config is refused with each mistake at its line", async () => {
     const provider = startCli(["serve", "provider", "--port", "0"], { timeoutMs: 20_000 });
     const providerUrl = /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: provider.child.stdout! }).once("line", resolve)))![1]!;

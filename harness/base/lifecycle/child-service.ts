@@ -6,10 +6,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { HarnessError } from "../errors.js";
+import { cliEntry } from "../package-root.js";
 
 export type ServiceKind = "provider" | "pod" | "gateway" | "toxiproxy";
 
@@ -40,17 +39,6 @@ export interface ChildService extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** The compiled CLI entry (children run compiled JavaScript, also when tests run the TypeScript). */
-export function cliEntry(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new HarnessError("STACK_START_FAILED", { message: `cannot find the aire package root above ${fileURLToPath(import.meta.url)}` });
-    dir = parent;
-  }
-  return join(dir, "dist", "harness", "cli.js");
-}
-
 /**
  * Starts the component and waits for its URL. `signal` stops a start that is still going: the
  * child is stopped (and waited for) and the start rejects with the signal's reason, at once.
@@ -58,7 +46,7 @@ export function cliEntry(): string {
 export async function startChildService(kind: ServiceKind, label: string, args: readonly string[], options: { readyTimeoutMs?: number; onStderr?: (line: string) => void; signal?: AbortSignal } = {}): Promise<ChildService> {
   options.signal?.throwIfAborted();
   const entry = cliEntry();
-  if (!existsSync(entry)) throw new HarnessError("STACK_START_FAILED", { message: `${entry} is missing: run "npm run build" first` });
+  if (!existsSync(entry)) throw new HarnessError("STACK_START_FAILED", { message: `${entry} is missing: run "npm run build" first (it compiles and bundles)` });
   const child = spawn(process.execPath, [entry, "serve", kind, "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, AIRE_CHILD: "1" } });
   track(child);
   const stderr: string[] = [];

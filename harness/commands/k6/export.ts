@@ -27,6 +27,7 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { faker } from "@faker-js/faker/locale/en";
 import { HarnessError } from "../../base/errors.js";
+import { packageRoot } from "../../base/package-root.js";
 import type { LoadedScenario } from "../../scenario/load.js";
 import type { Scenario } from "../../scenario/schema.js";
 import { hostAllowed } from "../../scenario/schema.js";
@@ -340,9 +341,9 @@ function drawEntries(scenario: Scenario, source: Source, count: number, books: P
 // ---------------------------------------------------------------------------------------------
 // The script
 
-const runtimeFile = new URL("../../../../harness/commands/k6/runtime.k6.js", import.meta.url);
+const runtimeFile = join(packageRoot(), "harness", "commands", "k6", "runtime.k6.js");
 /** Reading an answer (no k6 module in it): written beside the script as aire-answer.js, and tested on Node. */
-const answerFile = new URL("../../../../harness/commands/k6/answer.k6.js", import.meta.url);
+const answerFile = join(packageRoot(), "harness", "commands", "k6", "answer.k6.js");
 
 const SSE_IMPORT = `import sse from "k6/x/sse";`;
 const SSE_ATTEMPT = `/**
