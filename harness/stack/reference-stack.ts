@@ -15,6 +15,7 @@ import { privateTempDir } from "../base/lifecycle/temp.js";
 import type { EventSink } from "../base/events.js";
 import { providerConfigSchema, type ProviderConfig } from "../reference/providers/config.js";
 import type { GatewaySpec, Scenario } from "../scenario/schema.js";
+import { needsExactPieces } from "../traffic/schema.js";
 import { holdLease, sweepToxiproxy } from "../../faults/sweep.js";
 import { startChildService, type ChildService } from "../base/lifecycle/child-service.js";
 import { connectToxiproxy, startContainerToxiproxy, startEmbeddedToxiproxy, type ToxiproxyBackend } from "./toxiproxy-backend.js";
@@ -95,6 +96,7 @@ export async function startReferenceStack(scenario: Scenario, runId: string, dir
           rateLimit: p.rateLimit,
           pods: p.pods,
           coldStartMs: p.coldStart,
+          tokenizerAtStart: needsExactPieces(scenario.traffic),
           seed: scenario.seed * 1000 + i,
           adminToken: randomBytes(16).toString("hex"),
         });

@@ -146,5 +146,14 @@ export const trafficSchema = closed({
 }));
 
 export type TrafficSection = z.output<typeof trafficSchema>;
+
+/**
+ * Whether this traffic asks for answers a provider must cut at exact o200k token boundaries: canary
+ * answers (the nonce), JSON-schema answers and tool calls' arguments. Plain answers are single-token
+ * words and need no tokenizer; the reference stack's pods build it at start only when this is true.
+ */
+export function needsExactPieces(traffic: TrafficSection): boolean {
+  return traffic.mix.some((w) => w.kind === "agent" || w.quality?.jsonSchema !== undefined || (w.quality?.canary !== undefined && w.quality.canary !== false && w.quality.canary !== 0));
+}
 export type WorkloadSpec = TrafficSection["mix"][number];
 export type TenantSpec = TrafficSection["tenants"][number];

@@ -5,7 +5,9 @@
  * that need the tokenizer at once. The copy is written on first use to `node_modules/.cache/aire/`,
  * named by gpt-tokenizer's version and renamed into place so that no reader sees half of it; where
  * it cannot be written or read, the package's own module is used. Either way the same table goes to
- * the same `GptEncoding.getEncodingApi("o200k_base", …)` call the package's module makes.
+ * the same `GptEncoding.getEncodingApi("o200k_base", …)` call the package's module makes. It is
+ * built on first use or by `loadTokenizer()`, never by importing this module: a process that never
+ * needs exact tokens (a pod serving plain answers, the gateway without token limits) skips it.
  * @module
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -56,7 +58,22 @@ function sweepPartials(dir: string): void {
   }
 }
 
-const api = GptEncoding.getEncodingApi("o200k_base", () => ranks());
-export const encode = api.encode.bind(api);
-export const decode = api.decode.bind(api);
-export const countTokens = api.countTokens.bind(api);
+let api: GptEncoding | undefined;
+
+/**
+ * Builds the tokenizer now (about 0.4 s of CPU: the table read and gpt-tokenizer's maps from it),
+ * not on its first use. A process that counts every request (a provider's front) calls it while
+ * it starts, so that no request pays it; a pod calls it only when its traffic needs exact pieces.
+ */
+export function loadTokenizer(): GptEncoding {
+  return (api ??= GptEncoding.getEncodingApi("o200k_base", () => ranks()));
+}
+
+/** Whether the tokenizer has been built in this process. */
+export function tokenizerLoaded(): boolean {
+  return api !== undefined;
+}
+
+export const encode = (text: string): number[] => loadTokenizer().encode(text);
+export const decode = (tokens: Iterable<number>): string => loadTokenizer().decode(tokens);
+export const countTokens = (text: string): number => loadTokenizer().countTokens(text);

@@ -3,7 +3,7 @@
  * encoding), plus OpenAI's per-message chat overhead (3 tokens a message, 3 for the reply priming).
  * @module
  */
-import { countTokens } from "./o200k.js";
+import { countTokens, loadTokenizer } from "./o200k.js";
 import { textOf } from "./text.js";
 
 /** Tokens a chat request's messages occupy in the context window. */
@@ -13,4 +13,4 @@ export function countChatTokens(messages: readonly { role: string; content: unkn
   return total;
 }
 
-export { countTokens };
+export { countTokens, loadTokenizer };

@@ -126,7 +126,7 @@ export class GatewayCore {
       const limited = policy.keyLimits && (k.rpm !== undefined || k.tpm !== undefined);
       this.#tenants.set(k.key, { name: k.name, limiter: limited ? new RateLimiter({ rpm: k.rpm, tpm: k.tpm }, "the gateway", undefined, `tenant ${k.name}`) : undefined, countTokens: limited && k.tpm !== undefined });
     }
-    if ([...this.#tenants.values()].some((t) => t.countTokens)) this.#countTokens = import("../../base/wire/tokens.js").then((m) => m.countChatTokens);
+    if ([...this.#tenants.values()].some((t) => t.countTokens)) this.#countTokens = import("../../base/wire/tokens.js").then((m) => (m.loadTokenizer(), m.countChatTokens));
     this.#budget = policy.retries.budget && new RetryBudget(policy.retries.budget);
     this.#admission = policy.concurrency && new ConcurrencyLimiter(policy.concurrency);
     this.#modelsBody = JSON.stringify({ object: "list", data: [...config.routes.keys()].map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "aire-gateway" })) });

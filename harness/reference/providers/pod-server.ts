@@ -9,10 +9,12 @@ import { BehaviourSet, type Behaviour } from "./behaviours.js";
 import type { ProviderConfig } from "./config.js";
 import { errorBody, parseChatRequest } from "../../base/wire/openai-wire.js";
 import { json, Pod } from "./pod.js";
+import { loadTokenizer } from "../../base/wire/o200k.js";
 
 export async function startPodServer(config: ProviderConfig, coldStartMs: number, listen: { host?: string; port?: number }): Promise<StartedHttpServer> {
   const behaviours = new BehaviourSet();
   const pod = new Pod(config, behaviours);
+  if (config.tokenizerAtStart) loadTokenizer();
   const readyAt = performance.now() + coldStartMs;
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? "/";

@@ -15,7 +15,7 @@ import { breakConnection, json, Pod, type CompletionRequest } from "./pod.js";
 import { PodSet } from "./pod-set.js";
 import { exposition, FrontMetrics } from "./metrics.js";
 import { RateLimiter } from "../../base/wire/rate-limit.js";
-import { countChatTokens } from "../../base/wire/tokens.js";
+import { countChatTokens, loadTokenizer } from "../../base/wire/tokens.js";
 
 export interface StartedProvider extends StartedHttpServer {
   readonly behaviours: BehaviourSet;
@@ -28,8 +28,11 @@ const PATH = "/v1/chat/completions";
 /** Starts a provider front on `host:port` (port 0 picks a free one), with its pods. */
 export async function startProvider(config: ProviderConfig, listen: { host?: string; port?: number } = {}): Promise<StartedProvider> {
   const behaviours = new BehaviourSet();
-  // The front counts every prompt (its pods are told the count): build the tokenizer's tables now, not on the first measured request.
-  countChatTokens([{ role: "user", content: "warm up" }]);
+  // The front counts every prompt (its pods are told the count): its tokenizer is built now, not on
+  // the first measured request. Before the pods: this blocks for about 0.4 s, and a stop that comes
+  // meanwhile is answered after it (or by SIGKILL after 1 s on a loaded machine), which must find
+  // no pod and no pods' config file yet.
+  loadTokenizer();
   const adminToken = config.adminToken ?? randomBytes(16).toString("hex");
   const pods = config.pods > 0 ? new PodSet(config, adminToken) : undefined;
   try {
