@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
 import { alive, runCli } from "../helpers/cli.js";
+import { onQuietMachine } from "../helpers/machine.js";
 
 let out: string;
 beforeAll(async () => void (out = await mkdtemp(join(tmpdir(), "aire-e2e-"))));
@@ -47,45 +48,55 @@ describe("abort conditions", () => {
 });
 
 describe("provider faults in a run", () => {
-  test("an error burst and a pod kill on the primary are applied through the admin API, absorbed by fallback, and rolled back", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "aire-e2e-provider-"));
-    try {
-      const result = await runCli(["run", "test/fixtures/scenarios/provider-faults.yaml", "--out", dir]);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      const run = await onlyRunDir(dir);
-      const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
-      const burst = summary.phases.find((p: { name: string }) => p.name === "burst");
-      expect(burst.providers.secondary).toBeGreaterThan(burst.requests * 0.9);
-      // The first failures fall over (2 attempts); then the breaker opens and the secondary is asked first.
-      expect(burst.attemptsPerRequest).toBeGreaterThan(1);
-      expect(burst.attemptsPerRequest).toBeLessThan(1.3);
-      // The breaker stays open 500 ms after the burst, then its probes find the primary healthy:
-      // every recovery request due after that is served by the primary.
-      const recovery = summary.phases.find((p: { name: string }) => p.name === "recovery");
-      const samples = (await readFile(join(run, "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { phase: string; scheduledAt: number; provider: string });
-      const settled = samples.filter((x) => x.phase === "recovery" && x.scheduledAt >= recovery.startMs + 800);
-      expect(settled.length).toBeGreaterThan(20);
-      expect(settled.every((x) => x.provider === "primary")).toBe(true);
-      const events = await readEvents(run);
-      expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);
-      expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(2);
-      // Per workload, with their answer checks passing; priced; a 1-second time series of it all.
-      const priced = samples as unknown as { workload: string; ok: boolean; cost: number; promptTokens: number; outputTokens: number; errorClass?: string }[];
-      expect(Object.keys(summary.total.workloads).sort()).toEqual(["chat", "extract"]);
-      expect(summary.total.workloads.extract.requests).toBeGreaterThan(15);
-      expect(priced.filter((x) => x.errorClass === "quality")).toEqual([]);
-      const expected = priced.reduce((sum, x) => sum + (x.promptTokens * 2 + x.outputTokens * 8) / 1e6, 0);
-      expect(summary.total.cost.total).toBeCloseTo(expected, 6);
-      expect(summary.total.cost.unpriced).toBe(0);
-      expect(summary.timeSeries).toHaveLength(7);
-      expect(summary.timeSeries.reduce((n: number, s: { requests: number }) => n + s.requests, 0)).toBe(summary.total.requests);
-      expect(result.stdout).toMatch(/workload\s+requests\s+avail/);
-      expect(result.stdout).toMatch(/cost: \$0\.\d+ \(\$0\.\d+ per 1k requests\)/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  // Its PASS includes ttft.p95 < 500ms over a 503 burst (observed 206–277 ms, upper bound 300–396 ms
+  // on a quiet machine): CI once saw exit 1 while another process took 0.7 of a core. Measured
+  // again when the machine was busy, as the other latency verdicts are; a FAIL on a quiet machine
+  // fails at once.
+  test("an error burst and a pod kill on the primary are applied through the admin API, absorbed by fallback, and rolled back", async (ctx) => {
+    await onQuietMachine(
+      ctx,
+      async () => {
+        const dir = await mkdtemp(join(tmpdir(), "aire-e2e-provider-"));
+        try {
+          const result = await runCli(["run", "test/fixtures/scenarios/provider-faults.yaml", "--out", dir]);
+          expect(result.stderr).toBe("");
+          expect(result.code, result.stdout.split("\n").filter((l) => /PASS|FAIL|INCONCLUSIVE|observed /.test(l)).join("\n")).toBe(0);
+          const run = await onlyRunDir(dir);
+          const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+          const burst = summary.phases.find((p: { name: string }) => p.name === "burst");
+          expect(burst.providers.secondary).toBeGreaterThan(burst.requests * 0.9);
+          // The first failures fall over (2 attempts); then the breaker opens and the secondary is asked first.
+          expect(burst.attemptsPerRequest).toBeGreaterThan(1);
+          expect(burst.attemptsPerRequest).toBeLessThan(1.3);
+          // The breaker stays open 500 ms after the burst, then its probes find the primary healthy:
+          // every recovery request due after that is served by the primary.
+          const recovery = summary.phases.find((p: { name: string }) => p.name === "recovery");
+          const samples = (await readFile(join(run, "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { phase: string; scheduledAt: number; provider: string });
+          const settled = samples.filter((x) => x.phase === "recovery" && x.scheduledAt >= recovery.startMs + 800);
+          expect(settled.length).toBeGreaterThan(20);
+          expect(settled.every((x) => x.provider === "primary")).toBe(true);
+          const events = await readEvents(run);
+          expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);
+          expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(2);
+          // Per workload, with their answer checks passing; priced; a 1-second time series of it all.
+          const priced = samples as unknown as { workload: string; ok: boolean; cost: number; promptTokens: number; outputTokens: number; errorClass?: string }[];
+          expect(Object.keys(summary.total.workloads).sort()).toEqual(["chat", "extract"]);
+          expect(summary.total.workloads.extract.requests).toBeGreaterThan(15);
+          expect(priced.filter((x) => x.errorClass === "quality")).toEqual([]);
+          const expected = priced.reduce((sum, x) => sum + (x.promptTokens * 2 + x.outputTokens * 8) / 1e6, 0);
+          expect(summary.total.cost.total).toBeCloseTo(expected, 6);
+          expect(summary.total.cost.unpriced).toBe(0);
+          expect(summary.timeSeries).toHaveLength(7);
+          expect(summary.timeSeries.reduce((n: number, s: { requests: number }) => n + s.requests, 0)).toBe(summary.total.requests);
+          expect(result.stdout).toMatch(/workload\s+requests\s+avail/);
+          expect(result.stdout).toMatch(/cost: \$0\.\d+ \(\$0\.\d+ per 1k requests\)/);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+      { attempts: 2 },
+    );
+  }, 120_000);
 });
 
 describe("tenants", () => {
