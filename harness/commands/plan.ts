@@ -1,5 +1,5 @@
 /** `aire plan`: the resolved values and the phase/fault timeline, without sending anything. @module */
-import { stringify } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify } from "yaml";
 import { faultDefinition } from "../../faults/index.js";
 import type { Schedule } from "../../faults/schedule.js";
 import type { LoadedScenario } from "../scenario/load.js";
@@ -56,9 +56,34 @@ export function planText(loaded: LoadedScenario): string {
     }
   }
   lines.push("");
-  lines.push("resolved values:");
-  lines.push(stringify(s, { indent: 2 }).trimEnd().replace(/^/gm, "  "));
+  lines.push(`resolved values (unmarked: written in ${loaded.file}; marked: the file it extends, the override or the default each came from):`);
+  lines.push(withOrigins(loaded).replace(/^/gm, "  "));
   return lines.join("\n");
+}
+
+/** The resolved scenario as YAML, each value not written in the scenario file itself marked with its origin. */
+function withOrigins(loaded: LoadedScenario): string {
+  const text = stringify(loaded.scenario, { indent: 2 }).trimEnd();
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
+  const own = new RegExp(`^${loaded.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+$`);
+  const marks = new Map<number, string>();
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, String(isScalar(pair.key) ? pair.key.value : pair.key)]);
+    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+    else if (isScalar(node) && node.range) {
+      const line = counter.linePos(node.range[0]).line;
+      if (marks.has(line)) return;
+      const origin = loaded.origin(path);
+      if (origin === undefined) marks.set(line, "default");
+      else if (!own.test(origin)) marks.set(line, origin);
+    }
+  };
+  walk(doc.contents, []);
+  return text
+    .split("\n")
+    .map((line, i) => (marks.has(i + 1) ? `${line}  # ${marks.get(i + 1)}` : line))
+    .join("\n");
 }
 
 function describeSchedule(s: Schedule | undefined): string {

@@ -52,9 +52,28 @@ export function scenarioJsonSchema(): Record<string, unknown> {
   return { $schema: schema.$schema, $id: "urn:aire:scenario:v1", title: "aire scenario (apiVersion: aire/v1)", description: "A declarative chaos experiment: a target, synthetic LLM traffic, phases with faults, and hypotheses scored against SLO assertions. Reference: docs/scenario-format.md", ...schema };
 }
 
+/** `schema` without a `required` anywhere in it. */
+function nothingRequired(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(nothingRequired);
+  if (typeof schema !== "object" || schema === null) return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([k, v]) => !(k === "required" && Array.isArray(v))).map(([k, v]) => [k, nothingRequired(v)]));
+}
+
+/**
+ * The schema of a part of a scenario: a shared file named by `extends:`, and a scenario that names
+ * such files (it leaves keys to them). The scenario's keys, types and units, none required at any
+ * depth: a part holds only some (a target, an SLO set). `aire validate` checks the whole scenario
+ * once merged.
+ */
+export function scenarioPartJsonSchema(): Record<string, unknown> {
+  const whole = nothingRequired(scenarioJsonSchema()) as Record<string, unknown>;
+  return { ...whole, $id: "urn:aire:scenario-part:v1", title: "aire scenario part (a file named by a scenario's extends:)", description: "Some of a scenario's keys, shared by the scenarios that name this file in extends:. Maps merge key by key under theirs; lists and values are replaced whole. Reference: docs/scenario-format.md" };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { writeFileSync } = await import("node:fs");
   const root = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../../" : "../../", import.meta.url));
   writeFileSync(`${root}/scenario.schema.json`, `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
-  console.log("wrote scenario.schema.json");
+  writeFileSync(`${root}/scenario-part.schema.json`, `${JSON.stringify(scenarioPartJsonSchema(), null, 2)}\n`);
+  console.log("wrote scenario.schema.json and scenario-part.schema.json");
 }

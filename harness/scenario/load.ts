@@ -3,11 +3,13 @@
  * `Result<Scenario, ScenarioIssue[]>`. Every issue is reported at once, with its line and column.
  * @module
  */
+import { readFileSync, statSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { HarnessError } from "../base/errors.js";
-import { formatPath, locate, parsePath } from "./positions.js";
+import { formatPath, locateNode, parsePath, sourceNodeAt, type ScenarioIssue } from "./positions.js";
+import { applyExtends, positionOf, type ParseYaml, type Source, type Sources } from "./extends.js";
 import { knownKeysAt } from "./schema-walk.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
 import { closest } from "./suggest.js";
@@ -23,12 +25,7 @@ export const inputLimits = {
   aliases: 100,
 } as const;
 
-export interface ScenarioIssue {
-  /** `file:line:col`, or `--set …` for a value that came from the command line. */
-  where: string;
-  path: string;
-  message: string;
-}
+export type { ScenarioIssue };
 
 export interface LoadOptions {
   /** `path=value` overrides, applied to the document before validation. */
@@ -45,6 +42,12 @@ export interface LoadedScenario {
   source: string;
   file: string;
   options: LoadOptions;
+  /**
+   * Where the value at a path came from: \`file:line:col\` of the file it was written in (the
+   * scenario or a file it extends), the \`--set\` or \`quick.set\` entry that set it, or undefined
+   * for a default of the schema.
+   */
+  origin(path: readonly (string | number)[]): string | undefined;
 }
 
 export type LoadResult = { ok: true; value: LoadedScenario } | { ok: false; issues: ScenarioIssue[] };
@@ -65,23 +68,22 @@ export async function loadScenarioFile(file: string, options: LoadOptions = {}):
 
 /** Validates scenario text. `file` is only used in positions. */
 export function parseScenario(text: string, file: string, options: LoadOptions = {}): LoadResult {
-  // Bounds first, before the YAML parser sees the text: its cost grows with size and nesting.
-  const bytes = Buffer.byteLength(text);
-  if (bytes > inputLimits.bytes) return { ok: false, issues: [tooLarge(file, bytes)] };
-  const lines = new LineCounter();
-  const tooDeep = flowDepthProblem(text, file);
-  if (tooDeep) return { ok: false, issues: [tooDeep] };
-  // Duplicate keys are found by one pass below: the parser's own check compares every pair (27 s for 55,000 keys).
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const syntax = doc.errors.map((e): ScenarioIssue => ({ where: at(file, lines, e.pos[0]), path: "(yaml)", message: e.message.split("\n")[0]! }));
-  if (syntax.length === 0) syntax.push(...duplicateKeys(doc, lines, file));
-  if (syntax.length > 0) return { ok: false, issues: sortIssues(syntax) };
+  const parsed = parseYaml(text, file);
+  if (!parsed.ok) return { ok: false, issues: sortIssues(parsed.issues) };
+  const { doc, lines } = parsed;
+  // Nodes from the files it extends know their own file; the scenario's own nodes are its.
+  const main: Source = { file, lines };
+  const sources: Sources = new Map();
+  const extended = applyExtends(doc, main, sources, parseYaml, readShared);
+  if (extended.length > 0) return { ok: false, issues: sortIssues(extended) };
+  const sourceOf = (node: Node | null | undefined): Source => (node && sources.get(node)) || main;
+  const whereIs = (node: Node | null | undefined) => positionOf(node, sourceOf(node));
 
   const issues: ScenarioIssue[] = [];
   let overrides: Override[] = (options.set ?? []).map((expr) => ({ expr, where: `--set ${expr}` }));
   if (options.quick) {
     // The scenario's quick form: its overrides first (the command line's win), its time scale unless one is given.
-    const quick = quickForm(doc, lines, file);
+    const quick = quickForm(doc, whereIs);
     if (!quick) issues.push({ where: file, path: "quick", message: "--quick needs a quick: block in the scenario (timeScale and/or set)" });
     else {
       overrides = [...quick.set, ...overrides];
@@ -95,14 +97,45 @@ export function parseScenario(text: string, file: string, options: LoadOptions =
   const data = toData(doc, lines, file);
   if (!data.ok) return { ok: false, issues: [data.issue] };
   const result = scenarioSchema.safeParse(data.value, { reportInput: true });
-  if (!result.success) issues.push(...toIssues(result.error.issues, doc, lines, file, overridden, data.value));
+  if (!result.success) issues.push(...toIssues(result.error.issues, doc, lines, file, overridden, data.value, scenarioSchema, sources));
   if (issues.length > 0 || !result.success) return { ok: false, issues: sortIssues(issues) };
 
   const scenario = options.timeScale === undefined ? result.data : scaleTimeline(result.data, options.timeScale);
   const timeline = timelineIssues(scenario);
-  if (timeline.length > 0) return { ok: false, issues: sortIssues(toIssues(timeline, doc, lines, file, overridden, data.value)) };
-  return { ok: true, value: { scenario, source: doc.toString(), file, options } };
+  if (timeline.length > 0) return { ok: false, issues: sortIssues(toIssues(timeline, doc, lines, file, overridden, data.value, scenarioSchema, sources)) };
+  const origin = (path: readonly (string | number)[]): string | undefined => {
+    const overrider = overriddenAt(overridden, formatPath(path));
+    if (overrider) return overrider;
+    const node = sourceNodeAt(doc, path);
+    return node ? whereIs(node) : undefined;
+  };
+  return { ok: true, value: { scenario, source: doc.toString(), file, options, origin } };
 }
+
+/** A file named by `extends`: a regular file within the size bound (never a device or a FIFO, which could block or never end). */
+function readShared(file: string): string {
+  const s = statSync(file);
+  if (!s.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: "not a regular file" });
+  if (s.size > inputLimits.bytes) throw Object.assign(new Error(`${file} is too large`), { code: `${(s.size / 1024 / 1024).toFixed(1)} MiB; at most ${inputLimits.bytes / 1024 / 1024} MiB` });
+  return readFileSync(file, "utf8");
+}
+
+/**
+ * The YAML pass of a scenario or of a file it extends: bounds first (before the parser sees the
+ * text: its cost grows with size and nesting), then syntax and duplicate keys, each at its place.
+ */
+const parseYaml: ParseYaml = (text, file) => {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > inputLimits.bytes) return { ok: false, issues: [tooLarge(file, bytes)] };
+  const lines = new LineCounter();
+  const tooDeep = flowDepthProblem(text, file);
+  if (tooDeep) return { ok: false, issues: [tooDeep] };
+  // Duplicate keys are found by one pass below: the parser's own check compares every pair (27 s for 55,000 keys).
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const syntax = doc.errors.map((e): ScenarioIssue => ({ where: at(file, lines, e.pos[0]), path: "(yaml)", message: e.message.split("\n")[0]! }));
+  if (syntax.length === 0) syntax.push(...duplicateKeys(doc, lines, file));
+  return syntax.length > 0 ? { ok: false, issues: syntax } : { ok: true, doc, lines };
+};
 
 /** An override and where it came from: `--set …`, or a `quick.set` entry's place in the file. */
 interface Override {
@@ -185,7 +218,7 @@ function toData(doc: Document, lines: LineCounter, file: string): { ok: true; va
 }
 
 /** The scenario's `quick:` block, read from the document's nodes so that each `set` entry keeps its place. */
-function quickForm(doc: Document, lines: LineCounter, file: string): { set: Override[]; timeScale?: number } | undefined {
+function quickForm(doc: Document, whereIs: (node: Node) => string): { set: Override[]; timeScale?: number } | undefined {
   const quick = doc.get("quick", true);
   if (!isMap(quick)) return undefined;
   const timeScale = quick.get("timeScale");
@@ -193,7 +226,7 @@ function quickForm(doc: Document, lines: LineCounter, file: string): { set: Over
   const entries: Override[] = [];
   if (isSeq(set)) {
     set.items.forEach((item, i) => {
-      if (isScalar(item) && typeof item.value === "string") entries.push({ expr: item.value, where: `${at(file, lines, item.range?.[0] ?? 0)} (quick.set[${i}]) ${item.value}` });
+      if (isScalar(item) && typeof item.value === "string") entries.push({ expr: item.value, where: `${whereIs(item)} (quick.set[${i}]) ${item.value}` });
     });
   }
   return { set: entries, ...(typeof timeScale === "number" ? { timeScale } : {}) };
@@ -229,6 +262,10 @@ function applyOverrides(doc: Document, overrides: readonly Override[], issues: S
       continue;
     }
     const text = formatPath(path);
+    if (path[0] === "extends") {
+      issues.push({ where, path: text, message: "extends is resolved before any override: name the shared files in the scenario" });
+      continue;
+    }
     const value = parseDocument(expr.slice(eq + 1), { prettyErrors: false });
     let problem = value.errors[0] ? `the value is not valid YAML (${value.errors[0].message.split("\n")[0]}); quote it to mean text` : undefined;
     visit(value, {
@@ -282,12 +319,12 @@ function timelineIssues(scenario: Scenario): z.core.$ZodIssue[] {
 }
 
 /** zod's issues as positioned, readable ones: `file:line:col  path  message`, with "did you mean" for keys and enum values. */
-export function toIssues(zodIssues: readonly z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string, overridden: Map<string, string>, data: unknown, schema: z.ZodType = scenarioSchema): ScenarioIssue[] {
+export function toIssues(zodIssues: readonly z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string, overridden: Map<string, string>, data: unknown, schema: z.ZodType = scenarioSchema, sources: Sources = new Map()): ScenarioIssue[] {
   const where = (path: readonly PropertyKey[], atKey = false): string => {
-    const text = formatPath(path);
-    for (const [prefix, origin] of overridden) if (text === prefix || text.startsWith(`${prefix}.`) || text.startsWith(`${prefix}[`)) return origin;
-    const pos = locate(doc, lines, path, atKey);
-    return `${file}:${pos.line}:${pos.col}`;
+    const overrider = overriddenAt(overridden, formatPath(path));
+    if (overrider) return overrider;
+    const node = locateNode(doc, path, atKey);
+    return positionOf(node, (node && sources.get(node)) || { file, lines });
   };
   const out: ScenarioIssue[] = [];
   for (const issue of zodIssues) {
@@ -322,10 +359,21 @@ export function toIssues(zodIssues: readonly z.core.$ZodIssue[], doc: Document, 
   return out;
 }
 
+/** The override that set `path` or a map or list above it, if any. */
+function overriddenAt(overridden: Map<string, string>, path: string): string | undefined {
+  for (const [prefix, origin] of overridden) if (path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`)) return origin;
+  return undefined;
+}
+
+/** By file (in the order they first appear: a scenario's, then those it extends), then by line and column; origins that are not a place (`--set …`) first. */
 function sortIssues(issues: ScenarioIssue[]): ScenarioIssue[] {
-  const key = (i: ScenarioIssue) => {
-    const m = /:(\d+):(\d+)$/.exec(i.where);
-    return m ? Number(m[1]) * 10_000 + Number(m[2]) : -1;
+  const files: string[] = [];
+  const key = (i: ScenarioIssue): [number, number] => {
+    const m = /^(.*):(\d+):(\d+)$/.exec(i.where);
+    if (!m) return [-1, 0];
+    if (!files.includes(m[1]!)) files.push(m[1]!);
+    return [files.indexOf(m[1]!), Number(m[2]) * 10_000 + Number(m[3])];
   };
-  return [...issues].sort((a, b) => key(a) - key(b));
+  const keyed = issues.map((issue) => ({ issue, key: key(issue) }));
+  return keyed.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]).map((k) => k.issue);
 }

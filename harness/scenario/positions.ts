@@ -1,16 +1,23 @@
 /** Maps a data path to a line and column of the YAML source. @module */
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 
+export interface ScenarioIssue {
+  /** `file:line:col`, or `--set …` for a value that came from the command line. */
+  where: string;
+  path: string;
+  message: string;
+}
+
 export interface Position {
   line: number;
   col: number;
 }
 
 /**
- * The position of the value at `path` (or of its key, with `atKey`); when the path does not exist,
- * the position of the deepest part of it that does.
+ * The node at `path` (or its key, with `atKey`); when the path does not exist, the deepest part of
+ * it that does.
  */
-export function locate(doc: Document, lines: LineCounter, path: readonly PropertyKey[], atKey = false): Position {
+export function locateNode(doc: Document, path: readonly PropertyKey[], atKey = false): Node | undefined {
   let node: unknown = doc.contents;
   let found: Node | undefined = doc.contents ?? undefined;
   for (let i = 0; i < path.length; i++) {
@@ -31,8 +38,29 @@ export function locate(doc: Document, lines: LineCounter, path: readonly Propert
       found = node as Node;
     } else break;
   }
-  const offset = found?.range?.[0] ?? 0;
-  const pos = lines.linePos(offset);
+  return found;
+}
+
+/**
+ * The node a value at `path` of the parsed scenario was read from: the node at `path`, or the
+ * scalar above it that the schema turned into an object (an assertion's text becomes its measure,
+ * operator and threshold); undefined when the document does not have it (a default).
+ */
+export function sourceNodeAt(doc: Document, path: readonly PropertyKey[]): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const segment of path) {
+    if (isScalar(node)) return node;
+    if (isMap(node)) node = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment))?.value;
+    else if (isSeq(node) && typeof segment === "number") node = node.items[segment];
+    else return undefined;
+    if (node === undefined || node === null) return undefined;
+  }
+  return (node as Node | null) ?? undefined;
+}
+
+/** The position of the value at `path` (or of its key, with `atKey`), or of the deepest part of it that exists. */
+export function locate(doc: Document, lines: LineCounter, path: readonly PropertyKey[], atKey = false): Position {
+  const pos = lines.linePos(locateNode(doc, path, atKey)?.range?.[0] ?? 0);
   return { line: pos.line, col: pos.col };
 }
 

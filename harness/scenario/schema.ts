@@ -157,6 +157,13 @@ const limitsSchema = closed({
 });
 
 export const scenarioSchema = closed({
+  /**
+   * Shared files this scenario starts from, merged in order under its own keys (maps key by key,
+   * lists and values replaced whole): `extends: [shared/target.yaml, shared/slos.yaml]`. Paths are
+   * relative to this file. The loader resolves it (harness/scenario/extends.ts): a loaded scenario
+   * never holds it, and `scenario.resolved.yaml` is the whole merged scenario.
+   */
+  extends: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   apiVersion: z.literal("aire/v1", { error: 'apiVersion must be "aire/v1"' }),
   name: identifier,
   description: z.string().default(""),

@@ -7,13 +7,16 @@ import { join } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { parseScenario } from "../../harness/scenario/load.js";
-import { scenarioJsonSchema } from "../../harness/scenario/json-schema.js";
+import { loadScenarioFile, parseScenario } from "../../harness/scenario/load.js";
+import { scenarioJsonSchema, scenarioPartJsonSchema } from "../../harness/scenario/json-schema.js";
 import { ROOT } from "../helpers/cli.js";
 
 const committed = JSON.parse(readFileSync(join(ROOT, "scenario.schema.json"), "utf8")) as Record<string, unknown>;
 const validate = new Ajv({ allErrors: true, strict: false }).compile(committed);
 const shipped = readdirSync(join(ROOT, "scenarios")).filter((f) => f.endsWith(".yaml")).map((f) => join("scenarios", f));
+const committedPart = JSON.parse(readFileSync(join(ROOT, "scenario-part.schema.json"), "utf8")) as Record<string, unknown>;
+const validatePart = new Ajv({ allErrors: true, strict: false }).compile(committedPart);
+const sharedParts = readdirSync(join(ROOT, "scenarios", "shared")).filter((f) => f.endsWith(".yaml")).map((f) => join("scenarios", "shared", f));
 
 /** "/phases/0/faults/0" + "latncy" → "phases[0].faults[0].latncy", the loader's way of naming a key. */
 function keyOf(e: ErrorObject): string {
@@ -23,14 +26,42 @@ function keyOf(e: ErrorObject): string {
 }
 
 describe("scenario.schema.json", () => {
-  test("is what the generator writes from the zod schema (npm run schema)", () => {
+  test("is what the generator writes from the zod schema (npm run schema), and so is scenario-part.schema.json", () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
+    expect(committedPart).toEqual(JSON.parse(JSON.stringify(scenarioPartJsonSchema())));
   });
 
-  test.each(shipped)("accepts %s, which starts with the yaml-language-server line", (file) => {
+  test("a part needs none of the keys a whole scenario needs, and is checked for the rest alike", () => {
+    expect(validate({ apiVersion: "aire/v1", name: "x" })).toBe(false);
+    expect(validate.errors!.map((e) => (e.params as { missingProperty?: string }).missingProperty)).toEqual(expect.arrayContaining(["target", "traffic", "phases"]));
+    expect(validatePart({ extends: "shared/two-providers.yaml", name: "x", target: { reference: { gateway: { profile: "naive" } } } })).toBe(true);
+    expect(validatePart({ extends: 5 })).toBe(false);
+    expect(validatePart({ target: { reference: { gateway: { profile: "brave" } } } })).toBe(false);
+  });
+
+  test.each(sharedParts)("scenario-part.schema.json accepts %s, which starts with its yaml-language-server line; the same schema flags a typo in it", (file) => {
     const text = readFileSync(join(ROOT, file), "utf8");
-    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../scenario.schema.json");
-    expect(validate(parse(text)), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../../scenario-part.schema.json");
+    expect(validatePart(parse(text)), JSON.stringify(validatePart.errors?.slice(0, 3))).toBe(true);
+    expect(validatePart(parse(text.replace("slotsPerPod", "slotPerPod")))).toBe(false);
+    expect(validatePart.errors!.map(keyOf)).toContain("target.reference.providers[0].slotPerPod");
+  });
+
+  // A scenario that extends shared files is a part until merged: its editor line names the part
+  // schema, and what it resolves to (scenario.resolved.yaml) is a whole scenario.
+  test.each(shipped)("accepts %s, which starts with the yaml-language-server line", async (file) => {
+    const text = readFileSync(join(ROOT, file), "utf8");
+    const data = parse(text) as { extends?: unknown };
+    if (data.extends === undefined) {
+      expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../scenario.schema.json");
+      expect(validate(data), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+      return;
+    }
+    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../scenario-part.schema.json");
+    expect(validatePart(data), JSON.stringify(validatePart.errors?.slice(0, 3))).toBe(true);
+    const loaded = await loadScenarioFile(join(ROOT, file));
+    expect(loaded.ok).toBe(true);
+    if (loaded.ok) expect(validate(parse(loaded.value.source)), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
   });
 
   test("flags the keys `aire validate` flags for mistakes of shape: an unknown key, a rate without its unit, a typo in a shipped scenario", () => {
