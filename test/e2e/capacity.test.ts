@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { kneeOf, peakRate, scaledArrival } from "../../harness/commands/capacity.js";
 import { runCli } from "../helpers/cli.js";
+import { onQuietMachine } from "../helpers/machine.js";
 
 interface Step {
   rate: number;
@@ -19,43 +20,53 @@ interface Step {
 }
 
 describe("aire capacity", () => {
-  test("finds the highest passing rate by ramp and bisection, verifies its neighbours with another seed, and reports the evidence", async () => {
-    const out = await mkdtemp(join(tmpdir(), "aire-capacity-"));
-    try {
-      const result = await runCli(["capacity", "test/fixtures/scenarios/capacity.yaml", "--from", "30/s", "--tolerance", "25%", "--require", "20/s", "--out", out], { timeoutMs: 170_000 });
-      expect(result.stderr).toBe("");
-      const [dir] = await readdir(out);
-      const capacity = JSON.parse(await readFile(join(out, dir!, "capacity.json"), "utf8")) as { capacity: number; firstFailure: number; verified: boolean; steps: Step[]; exitCode: number };
-      const search = capacity.steps.filter((s) => s.purpose === "ramp" || s.purpose === "bisect");
-      // The ramp doubles from 30/s until a step fails; bisection then brackets the capacity within 25%.
-      expect(search.slice(0, 2).map((s) => [s.rate, s.purpose])).toEqual([[30, "ramp"], [60, "ramp"]]);
-      expect(capacity.capacity).toBeGreaterThanOrEqual(30);
-      expect(capacity.firstFailure).toBeGreaterThan(capacity.capacity);
-      expect((capacity.firstFailure - capacity.capacity) / capacity.capacity).toBeLessThanOrEqual(0.25);
-      // Consistent evidence: every rate searched at or below the capacity PASSed, every one at or above the first failure did not.
-      for (const s of search) expect(s.verdict === "PASS").toBe(s.rate <= capacity.capacity);
-      // Its neighbours, checked again with another seed: the capacity passes, the step above fails.
-      const verify = capacity.steps.filter((s) => s.purpose.startsWith("verify"));
-      expect(verify.map((s) => [s.purpose, s.rate, s.seed, s.verdict === "PASS"])).toEqual([
-        ["verify-pass", capacity.capacity, 6, true],
-        ["verify-fail", capacity.firstFailure, 6, false],
-      ]);
-      expect(capacity.verified).toBe(true);
-      // Past the knee the pool queues: TTFT p95 at the first failure is well above the lowest rate's.
-      const lowest = search.find((s) => s.rate === 30)!;
-      const failing = search.find((s) => s.rate === capacity.firstFailure)!;
-      expect(failing.ttftP95!).toBeGreaterThan(1.5 * lowest.ttftP95!);
-      // Each step is a full run with its own results; the HTML draws one dot per step.
-      for (const s of capacity.steps) expect(JSON.parse(await readFile(join(s.dir, "summary.json"), "utf8")).verdict).toBe(s.verdict);
-      const html = await readFile(join(out, dir!, "capacity.html"), "utf8");
-      expect(html.match(/<circle class="step"/g)?.length).toBe(3 * capacity.steps.length);
-      expect(result.stdout).toMatch(new RegExp(`capacity ${capacity.capacity}/s \\(${capacity.firstFailure}/s did not PASS\\), verified with another seed; meets the required 20/s`));
-      expect(result.code).toBe(0);
-      expect(capacity.exitCode).toBe(0);
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
-  }, 180_000);
+  // Every step is a verdict on latency at a rate near the pool's knee: CI once saw the search's
+  // 60/s FAIL and its verification with another seed PASS while the hypervisor stole 0.5–0.8 of
+  // the two cores (the verification reported it, exit 1, as designed). Measured again when the
+  // machine was busy, as the other latency verdicts are; on a quiet machine a failure fails at once.
+  test("finds the highest passing rate by ramp and bisection, verifies its neighbours with another seed, and reports the evidence", async (ctx) => {
+    await onQuietMachine(
+      ctx,
+      async () => {
+        const out = await mkdtemp(join(tmpdir(), "aire-capacity-"));
+        try {
+          const result = await runCli(["capacity", "test/fixtures/scenarios/capacity.yaml", "--from", "30/s", "--tolerance", "25%", "--require", "20/s", "--out", out], { timeoutMs: 170_000 });
+          expect(result.stderr).toBe("");
+          const [dir] = await readdir(out);
+          const capacity = JSON.parse(await readFile(join(out, dir!, "capacity.json"), "utf8")) as { capacity: number; firstFailure: number; verified: boolean; steps: Step[]; exitCode: number };
+          const search = capacity.steps.filter((s) => s.purpose === "ramp" || s.purpose === "bisect");
+          // The ramp doubles from 30/s until a step fails; bisection then brackets the capacity within 25%.
+          expect(search.slice(0, 2).map((s) => [s.rate, s.purpose])).toEqual([[30, "ramp"], [60, "ramp"]]);
+          expect(capacity.capacity).toBeGreaterThanOrEqual(30);
+          expect(capacity.firstFailure).toBeGreaterThan(capacity.capacity);
+          expect((capacity.firstFailure - capacity.capacity) / capacity.capacity).toBeLessThanOrEqual(0.25);
+          // Consistent evidence: every rate searched at or below the capacity PASSed, every one at or above the first failure did not.
+          for (const s of search) expect(s.verdict === "PASS").toBe(s.rate <= capacity.capacity);
+          // Its neighbours, checked again with another seed: the capacity passes, the step above fails.
+          const verify = capacity.steps.filter((s) => s.purpose.startsWith("verify"));
+          expect(verify.map((s) => [s.purpose, s.rate, s.seed, s.verdict === "PASS"])).toEqual([
+            ["verify-pass", capacity.capacity, 6, true],
+            ["verify-fail", capacity.firstFailure, 6, false],
+          ]);
+          expect(capacity.verified).toBe(true);
+          // Past the knee the pool queues: TTFT p95 at the first failure is well above the lowest rate's.
+          const lowest = search.find((s) => s.rate === 30)!;
+          const failing = search.find((s) => s.rate === capacity.firstFailure)!;
+          expect(failing.ttftP95!).toBeGreaterThan(1.5 * lowest.ttftP95!);
+          // Each step is a full run with its own results; the HTML draws one dot per step.
+          for (const s of capacity.steps) expect(JSON.parse(await readFile(join(s.dir, "summary.json"), "utf8")).verdict).toBe(s.verdict);
+          const html = await readFile(join(out, dir!, "capacity.html"), "utf8");
+          expect(html.match(/<circle class="step"/g)?.length).toBe(3 * capacity.steps.length);
+          expect(result.stdout).toMatch(new RegExp(`capacity ${capacity.capacity}/s \\(${capacity.firstFailure}/s did not PASS\\), verified with another seed; meets the required 20/s`));
+          expect(result.code).toBe(0);
+          expect(capacity.exitCode).toBe(0);
+        } finally {
+          await rm(out, { recursive: true, force: true });
+        }
+      },
+      { attempts: 2 },
+    );
+  }, 360_000);
 
   test("--require above the capacity exits 1; a closed loop (no rate to scale) is refused (exit 2)", async () => {
     const out = await mkdtemp(join(tmpdir(), "aire-capacity-"));

@@ -16,17 +16,23 @@ async function setup(upstreamPort: number) {
 }
 
 describe("embedded Toxiproxy: every toxic's observable effect", () => {
+  // Three round trips, each at least 1000 ms, the fastest within 10 ms of it: a scheduler stall on
+  // this VM only ever adds time, and one of 10 ms is too short for the machine watch to see (CI
+  // once measured 1010.5 ms on a single round trip while the hypervisor stole half a core).
   test("latency 1000 ms adds 1000 ms ± 10 ms", async (ctx) => {
     await onQuietMachine(ctx, async () => {
       await using echo = await echoServer();
       await using s = await setup(echo.port);
       await s.add("latency", { latency: 1000 });
-      const r = await roundTrip(s.proxy.listen);
-      expect(r.data).toBe("ping");
-      expect(r.ms).toBeGreaterThanOrEqual(1000);
-      expect(r.ms).toBeLessThan(1010);
+      const trips = [];
+      for (let i = 0; i < 3; i++) trips.push(await roundTrip(s.proxy.listen));
+      for (const r of trips) {
+        expect(r.data).toBe("ping");
+        expect(r.ms).toBeGreaterThanOrEqual(1000);
+      }
+      expect(Math.min(...trips.map((r) => r.ms))).toBeLessThan(1010);
     });
-  }, 30_000);
+  }, 60_000);
 
   test("latency is never released early: 100 round trips with 50 ms set all take at least 50 ms (as real Toxiproxy 2.12)", async () => {
     await using echo = await echoServer();
