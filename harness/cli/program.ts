@@ -24,6 +24,7 @@ import { registerCompare } from "./compare.js";
 import { registerServe } from "./serve.js";
 import { registerFaults } from "./faults.js";
 import { registerMetrics } from "./metrics.js";
+import { registerInit } from "./init.js";
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
 
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
     .version(version, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults, registerMetrics]) register(program);
+  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults, registerMetrics, registerInit]) register(program);
   return program;
 }
 
