@@ -6,6 +6,7 @@
 export { errorCatalogue, HarnessError, isHarnessError, type HarnessErrorCode } from "./base/errors.js";
 export { Teardown } from "./base/lifecycle/teardown.js";
 export { formatIssue, loadScenarioFile, loadScenarioOrThrow, parseScenario, type LoadedScenario, type LoadOptions, type LoadResult, type ScenarioIssue } from "./scenario/load.js";
+export { defineScenario, type ScenarioInput } from "./scenario/define.js";
 export { scenarioSchema, type GatewaySpec, type HypothesisSpec, type PhaseSpec, type ProviderSpec, type Scenario, type WorkloadSpec } from "./scenario/schema.js";
 export { runScenario, type RunOptions, type RunOutcome } from "./orchestrator/run-scenario.js";
 export { parseAssertion, type Assertion } from "./slo/expression.js";

@@ -3,8 +3,9 @@
 // of the reference stack (gateway, provider front, pod, Toxiproxy) then loads a few files instead
 // of some three hundred: Node 20 resolves and reads each module of the compiled tree on its own,
 // which was about a third of a child's start-up. `aire`'s bin and every child process run this.
-// Left out: testcontainers (native ssh2 add-ons) and gpt-tokenizer (its rank table is read at run
-// time, from a cached JSON copy or its own module: harness/base/wire/o200k.ts).
+// Left out: testcontainers (native ssh2 add-ons), tsx (it registers its own loader files) and
+// gpt-tokenizer (its rank table is read at run time, from a cached JSON copy or its own module:
+// harness/base/wire/o200k.ts).
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -22,7 +23,7 @@ await build({
   platform: "node",
   target: "node20.18",
   chunkNames: "chunks/[name]-[hash]",
-  external: ["testcontainers", "gpt-tokenizer", "gpt-tokenizer/*"],
+  external: ["testcontainers", "gpt-tokenizer", "gpt-tokenizer/*", "tsx", "tsx/*"],
   // CommonJS packages inside an ES module bundle call require(): give each file one.
   banner: { js: 'import { createRequire as __aireCreateRequire } from "node:module"; const require = __aireCreateRequire(import.meta.url);' },
   logLevel: "warning",

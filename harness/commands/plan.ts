@@ -66,7 +66,7 @@ function withOrigins(loaded: LoadedScenario): string {
   const text = stringify(loaded.scenario, { indent: 2 }).trimEnd();
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter });
-  const own = new RegExp(`^${loaded.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+$`);
+  const own = new RegExp(`^${loaded.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:\\d+:\\d+)?$`);
   const marks = new Map<number, string>();
   const walk = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, String(isScalar(pair.key) ? pair.key.value : pair.key)]);

@@ -46,7 +46,7 @@ export function positionOf(node: Node | null | undefined, source: Source): strin
  */
 export function applyExtends(doc: Document, source: Source, sources: Sources, parse: ParseYaml, read: (file: string) => string): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
-  const context: Context = { sources, parse, read, issues, files: 0 };
+  const context: Context = { sources, parse, read, issues, files: 0, schema: doc.schema };
   const merged = resolve(doc, source, [realOrSelf(source.file)], context);
   if (issues.length === 0 && merged !== doc.contents) doc.contents = merged as Document["contents"];
   return issues;
@@ -58,6 +58,8 @@ interface Context {
   read: (file: string) => string;
   issues: ScenarioIssue[];
   files: number;
+  /** The scenario document's schema: maps made by the merge take it, so that --set can create keys under them. */
+  schema: Document["schema"];
 }
 
 function realOrSelf(file: string): string {
@@ -78,14 +80,14 @@ function resolve(doc: Document, source: Source, chain: readonly string[], contex
   let base: Node | null | undefined;
   for (const entry of entries) {
     const loaded = load(entry, source, chain, context);
-    if (loaded !== undefined) base = base === undefined ? loaded : merge(base, loaded, context.sources);
+    if (loaded !== undefined) base = base === undefined ? loaded : merge(base, loaded, context);
   }
   if (context.issues.length > 0) return contents;
-  const own = new YAMLMap<unknown, unknown>();
+  const own = new YAMLMap<unknown, unknown>(context.schema);
   own.items = contents.items.filter((p) => p !== pair);
   own.range = contents.range;
   context.sources.set(own, source);
-  return base === undefined ? own : merge(base, own, context.sources);
+  return base === undefined ? own : merge(base, own, context);
 }
 
 /** The file names of an `extends` value: one name, or a list of them. */
@@ -137,12 +139,12 @@ function load(entry: Scalar, from: Source, chain: readonly string[], context: Co
 }
 
 /** `over` on top of `base`: maps key by key, at any depth; anything else replaces whole. */
-function merge(base: Node | null, over: Node | null, sources: Sources): Node | null {
+function merge(base: Node | null, over: Node | null, context: Context): Node | null {
   if (!isMap(base) || !isMap(over)) return over;
-  const out = new YAMLMap<unknown, unknown>();
+  const out = new YAMLMap<unknown, unknown>(context.schema);
   out.range = over.range;
-  const source = sources.get(over);
-  if (source) sources.set(out, source);
+  const source = context.sources.get(over);
+  if (source) context.sources.set(out, source);
   const keyOf = (p: Pair) => (isScalar(p.key) ? String(p.key.value) : undefined);
   // Keys are unique in each map (the loader refused duplicates): one lookup each, not a scan.
   const overByKey = new Map<string, Pair>();
@@ -157,7 +159,7 @@ function merge(base: Node | null, over: Node | null, sources: Sources): Node | n
     if (!o) out.items.push(b);
     else {
       used.add(o);
-      out.items.push(new Pair(o.key, merge(b.value as Node | null, o.value as Node | null, sources)));
+      out.items.push(new Pair(o.key, merge(b.value as Node | null, o.value as Node | null, context)));
     }
   }
   for (const o of over.items) if (!used.has(o as Pair)) out.items.push(o);

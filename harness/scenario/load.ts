@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { HarnessError } from "../base/errors.js";
 import { formatPath, locateNode, parsePath, sourceNodeAt, type ScenarioIssue } from "./positions.js";
 import { applyExtends, positionOf, type ParseYaml, type Source, type Sources } from "./extends.js";
+import { modulePattern } from "./module.js";
 import { knownKeysAt } from "./schema-walk.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
 import { closest } from "./suggest.js";
@@ -63,7 +64,24 @@ export async function loadScenarioFile(file: string, options: LoadOptions = {}):
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, issues: [{ where: file, path: "(file)", message: code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? String(err)})` }] };
   }
+  if (modulePattern.test(file)) return loadScenarioModule(file, options);
   return parseScenario(text, file, options);
+}
+
+/**
+ * A scenario module (harness/scenario/module.ts): its object as YAML through the same loader. The
+ * YAML's lines are nowhere the user wrote, so the module's own issues and values are named by the
+ * module and the path alone.
+ */
+async function loadScenarioModule(file: string, options: LoadOptions): Promise<LoadResult> {
+  const { scenarioModuleText } = await import("./module.js");
+  const module = await scenarioModuleText(file);
+  if (!module.ok) return { ok: false, issues: [module.issue] };
+  const own = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+`);
+  const result = parseScenario(module.text, file, options);
+  if (!result.ok) return { ok: false, issues: result.issues.map((i) => ({ ...i, where: i.where.replace(own, file) })) };
+  const origin = result.value.origin;
+  return { ok: true, value: { ...result.value, origin: (path) => origin(path)?.replace(own, file) } };
 }
 
 /** Validates scenario text. `file` is only used in positions. */
@@ -321,8 +339,11 @@ function timelineIssues(scenario: Scenario): z.core.$ZodIssue[] {
 /** zod's issues as positioned, readable ones: `file:line:col  path  message`, with "did you mean" for keys and enum values. */
 export function toIssues(zodIssues: readonly z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string, overridden: Map<string, string>, data: unknown, schema: z.ZodType = scenarioSchema, sources: Sources = new Map()): ScenarioIssue[] {
   const where = (path: readonly PropertyKey[], atKey = false): string => {
-    const overrider = overriddenAt(overridden, formatPath(path));
+    const text = formatPath(path);
+    const overrider = overriddenAt(overridden, text);
     if (overrider) return overrider;
+    // A key an override created (--set x.y=1 makes the unknown key x): the override names it.
+    if (atKey) for (const [prefix, origin] of overridden) if (prefix.startsWith(`${text}.`) || prefix.startsWith(`${text}[`)) return origin;
     const node = locateNode(doc, path, atKey);
     return positionOf(node, (node && sources.get(node)) || { file, lines });
   };

@@ -83,6 +83,16 @@ describe("extends", () => {
     expect(quick.scenario.traffic.arrival).toMatchObject({ rate: 20 });
     expect(quick.scenario.phases[0]!.duration).toBe(10_000);
     expect(quick.scenario.target.reference!.gateway.timeouts?.ttft).toBe(500);
+    // A new key under a merged map (the fuzz test found that the merge's maps lacked the document's
+    // schema, and --set threw instead of reporting the unknown key).
+    const created = issuesOf(await loadScenarioFile(file("team.yaml"), { set: ["x.y=0", "target.reference.gateway.extra.z=1"] }));
+    expect(created).toHaveLength(2);
+    expect(created).toEqual(
+      expect.arrayContaining([
+        '--set x.y=0  x  unknown key "x" (allowed here: extends, apiVersion, name, description, seed, target, traffic, phases, hypotheses, abort, quick, proof, prices, limits, allow)',
+        expect.stringMatching(/^--set target\.reference\.gateway\.extra\.z=1  target\.reference\.gateway\.extra  unknown key "extra"/),
+      ]),
+    );
   });
 
   test("the resolved source is the whole scenario: no extends, and it loads alone to the same values", async () => {
