@@ -1,9 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { runCli, startCli } from "../helpers/cli.js";
+import { firstLine, runCli, startCli } from "../helpers/cli.js";
 
 const SCENARIO = "scenarios/provider-latency.yaml";
 
@@ -22,7 +21,7 @@ describe("Toxiproxy backends", () => {
     const server = startCli(["serve", "toxiproxy", "--port", "0"], { timeoutMs: 120_000 });
     const dir = await mkdtemp(join(tmpdir(), "aire-url-"));
     try {
-      const url = /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: server.child.stdout! }).once("line", resolve)))![1]!;
+      const url = /listening on (\S+)/.exec(await firstLine(server.child))![1]!;
       const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
       // What a SIGKILLed run left: its proxy, and its toxic on a proxy that is not aire's.
       await post("/proxies", { name: "aire-oldrun-20260101-000000-dead-primary", listen: "127.0.0.1:0", upstream: "127.0.0.1:9" });

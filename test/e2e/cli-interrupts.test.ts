@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
-import { alive, runCli, startCli } from "../helpers/cli.js";
+import { alive, firstLine, runCli, startCli } from "../helpers/cli.js";
 
 const SCENARIO = "scenarios/provider-latency.yaml";
 let out: string;
@@ -22,7 +22,7 @@ describe("aire run, interrupted", () => {
     const dir = await mkdtemp(join(out, "sigint-"));
     const external = backend === "url" ? startCli(["serve", "toxiproxy", "--port", "0"], { timeoutMs: 90_000 }) : undefined;
     try {
-      const url = external ? /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: external.child.stdout! }).once("line", resolve)))![1]! : undefined;
+      const url = external ? /listening on (\S+)/.exec(await firstLine(external.child))![1]! : undefined;
       // Time scale 0.4: the fault phase starts 4 s after the traffic, not 10 s.
       const args = ["run", SCENARIO, "--time-scale", "0.4", "--out", dir, ...(url ? ["--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${url}`] : [])];
       const { child, done } = startCli(args, { timeoutMs: 90_000 });

@@ -1,10 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onlyRunDir } from "../helpers/results.js";
-import { runCli, startCli } from "../helpers/cli.js";
+import { firstLine, runCli, startCli } from "../helpers/cli.js";
 
 const SCENARIO = "scenarios/provider-latency.yaml";
 let out: string;
@@ -66,7 +65,7 @@ describe("aire command line", () => {
 
   test("serve provider: prints its URL first, serves, stops on SIGTERM", async () => {
     const { child, done } = startCli(["serve", "provider", "--port", "0"], { timeoutMs: 20_000 });
-    const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+    const first = await firstLine(child);
     const url = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first)?.[1];
     expect(url).toBeDefined();
     expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -80,7 +79,7 @@ describe("aire command line", () => {
     const config = join(out, "populate.json");
     await writeFile(config, JSON.stringify([{ name: "upstream-a", listen: "127.0.0.1:0", upstream: "127.0.0.1:9", enabled: true }]));
     const { child, done } = startCli(["serve", "toxiproxy", "--port", "0", "--config", config], { timeoutMs: 20_000 });
-    const url = /^listening on (\S+)$/.exec(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve)))![1]!;
+    const url = /^listening on (\S+)$/.exec(await firstLine(child))![1]!;
     expect(Object.keys((await (await fetch(`${url}/proxies`)).json()) as object)).toEqual(["upstream-a"]);
     child.kill("SIGTERM");
     expect((await done).code).toBe(0);
@@ -88,13 +87,13 @@ describe("aire command line", () => {
 
   test("serve gateway: a YAML config routes to a provider; a bad config is refused with each mistake at its line", async () => {
     const provider = startCli(["serve", "provider", "--port", "0"], { timeoutMs: 20_000 });
-    const providerUrl = /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: provider.child.stdout! }).once("line", resolve)))![1]!;
+    const providerUrl = /listening on (\S+)/.exec(await firstLine(provider.child))![1]!;
     const dir = await mkdtemp(join(tmpdir(), "aire-e2e-gateway-"));
     try {
       const config = join(dir, "gateway.yaml");
       await writeFile(config, `providers:\n  - { name: primary, url: "${providerUrl}", model: sim-model }\nroutes:\n  chat: [primary]\nprofile: resilient\npolicy:\n  timeouts: { ttft: 1s }\n`);
       const gateway = startCli(["serve", "gateway", "--config", config], { timeoutMs: 20_000 });
-      const url = /listening on (\S+)/.exec(await new Promise<string>((resolve) => createInterface({ input: gateway.child.stdout! }).once("line", resolve)))![1]!;
+      const url = /listening on (\S+)/.exec(await firstLine(gateway.child))![1]!;
       const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "Reply with exactly: e2e-9" }], stream: false }) });
       expect([res.status, res.headers.get("x-aire-provider")]).toEqual([200, "primary"]);
       expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe("e2e-9");
@@ -117,6 +116,8 @@ describe("aire command line", () => {
     const host = await runCli(["serve", "gateway", "--host", "0.0.0.0"]);
     expect(host.code).toBe(2);
     expect(host.stderr).toMatch(/binds only to loopback/);
+    // A component that exits before its first line fails the wait for it at once (its test's finally then cleans up).
+    await expect(firstLine(startCli(["serve", "gateway", "--host", "0.0.0.0"]).child)).rejects.toThrow(/exited \(code 2\) before printing a line/);
     const unknown = await runCli(["serve", "database"]);
     expect(unknown.code).toBe(2);
   });

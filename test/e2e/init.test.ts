@@ -9,9 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CLI, ROOT, runCli, startCli } from "../helpers/cli.js";
+import { CLI, firstLine, ROOT, runCli, startCli } from "../helpers/cli.js";
 
 let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), "aire-init-"))));
@@ -66,7 +65,6 @@ describe("aire init", () => {
 
   test("a url target (an aire serve gateway on loopback): the scenario validates, plans and runs to a verdict", async () => {
     const provider = startCli(["serve", "provider", "--port", "0"], { timeoutMs: 90_000 });
-    const firstLine = (child: typeof provider.child) => new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
     const providerUrl = /listening on (\S+)/.exec(await firstLine(provider.child))![1]!;
     const config = join(dir, "gateway.yaml");
     await writeFile(config, `providers:\n  - { name: primary, url: "${providerUrl}", model: sim-model }\nroutes:\n  team-chat: [primary]\nprofile: resilient\n`);

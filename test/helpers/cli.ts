@@ -1,5 +1,6 @@
 /** Runs the compiled CLI as a child process, bounded in time, and collects its output. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 export const CLI = fileURLToPath(new URL("../../dist/bundle/aire.js", import.meta.url));
@@ -54,4 +55,26 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The first line a child prints on stdout (a served component's `listening on …`). Rejects when the
+ * child exits first or after `timeoutMs`, so that a test's `finally` runs and removes what it made
+ * (a promise that never settles leaves the test to its timeout, and its temp files behind).
+ */
+export function firstLine(child: ChildProcess, timeoutMs = 20_000): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`no line on stdout within ${timeoutMs} ms`)), timeoutMs);
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${signal ?? `code ${code}`}) before printing a line`));
+    };
+    child.once("exit", exited);
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      child.off("exit", exited);
+      resolve(line);
+    });
+  });
 }

@@ -9,9 +9,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startCli } from "../helpers/cli.js";
+import { firstLine, startCli } from "../helpers/cli.js";
 
 const msg = (extra: Record<string, unknown>) => ({ model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 4, ...extra });
 
@@ -45,7 +44,7 @@ async function serve(kind: "provider" | "gateway", args: string[] = []): Promise
   // A fixed young generation: V8 otherwise grows it in steps of several MB under load, which is
   // neither a leak nor what this test measures (the old generation holding on to requests).
   const { child, done } = startCli(["serve", kind, ...args], { timeoutMs: 120_000, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --max-semi-space-size=1`.trim() } });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+  const line = await firstLine(child);
   const url = /^listening on (\S+)$/.exec(line)![1]!;
   return { url, pid: child.pid!, stop: async () => void (child.kill("SIGTERM"), await done) };
 }
