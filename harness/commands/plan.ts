@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify } from "y
 import { faultDefinition } from "../../faults/index.js";
 import type { Schedule } from "../../faults/schedule.js";
 import type { LoadedScenario } from "../scenario/load.js";
+import { isIn } from "../scenario/positions.js";
 import { describePolicy } from "../reference/gateway/config.js";
 import { arrivalModel, describeArrival, expectedArrivals } from "../traffic/arrival.js";
 import { describeTokens } from "../traffic/distribution.js";
@@ -66,7 +67,6 @@ function withOrigins(loaded: LoadedScenario): string {
   const text = stringify(loaded.scenario, { indent: 2 }).trimEnd();
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter });
-  const own = new RegExp(`^${loaded.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:\\d+:\\d+)?$`);
   const marks = new Map<number, string>();
   const walk = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, String(isScalar(pair.key) ? pair.key.value : pair.key)]);
@@ -76,7 +76,7 @@ function withOrigins(loaded: LoadedScenario): string {
       if (marks.has(line)) return;
       const origin = loaded.origin(path);
       if (origin === undefined) marks.set(line, "default");
-      else if (!own.test(origin)) marks.set(line, origin);
+      else if (!isIn(origin, loaded.file)) marks.set(line, origin);
     }
   };
   walk(doc.contents, []);

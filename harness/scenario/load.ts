@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { HarnessError } from "../base/errors.js";
-import { formatPath, locateNode, parsePath, sourceNodeAt, type ScenarioIssue } from "./positions.js";
+import { formatPath, isIn, locateNode, parsePath, sourceNodeAt, type ScenarioIssue } from "./positions.js";
 import { applyExtends, positionOf, type ParseYaml, type Source, type Sources } from "./extends.js";
 import { modulePattern } from "./module.js";
 import { knownKeysAt } from "./schema-walk.js";
@@ -77,11 +77,11 @@ async function loadScenarioModule(file: string, options: LoadOptions): Promise<L
   const { scenarioModuleText } = await import("./module.js");
   const module = await scenarioModuleText(file);
   if (!module.ok) return { ok: false, issues: [module.issue] };
-  const own = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+`);
+  const own = (where: string) => (isIn(where, file) ? file : where);
   const result = parseScenario(module.text, file, options);
-  if (!result.ok) return { ok: false, issues: result.issues.map((i) => ({ ...i, where: i.where.replace(own, file) })) };
+  if (!result.ok) return { ok: false, issues: result.issues.map((i) => ({ ...i, where: own(i.where) })) };
   const origin = result.value.origin;
-  return { ok: true, value: { ...result.value, origin: (path) => origin(path)?.replace(own, file) } };
+  return { ok: true, value: { ...result.value, origin: (path) => { const o = origin(path); return o === undefined ? undefined : own(o); } } };
 }
 
 /** Validates scenario text. `file` is only used in positions. */

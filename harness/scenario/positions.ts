@@ -64,6 +64,11 @@ export function locate(doc: Document, lines: LineCounter, path: readonly Propert
   return { line: pos.line, col: pos.col };
 }
 
+/** Whether `where` names a place in `file` (`file:line:col`), or the file itself. */
+export function isIn(where: string, file: string): boolean {
+  return where === file || (where.startsWith(`${file}:`) && /^:\d+:\d+$/.test(where.slice(file.length)));
+}
+
 /** `phases[2].faults[0].latency` */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
-import { alive, runCli } from "../helpers/cli.js";
+import { alive, runCli, verdictLines } from "../helpers/cli.js";
 import { onQuietMachine } from "../helpers/machine.js";
 
 let out: string;
@@ -60,7 +60,7 @@ describe("provider faults in a run", () => {
         try {
           const result = await runCli(["run", "test/fixtures/scenarios/provider-faults.yaml", "--out", dir]);
           expect(result.stderr).toBe("");
-          expect(result.code, result.stdout.split("\n").filter((l) => /PASS|FAIL|INCONCLUSIVE|observed /.test(l)).join("\n")).toBe(0);
+          expect(result.code, verdictLines(result.stdout)).toBe(0);
           const run = await onlyRunDir(dir);
           const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
           const burst = summary.phases.find((p: { name: string }) => p.name === "burst");

@@ -31,6 +31,9 @@ export function startCli(args: string[], options: { timeoutMs?: number; env?: Re
   return { child, done };
 }
 
+/** The verdict lines of a run's output (hypotheses and their assertions): the message of a failed exit-code check. */
+export const verdictLines = (stdout: string): string => stdout.split("\n").filter((l) => /PASS|FAIL|INCONCLUSIVE|observed /.test(l)).join("\n");
+
 export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return startCli(args, options).done;
 }

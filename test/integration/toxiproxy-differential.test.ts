@@ -13,7 +13,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { runCli, verdictLines } from "../helpers/cli.js";
 import { toxiproxy } from "../helpers/stack.js";
 import { echoServer, observe, pingPong, sourceServer } from "../helpers/tcp.js";
 import { onQuietMachine } from "../helpers/machine.js";
@@ -156,7 +156,7 @@ describe.skipIf(missing !== undefined)("embedded Toxiproxy against the real toxi
           const before = Object.keys((await (await fetch(`${real!.url}/proxies`)).json()) as object);
           const result = await runCli(["run", "scenarios/provider-latency.yaml", "--quick", "--out", dir, "--set", "target.reference.toxiproxy.backend=url", "--set", `target.reference.toxiproxy.url=${real!.url}`], { timeoutMs: 90_000 });
           expect(result.stderr).toBe("");
-          expect(result.code, result.stdout.split("\n").filter((l) => /PASS|FAIL|INCONCLUSIVE|observed /.test(l)).join("\n")).toBe(0);
+          expect(result.code, verdictLines(result.stdout)).toBe(0);
           // The latency toxic was applied on the real server and slowed the primary: the gateway failed over.
           const summary = JSON.parse(await readFile(join(dir, (await readdir(dir))[0]!, "summary.json"), "utf8"));
           expect(summary.phases[1].providers.secondary).toBeGreaterThan(summary.phases[1].requests * 0.8);
