@@ -17,6 +17,8 @@ export interface Disturbance {
   othersCores: number;
   /** Cores' worth of time the hypervisor stole, on average. */
   stealCores: number;
+  /** Cores' worth of time the hypervisor stole in the busiest second (0 when no second was watched). */
+  busiestStealCores: number;
 }
 
 interface Snapshot {
@@ -72,46 +74,106 @@ function snapshot(): Snapshot {
   return { at: performance.now(), ...machineTicks(), own: ownTicks() };
 }
 
-function between(a: Snapshot, b: Snapshot): Disturbance {
+function between(a: Snapshot, b: Snapshot, busiestStealCores = 0): Disturbance {
   const windowMs = b.at - a.at;
   let ownUsed = 0;
   for (const [pid, ticks] of b.own) ownUsed += ticks - (a.own.get(pid) ?? 0);
   const others = Math.max(0, b.busy - a.busy - ownUsed);
-  return { windowMs, othersCores: (others * TICK_MS) / windowMs, stealCores: ((b.steal - a.steal) * TICK_MS) / windowMs };
+  return { windowMs, othersCores: (others * TICK_MS) / windowMs, stealCores: ((b.steal - a.steal) * TICK_MS) / windowMs, busiestStealCores };
+}
+
+/** A reading of the machine's stolen ticks at a moment. */
+export interface StealReading {
+  at: number;
+  steal: number;
+}
+
+/**
+ * The stolen time, in cores, of the busiest window of `windowMs` among the readings (each window
+ * starts at a reading and ends at the first reading at least `windowMs` later); 0 when the
+ * readings span less than one window.
+ */
+export function busiestWindow(readings: readonly StealReading[], windowMs = 1000): number {
+  let busiest = 0;
+  for (let i = 0, j = 0; i < readings.length; i++) {
+    j = Math.max(j, i + 1);
+    while (j < readings.length && readings[j]!.at - readings[i]!.at < windowMs) j++;
+    if (j >= readings.length) break;
+    const span = readings[j]!.at - readings[i]!.at;
+    busiest = Math.max(busiest, ((readings[j]!.steal - readings[i]!.steal) * TICK_MS) / span);
+  }
+  return busiest;
+}
+
+/**
+ * Reads the stolen ticks every 100 ms while a measurement runs: an average over 20 s hides a second
+ * in which the hypervisor took half a core, and that second is enough to move a few hundred sends
+ * of a 500/s schedule by milliseconds. Reading /proc/stat's first line takes tens of microseconds.
+ */
+function watchSteal(): { stop(): number } {
+  const readings: StealReading[] = [];
+  const read = () => {
+    if (hasProc) readings.push({ at: performance.now(), steal: machineTicks().steal });
+  };
+  read();
+  const timer = setInterval(read, 100);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return busiestWindow(readings);
+    },
+  };
 }
 
 const describeDisturbance = (d: Disturbance) =>
-  `other processes used ${d.othersCores.toFixed(2)} cores and the hypervisor stole ${d.stealCores.toFixed(2)} over ${(d.windowMs / 1000).toFixed(1)} s`;
+  `other processes used ${d.othersCores.toFixed(2)} cores and the hypervisor stole ${d.stealCores.toFixed(2)} over ${(d.windowMs / 1000).toFixed(1)} s (${d.busiestStealCores.toFixed(2)} in the busiest second)`;
 
 /**
  * Runs a timing-sensitive measurement and its assertions. When they fail while the rest of the
- * machine took more than `busyCores` (other processes plus stolen time), the result says nothing
- * about aire: it is measured again, saying why, up to `attempts` times in all. When every attempt
- * failed on a busy machine, the test is skipped with the figures, as a test that needs Docker is
- * skipped where no engine answers: this machine did not give it the CPU it measures with. A failure
- * on a quiet machine fails at once.
+ * machine took more than `busyCores` on average (other processes plus stolen time), or the
+ * hypervisor stole more than `burstCores` in one second, the result says nothing about aire: it is
+ * measured again, saying why, up to `attempts` times in all. When every attempt failed on a busy
+ * machine, the test is skipped with the figures, as a test that needs Docker is skipped where no
+ * engine answers: this machine did not give it the CPU it measures with. A failure on a quiet
+ * machine fails at once, with the figures that made it quiet in its message.
+ *
+ * The thresholds, from the dispatch chi-square (traffic-accuracy) on this 2-core VM, 2026-12-03: it
+ * passed with 0.03 cores stolen on average and 0.10 in the busiest second (others 0.04), and failed
+ * with 0.16 and 0.28, 0.18 and 0.42, 0.26 and 0.40, 0.20 and 0.57; in CI it failed once under an
+ * average below 0.15 (the busiest second was not watched then). An idle minute: 0.01 stolen, 0.02 in the busiest second.
  */
-export async function onQuietMachine(ctx: { skip(note?: string): never }, measure: () => Promise<void>, options: { attempts?: number; busyCores?: number } = {}): Promise<void> {
+export async function onQuietMachine(
+  ctx: { skip(note?: string): never },
+  measure: () => Promise<void>,
+  options: { attempts?: number; busyCores?: number; burstCores?: number } = {},
+): Promise<void> {
   const attempts = options.attempts ?? 3;
   const busyCores = options.busyCores ?? 0.15;
+  const burstCores = options.burstCores ?? 0.25;
   for (let attempt = 1; ; attempt++) {
     const before = snapshot();
+    const steal = watchSteal();
     try {
       await measure();
-      if (process.env.AIRE_MACHINE_LOG) console.log(`passed while ${describeDisturbance(between(before, snapshot()))}`);
+      if (process.env.AIRE_MACHINE_LOG) console.log(`passed while ${describeDisturbance(between(before, snapshot(), steal.stop()))}`);
       return;
     } catch (err) {
-      const d = between(before, snapshot());
-      const busy = d.othersCores + d.stealCores > busyCores;
-      if (!busy) throw err;
+      const d = between(before, snapshot(), steal.stop());
+      const busy = d.othersCores + d.stealCores > busyCores || d.busiestStealCores > burstCores;
+      if (!busy) {
+        if (err instanceof Error) err.message += ` (on a quiet machine: ${describeDisturbance(d)})`;
+        throw err;
+      }
       const message = String(err instanceof Error ? err.message : err).split("\n")[0];
       if (attempt >= attempts) {
-        const note = `skipped: failed ${attempts} times on a busy machine (in the last, ${describeDisturbance(d)}; more than ${busyCores} cores): ${message}`;
+        const note = `skipped: failed ${attempts} times on a busy machine (in the last, ${describeDisturbance(d)}; more than ${busyCores} cores on average or ${burstCores} stolen in a second): ${message}`;
         console.log(note);
         ctx.skip(note);
         return;
       }
-      console.log(`attempt ${attempt} of ${attempts} failed while ${describeDisturbance(d)} (more than ${busyCores}); measuring again. It failed with: ${message}`);
+      console.log(`attempt ${attempt} of ${attempts} failed while ${describeDisturbance(d)} (more than ${busyCores} on average or ${burstCores} in a second); measuring again. It failed with: ${message}`);
     }
   }
 }
@@ -119,6 +181,7 @@ export async function onQuietMachine(ctx: { skip(note?: string): never }, measur
 /** The disturbance during `measure`, for calibrating a threshold. */
 export async function disturbanceOf(measure: () => Promise<void>): Promise<Disturbance> {
   const before = snapshot();
+  const steal = watchSteal();
   await measure();
-  return between(before, snapshot());
+  return between(before, snapshot(), steal.stop());
 }

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { expect, test } from "vitest";
-import { disturbanceOf, onQuietMachine } from "../helpers/machine.js";
+import { busiestWindow, disturbanceOf, onQuietMachine } from "../helpers/machine.js";
 
 const linux = process.platform === "linux";
 
@@ -50,9 +50,9 @@ test.runIf(linux)("a failure on a quiet machine fails at once; a pass is measure
         await spin(300);
         expect("late").toBe("on time");
       },
-      { busyCores: 10 },
+      { busyCores: 10, burstCores: 10 },
     ),
-  ).rejects.toThrow(/expected 'late' to be 'on time'/);
+  ).rejects.toThrow(/expected 'late' to be 'on time'.* \(on a quiet machine: other processes used [\d.]+ cores and the hypervisor stole [\d.]+ over 0\.\d s \([\d.]+ in the busiest second\)\)/);
   expect(calls).toBe(1);
   calls = 0;
   await onQuietMachine(ctx, async () => void calls++);
@@ -93,4 +93,20 @@ test.runIf(linux)("its own child processes are not the rest of the machine", asy
     await spin(500);
   });
   expect(stranger.othersCores).toBeGreaterThan(0.5);
+});
+
+test("the busiest second of stolen time: a burst that an average over the whole window hides", () => {
+  // 100 ms readings over 10 s; the hypervisor steals 0.6 cores (6 ticks of 10 ms in 100 ms) for one second.
+  const readings = [];
+  let steal = 0;
+  for (let i = 0; i <= 100; i++) {
+    readings.push({ at: i * 100, steal });
+    if (i >= 40 && i < 50) steal += 6;
+  }
+  expect(busiestWindow(readings)).toBeCloseTo(0.6, 5);
+  expect((steal * 10) / 10_000).toBeCloseTo(0.06, 5); // the average
+  // Windows end at the first reading at least a second later; a span shorter than one window has none.
+  expect(busiestWindow(readings.slice(0, 10))).toBe(0);
+  expect(busiestWindow([{ at: 0, steal: 0 }, { at: 2000, steal: 100 }])).toBeCloseTo(0.5, 5);
+  expect(busiestWindow([])).toBe(0);
 });
