@@ -120,6 +120,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     const warm = await warmUp(stack.gatewayUrl, scenario.traffic, options.signal ?? new AbortController().signal, firstKey);
     events.append("warmup", { ...warm });
     if (warm.ok < warm.requests && !interrupted()) log(`warning: warm-up: ${warm.ok} of ${warm.requests} requests answered 200 (first failure: ${warm.firstFailure}); the first measured requests pay the cold start`);
+    else if (warm.retried > 0 && !interrupted()) log(`warning: warm-up: the gateway needed more than one upstream attempt for ${warm.retried} of ${warm.requests} requests; the breakers and latency estimates those failures fed start the timeline with them`);
     if (interrupted()) throw options.signal!.reason;
 
     const kubernetes = kubernetesAccess(scenario, loaded.file);

@@ -32,11 +32,17 @@ describe("the quick start", () => {
       const run = await onlyRunDir(dir);
       const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
       expect(summary).toMatchObject({ schemaVersion: 2, status: "completed", verdict: "PASS", exitCode: 0 });
+      // The primary serves the baseline: the warm-up before it failed no upstream attempt and
+      // opened no breaker (its nonce prompt once made every pod build its tokenizer at once, the
+      // first round missed the 400 ms TTFT timeout, and the secondary served the whole baseline).
+      const baseline = summary.phases.find((p: { name: string }) => p.name === "baseline");
+      expect(baseline.providers.primary ?? 0).toBeGreaterThanOrEqual(baseline.requests * 0.95);
       const fault = summary.phases.find((p: { name: string }) => p.name === "slow-primary");
       expect(fault.providers.secondary).toBeGreaterThan(fault.requests * 0.8);
       expect(summary.traffic.scheduled).toBe(640);
       const events = await readEvents(run);
       const types = events.map((e) => e.type);
+      expect(events.find((e) => e.type === "warmup")).toMatchObject({ requests: 16, ok: 16, retried: 0 });
       for (const t of ["run_start", "phase_start", "fault_apply", "fault_applied", "fault_revert", "fault_reverted", "run_end"]) expect(types).toContain(t);
       expect(types.indexOf("fault_apply")).toBeLessThan(types.indexOf("fault_applied"));
       const samples = (await readFile(join(run, "samples.jsonl"), "utf8")).trim().split("\n");

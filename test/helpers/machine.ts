@@ -142,7 +142,9 @@ const describeDisturbance = (d: Disturbance) =>
  * The thresholds, from the dispatch chi-square (traffic-accuracy) on this 2-core VM, 2026-12-03: it
  * passed with 0.03 cores stolen on average and 0.10 in the busiest second (others 0.04), and failed
  * with 0.16 and 0.28, 0.18 and 0.42, 0.26 and 0.40, 0.20 and 0.57; in CI it failed once under an
- * average below 0.15 (the busiest second was not watched then). An idle minute: 0.01 stolen, 0.02 in the busiest second.
+ * average below 0.15 (the busiest second was not watched then). An idle minute: 0.01 stolen, 0.02
+ * in the busiest second. The limit for a second, 0.3, is three times a passing run's: lower, and a
+ * real regression would be skipped on this VM more often than a noisy pass is saved.
  */
 export async function onQuietMachine(
   ctx: { skip(note?: string): never },
@@ -151,7 +153,7 @@ export async function onQuietMachine(
 ): Promise<void> {
   const attempts = options.attempts ?? 3;
   const busyCores = options.busyCores ?? 0.15;
-  const burstCores = options.burstCores ?? 0.25;
+  const burstCores = options.burstCores ?? 0.3;
   for (let attempt = 1; ; attempt++) {
     const before = snapshot();
     const steal = watchSteal();
