@@ -25,6 +25,7 @@ import { registerServe } from "./serve.js";
 import { registerFaults } from "./faults.js";
 import { registerMetrics } from "./metrics.js";
 import { registerInit } from "./init.js";
+import { tolerateClosedOutput } from "./closed-output.js";
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  tolerateClosedOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

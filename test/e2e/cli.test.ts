@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { onlyRunDir } from "../helpers/results.js";
+import { onlyRunDir, readEvents } from "../helpers/results.js";
 import { firstLine, runCli, startCli } from "../helpers/cli.js";
 
 const SCENARIO = "scenarios/provider-latency.yaml";
@@ -60,6 +60,22 @@ describe("aire command line", () => {
     const failed = summary.hypotheses.find((h: { name: string }) => h.name === "users barely notice a slow primary");
     expect(failed.assertions.find((a: { assertion: string }) => a.assertion === "availability >= 97%")).toMatchObject({ verdict: "FAIL" });
     expect(summary.scenario.set).toEqual(["traffic.arrival.rate=40/s", "target.reference.gateway.fallback=false"]);
+  }, 60_000);
+
+  test("a reader that goes away (| head): the run goes on, rolls its fault back, writes every file, says so once on stderr", async () => {
+    const dir = await mkdtemp(join(out, "epipe-"));
+    const { child, done } = startCli(["run", SCENARIO, "--time-scale", "0.2", "--set", "traffic.arrival.rate=10/s", "--out", dir], { timeoutMs: 60_000 });
+    expect(await firstLine(child)).toMatch(/^stack ready/);
+    child.stdout!.destroy(); // the pipe's read end closed, as head closes it after its lines
+    const result = await done;
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.stderr.match(/standard output was closed \(EPIPE\)/g)).toHaveLength(1);
+    expect([0, 1]).toContain(result.code); // its verdict, not an infrastructure error (3)
+    const run = await onlyRunDir(dir);
+    const events = await readEvents(run);
+    expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(1);
+    expect(JSON.parse(await readFile(join(run, "summary.json"), "utf8"))).toMatchObject({ status: "completed", exitCode: result.code });
+    for (const file of ["report.html", "summary.md", "junit.xml"]) expect((await readFile(join(run, file), "utf8")).length).toBeGreaterThan(100);
   }, 60_000);
 
 
