@@ -22,10 +22,14 @@ const rampValue = z.union([z.string(), z.number()]).transform((input, ctx) => {
 });
 
 export const scheduleSchema = closed({
-  at: duration.prefault("0ms"),
-  for: duration.optional(),
-  every: duration.optional(),
-  ramp: closed({ param: z.string().min(1), from: rampValue, steps: z.number().int().min(2).max(100).default(5) }).optional(),
+  at: duration.prefault("0ms").meta({ description: "When the fault starts, from the phase's start.", example: "5s" }),
+  for: duration.optional().meta({ description: "How long each activation lasts (default: to the phase's end).", example: "10s" }),
+  every: duration.optional().meta({ description: "Activate it again this often, from `at`, until the phase ends.", example: "20s" }),
+  ramp: closed({
+    param: z.string().min(1).meta({ description: "The fault's numeric parameter to step.", example: "latency" }),
+    from: rampValue.meta({ description: "Its first value (a duration, a percentage or a number); the last is the fault's own.", example: "100ms" }),
+    steps: z.number().int().min(2).max(100).default(5).meta({ description: "Values from `from` to the fault's own, spread over each activation (the fault re-applied at each).", example: 4 }),
+  }).optional().meta({ description: "Step one numeric parameter from `from` to the fault's own value over each activation.", example: { param: "latency", from: "100ms", steps: 5 } }),
 }).superRefine((s, ctx) => {
   if (s.every !== undefined && s.for !== undefined && s.for > s.every) ctx.addIssue({ code: "custom", path: ["for"], message: `for (${s.for} ms) must not be longer than every (${s.every} ms)` });
   if (s.every !== undefined && s.every <= 0) ctx.addIssue({ code: "custom", path: ["every"], message: "every must be above 0" });

@@ -13,8 +13,7 @@ import type { FaultDefinition } from "../types.js";
 const params = closed({
   kind: z.literal("bandwidth"),
   ...toxicTargetShape,
-  /** e.g. 100KB/s (1 KB = 1000 bytes); 0KB/s stalls the stream. */
-  rate: bandwidthRate,
+  rate: bandwidthRate.meta({ description: "The bandwidth (1 KB = 1000 bytes, as Toxiproxy); 0KB/s stalls the stream.", example: "5KB/s" }),
 });
 
 export const bandwidth: FaultDefinition<typeof params> = {

@@ -15,8 +15,8 @@ import type { FaultDefinition } from "../types.js";
 const params = closed({
   kind: z.literal("latency"),
   ...toxicTargetShape,
-  latency: duration,
-  jitter: duration.prefault("0ms"),
+  latency: duration.meta({ description: "Delay added to the data, in the stream's direction.", example: "800ms" }),
+  jitter: duration.prefault("0ms").meta({ description: "A random amount up to this added to or taken from each delay.", example: "50ms" }),
 });
 
 export const latency: FaultDefinition<typeof params> = {

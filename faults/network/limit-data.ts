@@ -13,8 +13,7 @@ import type { FaultDefinition } from "../types.js";
 const params = closed({
   kind: z.literal("limit-data"),
   ...toxicTargetShape,
-  /** Close each connection after this many bytes. */
-  bytes: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative().meta({ description: "Close each connection after this many bytes.", example: 2048 }),
 });
 
 export const limitData: FaultDefinition<typeof params> = {

@@ -13,7 +13,7 @@ import { once, type FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("provider-down"),
-  proxy: identifier,
+  proxy: identifier.meta({ description: "The proxy to disable: a reference-stack provider's name, or a proxy of `target.toxiproxy`.", example: "primary" }),
 });
 
 export const providerDown: FaultDefinition<typeof params> = {

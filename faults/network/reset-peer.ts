@@ -14,8 +14,7 @@ import type { FaultDefinition } from "../types.js";
 const params = closed({
   kind: z.literal("reset-peer"),
   ...toxicTargetShape,
-  /** Wait this long after the first data, then reset the connection. */
-  timeout: duration.prefault("0ms"),
+  timeout: duration.prefault("0ms").meta({ description: "Wait this long after the first data, then reset the connection (TCP RST).", example: "200ms" }),
 });
 
 export const resetPeer: FaultDefinition<typeof params> = {

@@ -14,10 +14,9 @@ import type { FaultDefinition } from "../types.js";
 const params = closed({
   kind: z.literal("slicer"),
   ...toxicTargetShape,
-  averageSize: z.number().int().positive(),
-  sizeVariation: z.number().int().nonnegative().default(0),
-  /** Pause between pieces. */
-  delay: duration.prefault("0ms"),
+  averageSize: z.number().int().positive().meta({ description: "The pieces' average size, in bytes.", example: 8 }),
+  sizeVariation: z.number().int().nonnegative().default(0).meta({ description: "How far a piece's size may be from the average, in bytes.", example: 4 }),
+  delay: duration.prefault("0ms").meta({ description: "Pause between pieces.", example: "10ms" }),
 });
 
 export const slicer: FaultDefinition<typeof params> = {

@@ -14,8 +14,7 @@ import type { FaultDefinition } from "../types.js";
 const params = closed({
   kind: z.literal("slow-close"),
   ...toxicTargetShape,
-  /** Delay each connection's close by this long. */
-  delay: duration,
+  delay: duration.meta({ description: "Delay each connection's close by this long.", example: "300ms" }),
 });
 
 export const slowClose: FaultDefinition<typeof params> = {

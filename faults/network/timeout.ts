@@ -14,8 +14,7 @@ import type { FaultDefinition } from "../types.js";
 const params = closed({
   kind: z.literal("timeout"),
   ...toxicTargetShape,
-  /** Drop everything and close after this long; 0ms holds the connection open for ever (black hole). */
-  timeout: duration.prefault("0ms"),
+  timeout: duration.prefault("0ms").meta({ description: "Drop everything and close after this long; 0ms holds the connection open for ever (a black hole).", example: "300ms" }),
 });
 
 export const timeout: FaultDefinition<typeof params> = {

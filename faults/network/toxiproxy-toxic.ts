@@ -51,8 +51,7 @@ export function toxicTarget(p: { proxy: string; stream: string; toxicity: number
 
 /** The params every network fault shares: which provider's proxy, which direction, what share of connections. */
 export const toxicTargetShape = {
-  /** The provider whose proxy gets the toxic. */
-  proxy: identifier,
-  stream: z.enum(["upstream", "downstream"]).default("downstream"),
-  toxicity: fraction.prefault(1),
+  proxy: identifier.meta({ description: "The proxy that gets the toxic: a reference-stack provider's name, or a proxy of `target.toxiproxy`.", example: "primary" }),
+  stream: z.enum(["upstream", "downstream"]).default("downstream").meta({ description: "The direction: `downstream` (provider to gateway: the answers) or `upstream` (gateway to provider: the requests).", example: "upstream" }),
+  toxicity: fraction.prefault(1).meta({ description: "The share of connections the toxic acts on.", example: "50%" }),
 };

@@ -33,16 +33,12 @@ import { once, type FaultDefinition, type KubernetesAccess } from "../types.js";
 
 const params = closed({
   kind: z.literal("k8s-pod-kill"),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name, e.g. inference"),
-  /** A label selector (`app=vllm,tier=gpu`); never empty: that would match every pod of the namespace. */
-  selector: z.string().trim().min(1, "a label selector such as app=vllm (an empty one would match every pod)"),
-  /** How many pods (default 1), or `percent` of the matching pods (at least one). */
-  count: z.number().int().positive().optional(),
-  percent: fraction.optional(),
-  /** The pod's grace period: 0 s is a crash (SIGKILL), more lets it drain. */
-  gracePeriod: duration.prefault("0s"),
-  /** List and check with the API server's dry run, delete nothing (the default). */
-  dryRun: z.boolean().default(true),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace name, e.g. inference").meta({ description: "The namespace of the pods.", example: "inference" }),
+  selector: z.string().trim().min(1, "a label selector such as app=vllm (an empty one would match every pod)").meta({ description: "A label selector; never empty (that would match every pod of the namespace).", example: "app=vllm,tier=gpu" }),
+  count: z.number().int().positive().optional().meta({ description: "How many matching pods to delete (default 1).", example: 2 }),
+  percent: fraction.optional().meta({ description: "Or this share of the matching pods (at least one).", example: "25%" }),
+  gracePeriod: duration.prefault("0s").meta({ description: "The pods' grace period: 0s is a crash (SIGKILL), more lets them drain.", example: "30s" }),
+  dryRun: z.boolean().default(true).meta({ description: "List and check with the API server's dry run and delete nothing (the default); false deletes.", example: false }),
 });
 
 interface PodView {

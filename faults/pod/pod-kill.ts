@@ -14,15 +14,12 @@ import { once, type FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("pod-kill"),
-  provider: identifier,
-  /** How many pods each time (default 1), or `percent` of them. */
-  count: z.number().int().positive().optional(),
-  percent: fraction.optional(),
-  restart: z.boolean().default(true),
-  /** Model load time of a restarted pod (default: the provider's coldStart). */
-  coldStart: duration.optional(),
-  /** Repeat the kill this often while the fault is active. */
-  every: duration.optional(),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  count: z.number().int().positive().optional().meta({ description: "How many of its pods to kill each time (default 1).", example: 1 }),
+  percent: fraction.optional().meta({ description: "Or this share of its pods.", example: "50%" }),
+  restart: z.boolean().default(true).meta({ description: "Start a killed pod again (it loads its model for `coldStart` first); false: it stays down until the fault is rolled back.", example: false }),
+  coldStart: duration.optional().meta({ description: "Model load time of a restarted pod (default: the provider's coldStart).", example: "10s" }),
+  every: duration.optional().meta({ description: "Kill again this often while the fault is active.", example: "15s" }),
 });
 
 export const podKill: FaultDefinition<typeof params> = {

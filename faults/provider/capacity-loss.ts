@@ -13,9 +13,8 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("capacity-loss"),
-  provider: identifier,
-  /** Slots lost on every pod. */
-  slots: z.number().int().positive(),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  slots: z.number().int().positive().meta({ description: "Batch slots lost on every pod.", example: 4 }),
 });
 
 export const capacityLoss: FaultDefinition<typeof params> = {

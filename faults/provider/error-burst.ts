@@ -13,9 +13,9 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("error-burst"),
-  provider: identifier,
-  status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(529)]).default(503),
-  fraction: fraction.prefault(1),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(529)]).default(503).meta({ description: "The error status answered (529: overloaded, as Anthropic's API).", example: 500 }),
+  fraction: fraction.prefault(1).meta({ description: "The share of requests answered with the error.", example: "30%" }),
 });
 
 export const errorBurst: FaultDefinition<typeof params> = {

@@ -13,10 +13,10 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("malformed-stream"),
-  provider: identifier,
-  mode: z.enum(["malformed-chunk", "error-event"]).default("malformed-chunk"),
-  atToken: z.number().int().nonnegative().default(3),
-  fraction: fraction.prefault(1),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  mode: z.enum(["malformed-chunk", "error-event"]).default("malformed-chunk").meta({ description: "`malformed-chunk`: a data line that is not JSON; `error-event`: an SSE error event in the middle of the answer.", example: "error-event" }),
+  atToken: z.number().int().nonnegative().default(3).meta({ description: "After how many tokens the bad event comes.", example: 5 }),
+  fraction: fraction.prefault(1).meta({ description: "The share of requests whose stream breaks.", example: "30%" }),
 });
 
 export const malformedStream: FaultDefinition<typeof params> = {

@@ -14,14 +14,11 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("provider-latency"),
-  provider: identifier,
-  /** Added to the time to first token. */
-  ttft: duration.prefault("0ms"),
-  /** Multiplies the time to first token. */
-  ttftFactor: z.number().positive().default(1),
-  /** Divides the decode speed (2 = half as fast). */
-  decodeSlowdown: z.number().min(1).default(1),
-  fraction: fraction.prefault(1),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  ttft: duration.prefault("0ms").meta({ description: "Added to the time to first token.", example: "600ms" }),
+  ttftFactor: z.number().positive().default(1).meta({ description: "Multiplies the time to first token.", example: 3 }),
+  decodeSlowdown: z.number().min(1).default(1).meta({ description: "Divides the decode speed (2: half as fast).", example: 2 }),
+  fraction: fraction.prefault(1).meta({ description: "The share of requests slowed.", example: "30%" }),
 });
 
 export const providerLatency: FaultDefinition<typeof params> = {

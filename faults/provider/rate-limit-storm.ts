@@ -16,14 +16,11 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("rate-limit-storm"),
-  provider: identifier,
-  /** Fraction mode: this share of requests gets a 429 at once. */
-  fraction: fraction.prefault(1),
-  /** What the fraction-mode 429s ask clients to wait (retry-after, retry-after-ms). */
-  retryAfter: duration.prefault("1s"),
-  /** Quota-squeeze mode: the per-key limits drop to these; 429s (and their Retry-After) then come from the load itself. */
-  rpm: z.number().positive().optional(),
-  tpm: z.number().positive().optional(),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  fraction: fraction.prefault(1).meta({ description: "Fraction mode: this share of requests gets a 429 at once.", example: "50%" }),
+  retryAfter: duration.prefault("1s").meta({ description: "What the fraction mode's 429s ask clients to wait (retry-after, retry-after-ms).", example: "2s" }),
+  rpm: z.number().positive().optional().meta({ description: "Quota-squeeze mode: the per-key requests per minute drop to this; the 429s and their retry-after then come from the load itself.", example: 60 }),
+  tpm: z.number().positive().optional().meta({ description: "Quota-squeeze mode: the per-key tokens per minute drop to this.", example: 20000 }),
 });
 
 export const rateLimitStorm: FaultDefinition<typeof params> = {

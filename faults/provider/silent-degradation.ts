@@ -13,9 +13,9 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("silent-degradation"),
-  provider: identifier,
-  mode: z.enum(["empty", "repeat", "off-topic"]).default("off-topic"),
-  fraction: fraction.prefault(1),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  mode: z.enum(["empty", "repeat", "off-topic"]).default("off-topic").meta({ description: "What the 200 answers become: `empty`, one word repeated (`repeat`), or words that ignore the prompt (`off-topic`: canaries and JSON schemas fail).", example: "empty" }),
+  fraction: fraction.prefault(1).meta({ description: "The share of requests degraded.", example: "30%" }),
 });
 
 export const silentDegradation: FaultDefinition<typeof params> = {

@@ -13,9 +13,9 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("stream-cut"),
-  provider: identifier,
-  afterTokens: z.number().int().nonnegative().default(3),
-  fraction: fraction.prefault(1),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  afterTokens: z.number().int().nonnegative().default(3).meta({ description: "The connection is cut after this many tokens, without [DONE].", example: 10 }),
+  fraction: fraction.prefault(1).meta({ description: "The share of requests cut.", example: "30%" }),
 });
 
 export const streamCut: FaultDefinition<typeof params> = {

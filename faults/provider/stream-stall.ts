@@ -14,10 +14,10 @@ import type { FaultDefinition } from "../types.js";
 
 const params = closed({
   kind: z.literal("stream-stall"),
-  provider: identifier,
-  atToken: z.number().int().nonnegative().default(3),
-  stall: duration,
-  fraction: fraction.prefault(1),
+  provider: identifier.meta({ description: "The synthetic provider it acts on (`target.reference.providers[].name`).", example: "primary" }),
+  atToken: z.number().int().nonnegative().default(3).meta({ description: "After how many tokens the stream stalls.", example: 5 }),
+  stall: duration.meta({ description: "How long it stalls before going on.", example: "8s" }),
+  fraction: fraction.prefault(1).meta({ description: "The share of requests that stall.", example: "30%" }),
 });
 
 export const streamStall: FaultDefinition<typeof params> = {

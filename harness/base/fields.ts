@@ -113,5 +113,11 @@ export function switchable<T extends z.ZodType>(inner: T) {
 /** What each switchable field is when it is not `false` (for the scenario's JSON Schema). */
 export const switchableInner = new WeakMap<z.ZodType, z.ZodType>();
 
+/**
+ * For a field that parses its input by hand (a transform of `unknown`, so that its errors keep
+ * their own paths): the schema of what may be written there, for the scenario's JSON Schema.
+ */
+export const writtenAs = new WeakMap<z.ZodType, z.ZodType>();
+
 /** The name of an environment variable (where a key is read from). */
 export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name, e.g. GATEWAY_API_KEY");

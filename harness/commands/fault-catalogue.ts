@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { z } from "zod";
+import { z } from "zod";
 import { networkFaults } from "../../faults/network/index.js";
 import { podFaults } from "../../faults/pod/index.js";
 import { providerFaults } from "../../faults/provider/index.js";
@@ -19,6 +19,10 @@ export interface FaultParameter {
   type: string;
   /** The default as YAML would write it, `required`, or `—` (optional, no default). */
   fallback: string;
+  /** What it does (its schema's description). */
+  description: string;
+  /** A value as a scenario writes it (its schema's example). */
+  example: unknown;
 }
 
 export interface CatalogueEntry {
@@ -65,7 +69,12 @@ export function faultCatalogue(): CatalogueEntry[] {
         source: `${path}.ts`,
         summary: comment.split(/\n@/)[0]!.replace(/\s*\n\s*/g, " ").trim(),
         targets: targetsOf[fault.kind] ?? family.targets,
-        params: Object.entries(shape).filter(([key]) => key !== "kind").map(([name, field]) => ({ name, ...describeField(field) })),
+        params: Object.entries(shape)
+          .filter(([key]) => key !== "kind")
+          .map(([name, field]) => {
+            const meta = z.globalRegistry.get(field) as { description?: string; example?: unknown } | undefined;
+            return { name, ...describeField(field), description: meta?.description ?? "", example: meta?.example };
+          }),
         example: exampleOf(comment),
       };
     }),
@@ -95,7 +104,9 @@ function describeField(field: z.ZodType): { type: string; fallback: string } {
   let f = field as unknown as { _zod: { def: Record<string, unknown> } };
   let fallback = "required";
   for (;;) {
-    const known = units.get(f);
+    // A field documented with .meta() (or refined) is a copy of its schema: its unit is its parent's.
+    let known: string | undefined;
+    for (let p: unknown = f; p && known === undefined; p = (p as { _zod: { parent?: unknown } })._zod.parent) known = units.get(p);
     if (known) return { type: known, fallback };
     const def = f._zod.def;
     if (def.type === "optional") fallback = fallback === "required" ? "—" : fallback;
@@ -135,7 +146,7 @@ const firstSentence = (text: string) => /^.*?\.(?=\s|$)/.exec(text)?.[0] ?? text
 
 /** One kind in full: what it does, where it works, its parameters, an example that validates. */
 export function renderFault(e: CatalogueEntry): string {
-  const rows = [...e.params.map((p) => [p.name, plain(p.type), plain(p.fallback)]), ["schedule", "at, for, every, ramp", "— (every fault; see docs/scenario-format.md)"]];
+  const rows = [...e.params.map((p) => [p.name, plain(p.type), plain(p.fallback), p.description]), ["schedule", "at, for, every, ramp", "— (every fault; see docs/scenario-format.md)", ""]];
   const w0 = Math.max(...rows.map((r) => r[0]!.length)) + 2;
   const w1 = Math.max(...rows.map((r) => r[1]!.length)) + 2;
   const out = [
@@ -146,7 +157,7 @@ export function renderFault(e: CatalogueEntry): string {
     `works with: ${plain(e.targets)}`,
     "",
     `${"parameter".padEnd(w0)}${"type".padEnd(w1)}default`,
-    ...rows.map(([name, type, fallback]) => `${name!.padEnd(w0)}${type!.padEnd(w1)}${fallback}`),
+    ...rows.flatMap(([name, type, fallback, description]) => [`${name!.padEnd(w0)}${type!.padEnd(w1)}${fallback}`, ...(description ? [`${" ".repeat(w0)}${plain(description)}`] : [])]),
   ];
   if (e.example) out.push("", "example:", ...e.example.split("\n").map((l) => `  ${l}`));
   return out.join("\n");

@@ -2,41 +2,80 @@
  * The JSON Schema of scenario files, generated from the one zod schema (`scenarioSchema`) so the
  * two cannot drift: editors (yaml-language-server, through the `# yaml-language-server: $schema=…`
  * line every shipped scenario starts with) complete keys and flag unknown ones as `aire validate`
- * does. It describes what may be written (zod's input side): fields with units are strings such
- * as `800ms`, `20/s`, `50%` or `5KB/s`. Checks across fields (a fault's provider exists, a window
+ * does, and shows each field's description and example on hover. It describes what may be written
+ * (zod's input side): fields with units are strings such as `800ms`, `20/s`, `50%` or `5KB/s`. Checks across fields (a fault's provider exists, a window
  * names a phase) stay `aire validate`'s. `npm run schema` rewrites `scenario.schema.json`; a test
  * fails when the committed file differs from a fresh generation.
  * @module
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { bandwidth, duration, fraction, positiveDuration, rate, switchableInner } from "../base/fields.js";
+import { bandwidth, duration, fraction, positiveDuration, rate, switchableInner, writtenAs } from "../base/fields.js";
 import { scenarioSchema } from "./schema.js";
 
 const durationText = { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)\\s*$" };
 
 /** What the fields with units accept as written (the zod side parses and bounds them). */
 const written = new Map<z.ZodType, Record<string, unknown>>([
-  [duration, { ...durationText, description: "a duration with a unit: 800ms, 20s, 2m, 1h (at most 7 days)", examples: ["800ms", "20s"] }],
-  [positiveDuration, { ...durationText, description: "a duration above 0 with a unit: 800ms, 20s, 2m, 1h (at most 7 days)", examples: ["30s"] }],
-  [rate, { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*/\\s*(s|m|h)\\s*$", description: "a rate with a unit: 20/s, 600/m (at most 100,000/s)", examples: ["10/s"] }],
-  [fraction, { anyOf: [{ type: "number", minimum: 0, maximum: 1 }, { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*%\\s*$" }], description: "a fraction from 0 to 1, or a percentage: 50%", examples: ["50%"] }],
-  [bandwidth, { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*(B|KB|MB)/s\\s*$", description: "a bandwidth with a unit: 500B/s, 100KB/s, 2MB/s", examples: ["100KB/s"] }],
+  [duration, { ...durationText, title: "duration", description: "a duration with a unit: 800ms, 20s, 2m, 1h (at most 7 days)", examples: ["800ms", "20s"] }],
+  [positiveDuration, { ...durationText, title: "duration (> 0)", description: "a duration above 0 with a unit: 800ms, 20s, 2m, 1h (at most 7 days)", examples: ["30s"] }],
+  [rate, { title: "rate", type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*/\\s*(s|m|h)\\s*$", description: "a rate with a unit: 20/s, 600/m (at most 100,000/s)", examples: ["10/s"] }],
+  [fraction, { title: "fraction", anyOf: [{ type: "number", minimum: 0, maximum: 1 }, { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*%\\s*$" }], description: "a fraction from 0 to 1, or a percentage: 50%", examples: ["50%"] }],
+  [bandwidth, { title: "bandwidth", type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*(B|KB|MB)/s\\s*$", description: "a bandwidth with a unit: 500B/s, 100KB/s, 2MB/s", examples: ["100KB/s"] }],
 ]);
+
+/** The schema, then the ones it was copied from (`.meta()` and `.refine()` copy a schema): a documented `duration` is still a duration. */
+function lineage(schema: z.ZodType): z.ZodType[] {
+  const out: z.ZodType[] = [];
+  for (let s: z.ZodType | undefined = schema; s && out.length < 16; s = (s as unknown as { _zod: { parent?: z.ZodType } })._zod.parent) out.push(s);
+  return out;
+}
+
+/** What a field with a unit, a switchable setting or a field parsed by hand accepts as written. */
+function replacementFor(schema: z.ZodType): Record<string, unknown> | undefined {
+  for (const s of lineage(schema)) {
+    const found = written.get(s) ?? switchableOf(s) ?? writtenOf(s);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 const options = {
   io: "input",
   target: "draft-7",
-  reused: "ref",
+  // Inline: a field documented with .meta() is a copy of a shared schema (duration, an arrival),
+  // and references would wrap each in allOf [$ref]; inlined, every property reads on its own.
+  reused: "inline",
   unrepresentable: "any",
   override: (ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => {
     const schema = ctx.zodSchema as z.ZodType;
-    const replacement = written.get(schema) ?? switchableOf(schema);
-    if (!replacement) return;
-    for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
-    Object.assign(ctx.jsonSchema, replacement);
+    const json = ctx.jsonSchema;
+    const replacement = replacementFor(schema);
+    if (replacement) {
+      // The field's own words stay; the unit's follow them.
+      const own = { description: json.description, example: json.example, default: json.default };
+      for (const key of Object.keys(json)) delete json[key];
+      Object.assign(json, replacement);
+      if (typeof own.description === "string") json.description = typeof replacement.description === "string" ? `${own.description} Written as ${replacement.description}.` : own.description;
+      if (own.example !== undefined) json.example = own.example;
+      if (own.default !== undefined) json.default = own.default;
+    }
+    // Fields carry one example (meta `example`; zod drops `examples` of fields it transforms):
+    // JSON Schema's `examples`.
+    if (json.example !== undefined) {
+      json.examples = [json.example];
+      delete json.example;
+    }
   },
 } as const;
+
+/** A field parsed by hand: what may be written there. */
+function writtenOf(schema: z.ZodType): Record<string, unknown> | undefined {
+  const as = writtenAs.get(schema);
+  if (!as) return undefined;
+  const { $schema: _drop, ...json } = z.toJSONSchema(as, options) as Record<string, unknown>;
+  return json;
+}
 
 /** A switchable setting: `false`, or its inner schema. */
 function switchableOf(schema: z.ZodType): Record<string, unknown> | undefined {

@@ -1,6 +1,8 @@
 /**
  * The scenario format (`apiVersion: aire/v1`): the single source of truth for its types.
- * Every field has a default documented in docs/scenario-format.md; durations and rates carry units.
+ * Every field says what it is and gives an example (`.meta({ description, example })`):
+ * scenario.schema.json (an editor's hover) and docs/reference/scenario-fields.md are generated from
+ * them (`npm run generate`), and a test fails when a field has none or its example does not fit it.
  * @module
  */
 import { z } from "zod";
@@ -15,73 +17,57 @@ import { closed, crossCheck, duration, envName, identifier, positiveDuration } f
 import { trafficSchema } from "../traffic/schema.js";
 
 const providerSchema = closed({
-  name: identifier,
-  /** The model id the provider serves (and reports in its responses). */
-  model: z.string().min(1).default("sim-model"),
-  /** Time to first token when idle, before prefill of the prompt. */
-  ttft: duration.prefault("80ms"),
-  /** Prefill speed: prompt tokens processed per second (adds prompt/prefill to TTFT). */
-  prefillTokensPerSec: z.number().positive().default(20_000),
-  /** Decode speed of one sequence alone, output tokens per second (falls as the batch fills). */
-  decodeTokensPerSec: z.number().positive().max(10_000).default(50),
-  /** GPU pods, each its own process behind the provider's front; 0 serves inside the front. */
-  pods: z.number().int().min(0).max(64).default(1),
-  /** Concurrent sequences per pod (continuous batching). */
-  slotsPerPod: z.number().int().positive().max(4096).default(8),
-  /** Requests that may wait for a slot, per pod; past it they are refused with `queueFullStatus`. */
-  maxQueuePerPod: z.number().int().nonnegative().default(64),
-  queueFullStatus: z.union([z.literal(503), z.literal(429)]).default(503),
-  /** Prompt + max_tokens above this is a 400 context_length_exceeded. */
-  contextWindow: z.number().int().positive().default(128_000),
-  /** Natural answer length (lognormal), capped by the request's max_tokens. */
-  outputTokens: closed({ median: z.number().positive(), p99: z.number().positive() }).prefault({ median: 200, p99: 800 }),
-  /** Per API key limits, OpenAI-style. */
-  rateLimit: closed({ rpm: z.number().positive().optional(), tpm: z.number().positive().optional() }).prefault({}),
-  /** Model load time of a restarted pod before it is ready. */
-  coldStart: duration.prefault("5s"),
-});
+  name: identifier.meta({ description: "The provider's name: faults (`provider:`, `proxy:`) and scoped assertions (`ttft.p95{provider=primary}`) use it.", example: "primary" }),
+  model: z.string().min(1).default("sim-model").meta({ description: "The model id the provider serves and reports in its responses.", example: "sim-large" }),
+  ttft: duration.prefault("80ms").meta({ description: "Time to first token of an idle pod, before the prompt's prefill is added.", example: "120ms" }),
+  prefillTokensPerSec: z.number().positive().default(20_000).meta({ description: "Prefill speed in prompt tokens per second: a prompt adds its length divided by this to the time to first token.", example: 8000 }),
+  decodeTokensPerSec: z.number().positive().max(10_000).default(50).meta({ description: "Decode speed of one sequence alone, output tokens per second; it falls as the pod's batch fills.", example: 60 }),
+  pods: z.number().int().min(0).max(64).default(1).meta({ description: "GPU pods, each a process of its own behind the provider's front (pod-kill stops them); 0 serves inside the front.", example: 2 }),
+  slotsPerPod: z.number().int().positive().max(4096).default(8).meta({ description: "Sequences a pod decodes at once (continuous batching); more wait in its queue.", example: 16 }),
+  maxQueuePerPod: z.number().int().nonnegative().default(64).meta({ description: "Requests that may wait for a slot, per pod; past it they are refused with `queueFullStatus`.", example: 32 }),
+  queueFullStatus: z.union([z.literal(503), z.literal(429)]).default(503).meta({ description: "The status of a request refused because every pod's queue is full.", example: 429 }),
+  contextWindow: z.number().int().positive().default(128_000).meta({ description: "Tokens of prompt plus max_tokens a request may ask for; above it the answer is a 400 context_length_exceeded.", example: 32000 }),
+  outputTokens: closed({
+    median: z.number().positive().meta({ description: "Median answer length in tokens.", example: 200 }),
+    p99: z.number().positive().meta({ description: "99th percentile of the answer length in tokens.", example: 800 }),
+  }).prefault({ median: 200, p99: 800 }).meta({ description: "The natural answer length (lognormal), cut by the request's max_tokens.", example: { median: 120, p99: 600 } }),
+  rateLimit: closed({
+    rpm: z.number().positive().optional().meta({ description: "Requests per minute per API key; past it a 429 with retry-after.", example: 600 }),
+    tpm: z.number().positive().optional().meta({ description: "Tokens (prompt plus max_tokens) per minute per API key; past it a 429 with retry-after.", example: 200000 }),
+  }).prefault({}).meta({ description: "Per API key limits, as OpenAI applies them (none by default).", example: { rpm: 600 } }),
+  coldStart: duration.prefault("5s").meta({ description: "Model load time of a restarted pod: it refuses requests (503, model loading) until then.", example: "10s" }),
+}).meta({ description: "A synthetic GPU-backed provider: an OpenAI-compatible front, its pods, their speed, capacity and limits." });
 
 const gatewaySchema = closed({
-  /** `resilient` (timeouts, retries with a budget, breaker, fallback, load shedding) or `naive` (first provider only, nothing else). */
-  profile: z.enum(["resilient", "naive"]).default("resilient"),
-  /** Overrides of the profile's policies (see harness/reference/gateway/config.ts and docs/scenario-format.md). */
+  profile: z.enum(["resilient", "naive"]).default("resilient").meta({ description: "`resilient`: timeouts, retries with a budget, a circuit breaker, fallback and load shedding; `naive`: the first provider only, nothing else. The keys beside it override the profile's policies.", example: "naive" }),
   ...policyOverridesShape,
-});
+}).meta({ description: "The reference gateway: a profile, and overrides of its policies." });
 
 const toxiproxySchema = closed({
-  /** embedded (aire's own, default) | container (the real image, needs Docker) | url (one that runs already). */
-  backend: z.enum(["embedded", "container", "url"]).default("embedded"),
-  /** With backend url: its API address, e.g. http://127.0.0.1:8474 (loopback only). */
-  url: z.string().url().optional(),
+  backend: z.enum(["embedded", "container", "url"]).default("embedded").meta({ description: "`embedded`: aire's own Toxiproxy, in process; `container`: the real ghcr.io/shopify/toxiproxy image (needs Docker); `url`: a Toxiproxy that runs already.", example: "url" }),
+  url: z.string().url().optional().meta({ description: "With backend url: its API address (loopback, or a host in `allow`).", example: "http://127.0.0.1:8474" }),
 }).check(crossCheck((t, ctx) => {
   if (t.backend === "url" && !t.url) ctx.addIssue({ code: "custom", path: ["url"], message: "backend url needs url: http://127.0.0.1:8474 (where your Toxiproxy listens)" });
   if (t.backend !== "url" && t.url) ctx.addIssue({ code: "custom", path: ["url"], message: `url is only used with backend: url (backend is ${t.backend})` });
 }));
 
 const referenceTargetSchema = closed({
-  gateway: gatewaySchema.prefault({}),
-  toxiproxy: toxiproxySchema.prefault({}),
-  providers: z.array(providerSchema).min(1, "name at least one provider"),
+  gateway: gatewaySchema.prefault({}).meta({ description: "The reference gateway: its profile and policy overrides.", example: { profile: "resilient", timeouts: { ttft: "400ms" } } }),
+  toxiproxy: toxiproxySchema.prefault({}).meta({ description: "The Toxiproxy between the gateway and each provider (one proxy per provider, named after it): network faults go there.", example: { backend: "embedded" } }),
+  providers: z.array(providerSchema).min(1, "name at least one provider").meta({ description: "The synthetic providers, in the gateway's route order: the first is the primary.", example: [{ name: "primary", model: "sim-large", pods: 2 }, { name: "secondary", model: "sim-small" }] }),
 });
 
-/** An environment variable's name: a key is read from it at run time, never written in a scenario or the results. */
-
 const targetSchema = closed({
-  /** The bundled stack: synthetic providers, the embedded Toxiproxy, the reference gateway. */
-  reference: referenceTargetSchema.optional(),
-  /** Or any OpenAI-compatible gateway a team runs: its base URL (…/v1). A non-loopback host must be in `allow`. */
-  url: z.string().url().optional(),
-  /** With url: the environment variable that holds the API key (sent as a Bearer token). */
-  apiKeyEnv: envName.optional(),
-  /** With url: a Toxiproxy of the team's own, for network faults on its proxies (named by `proxy:`). */
-  toxiproxy: closed({ url: z.string().url() }).optional(),
-  /** With url: the cluster for `k8s-pod-kill` (its API server must be loopback or in `allow`). */
+  reference: referenceTargetSchema.optional().meta({ description: "The bundled stack: synthetic providers behind the embedded Toxiproxy and the reference gateway, started and stopped by the run.", example: { providers: [{ name: "primary" }, { name: "secondary" }] } }),
+  url: z.string().url().optional().meta({ description: "Or any OpenAI-compatible gateway a team runs: its base URL. A host that is not loopback must be in `allow`.", example: "http://127.0.0.1:8080/v1" }),
+  apiKeyEnv: envName.optional().meta({ description: "With url: the environment variable that holds the API key, sent as a Bearer token; the key is never written anywhere.", example: "GATEWAY_API_KEY" }),
+  toxiproxy: closed({
+    url: z.string().url().meta({ description: "The Toxiproxy's API address.", example: "http://127.0.0.1:8474" }),
+  }).optional().meta({ description: "With url: a Toxiproxy of the team's own, whose proxies (named by a fault's `proxy:`) sit in front of its providers.", example: { url: "http://127.0.0.1:8474" } }),
   kubernetes: closed({
-    /** A kubeconfig file, relative to the scenario file (default: KUBECONFIG or ~/.kube/config). */
-    kubeconfig: z.string().min(1).optional(),
-    /** Its context (default: the kubeconfig's current context). */
-    context: z.string().min(1).optional(),
-  }).optional(),
+    kubeconfig: z.string().min(1).optional().meta({ description: "A kubeconfig file, relative to the scenario file (default: KUBECONFIG, else ~/.kube/config).", example: "kubeconfig.yaml" }),
+    context: z.string().min(1).optional().meta({ description: "The kubeconfig's context to use (default: its current context).", example: "kind-inference" }),
+  }).optional().meta({ description: "With url: the cluster that `k8s-pod-kill` acts on (its API server loopback or in `allow`).", example: { context: "kind-inference" } }),
 }).check(crossCheck((t, ctx) => {
   if ((t.reference === undefined) === (t.url === undefined)) ctx.addIssue({ code: "custom", path: [], message: "give target.reference (the bundled stack) or target.url (an OpenAI-compatible gateway), exactly one" });
   if (t.reference !== undefined) {
@@ -90,14 +76,22 @@ const targetSchema = closed({
   if (t.url !== undefined && !/^https?:$/.test(new URL(t.url).protocol)) ctx.addIssue({ code: "custom", path: ["url"], message: `${t.url}: an http(s) URL, e.g. https://llm-gateway.internal/v1` });
 }));
 
-/** USD per million tokens, per model (the response's `model`, else the requested one). */
-const pricesSchema = z.record(z.string().min(1), closed({ input: z.number().nonnegative(), output: z.number().nonnegative() })).default({});
+const pricesSchema = z
+  .record(
+    z.string().min(1),
+    closed({
+      input: z.number().nonnegative().meta({ description: "USD per million prompt tokens.", example: 3 }),
+      output: z.number().nonnegative().meta({ description: "USD per million output tokens.", example: 15 }),
+    }),
+  )
+  .default({})
+  .meta({ description: "Token prices in USD per million tokens, per model (the response's `model`, else the one requested): the cost assertions (`cost.per_1k_requests < $2`, `cost.total`) use them.", example: { "sim-large": { input: 3, output: 15 } } });
 
 const phaseSchema = closed({
-  name: identifier,
-  duration: positiveDuration,
-  faults: z.array(faultSchema).default([]),
-});
+  name: identifier.meta({ description: "The phase's name: hypotheses name it in `during:`.", example: "slow-primary" }),
+  duration: positiveDuration.meta({ description: "How long the phase lasts.", example: "20s" }),
+  faults: z.array(faultSchema).default([]).meta({ description: "The faults active during the phase (from its start, or as each one's `schedule` says), rolled back at its end. The kinds: docs/reference/faults.md, `aire faults`.", example: [{ kind: "latency", proxy: "primary", latency: "800ms" }] }),
+}).meta({ description: "A stretch of the timeline with its faults; phases run one after the other." });
 
 const assertion = z.string().transform((text, ctx) => {
   const parsed = parseAssertion(text);
@@ -114,14 +108,11 @@ const abortCondition = z.string().transform((text, ctx) => {
 });
 
 const hypothesisSchema = closed({
-  name: z.string().min(1),
-  /** The window the assertions are scored on: a phase's name, `fault` (while any fault is active) or `run` (everything). */
-  during: identifier.optional(),
-  /** Or the window after the faults: `fault + 10s` (from 10 s after the last fault was rolled back to the end). */
-  after: z.string().optional(),
-  expect: z.array(assertion).min(1, "give at least one assertion"),
-  /** Fewer samples than this in the window makes the hypothesis INCONCLUSIVE. */
-  minSamples: z.number().int().positive().default(20),
+  name: z.string().min(1).meta({ description: "What the hypothesis claims, in words: the reports print it with its verdict.", example: "users barely notice a slow primary" }),
+  during: identifier.optional().meta({ description: "The window its assertions are scored on: a phase's name, `fault` (while any fault is active) or `run` (the whole timeline).", example: "slow-primary" }),
+  after: z.string().optional().meta({ description: "Or the window after the faults: `fault + 10s` runs from 10 s after the last fault was rolled back to the end.", example: "fault + 10s" }),
+  expect: z.array(assertion).min(1, "give at least one assertion").meta({ description: "SLO assertions, each PASS, FAIL or INCONCLUSIVE on its 95% confidence interval: `metric[.stat][{scope}] op threshold` (docs/reference/vocabulary.md, `aire metrics`).", example: ["ttft.p95 < 750ms", "availability >= 97%"] }),
+  minSamples: z.number().int().positive().default(20).meta({ description: "Fewer requests than this in the window make the hypothesis INCONCLUSIVE.", example: 50 }),
 }).transform((h, ctx) => {
   let window: WindowSpec;
   if (h.after !== undefined) {
@@ -143,18 +134,14 @@ const hypothesisSchema = closed({
 });
 
 const limitsSchema = closed({
-  /** The run stops sending after this many requests. */
-  maxRequests: z.number().int().positive().default(1_000_000),
-  /**
-   * After the last phase, how long the run waits for requests still in flight (at most the client
-   * timeout); those still open then are failures of class `unanswered` in the window they were sent in.
-   */
-  drain: positiveDuration.prefault("30s"),
-  /** Phases may not add up to more than this. */
-  maxDuration: positiveDuration.prefault("2h"),
-  /** A generator later than this behind its schedule (p99 over all requests, or at worst) makes the run INVALID. */
-  scheduleLag: closed({ p99: positiveDuration.prefault("100ms"), max: positiveDuration.prefault("1s") }).prefault({}),
-});
+  maxRequests: z.number().int().positive().default(1_000_000).meta({ description: "The run stops sending after this many requests.", example: 50000 }),
+  drain: positiveDuration.prefault("30s").meta({ description: "After the last phase, how long the run waits for requests still in flight (at most the client timeout); those still open then are failures of class `unanswered` in the window they were sent in.", example: "10s" }),
+  maxDuration: positiveDuration.prefault("2h").meta({ description: "The phases may not add up to more than this.", example: "30m" }),
+  scheduleLag: closed({
+    p99: positiveDuration.prefault("100ms").meta({ description: "The generator's schedule lag at p99 over all requests.", example: "50ms" }),
+    max: positiveDuration.prefault("1s").meta({ description: "The generator's worst schedule lag.", example: "500ms" }),
+  }).prefault({}).meta({ description: "A generator further behind its schedule than this makes the run INVALID: the load it claims was not sent.", example: { p99: "50ms" } }),
+}).meta({ description: "Bounds of the run.", example: { maxRequests: 50000, drain: "10s" } });
 
 export const scenarioSchema = closed({
   /**
@@ -163,32 +150,27 @@ export const scenarioSchema = closed({
    * relative to this file. The loader resolves it (harness/scenario/extends.ts): a loaded scenario
    * never holds it, and `scenario.resolved.yaml` is the whole merged scenario.
    */
-  extends: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  apiVersion: z.literal("aire/v1", { error: 'apiVersion must be "aire/v1"' }),
-  name: identifier,
-  description: z.string().default(""),
-  seed: z.number().int().nonnegative().default(1),
-  target: targetSchema,
+  extends: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional().meta({ description: "Shared files this scenario starts from, relative to it, merged in order under its own keys: maps key by key, lists and values replaced whole.", example: ["shared/two-providers.yaml"] }),
+  apiVersion: z.literal("aire/v1", { error: 'apiVersion must be "aire/v1"' }).meta({ description: "The scenario format's version.", example: "aire/v1" }),
+  name: identifier.meta({ description: "The scenario's name: run ids, result directories and reports carry it.", example: "provider-latency" }),
+  description: z.string().default("").meta({ description: "One line on what the scenario rehearses, printed in reports.", example: "Primary provider gets +800 ms latency for 20 s; the gateway should fall back." }),
+  seed: z.number().int().nonnegative().default(1).meta({ description: "Seeds every random draw (arrivals, prompts, answers, fault fractions): the same seed sends the same traffic.", example: 42 }),
+  target: targetSchema.meta({ description: "What the traffic goes to: the bundled reference stack, or a team's own OpenAI-compatible gateway (exactly one).", example: { reference: { providers: [{ name: "primary" }, { name: "secondary" }] } } }),
   traffic: trafficSchema,
-  phases: z.array(phaseSchema).min(1, "a scenario needs at least one phase"),
-  hypotheses: z.array(hypothesisSchema).default([]),
-  /** Stop the run (roll back, exit 4) when one holds: `error_rate > 50% for 10s`, checked every second on the requests completed in the window. */
-  abort: z.array(abortCondition).default([]),
-  /** The quick form (`aire run --quick`, `aire proof`): a time scale and overrides that keep enough samples, for CI. */
+  phases: z.array(phaseSchema).min(1, "a scenario needs at least one phase").meta({ description: "The timeline: phases one after the other, each with the faults active in it.", example: [{ name: "baseline", duration: "10s" }, { name: "slow-primary", duration: "20s", faults: [{ kind: "latency", proxy: "primary", latency: "800ms" }] }] }),
+  hypotheses: z.array(hypothesisSchema).default([]).meta({ description: "What the run must show: each a window and SLO assertions, scored PASS, FAIL or INCONCLUSIVE.", example: [{ name: "users barely notice", during: "slow-primary", expect: ["ttft.p95 < 750ms"] }] }),
+  abort: z.array(abortCondition).default([]).meta({ description: "Stop the run (roll back, exit 4) when one holds, checked every second on the requests completed in its window.", example: ["error_rate > 50% for 10s"] }),
   quick: closed({
-    timeScale: z.number().positive().max(1).optional(),
-    set: z.array(z.string()).default([]),
-  }).optional(),
-  /** What the scenario proves: its verdict against each gateway profile (checked by `aire proof`). */
+    timeScale: z.number().positive().max(1).optional().meta({ description: "The quick form's time scale: every phase and fault time multiplied by it.", example: 0.4 }),
+    set: z.array(z.string()).default([]).meta({ description: "Overrides (as `--set path=value`) that keep enough samples at the shorter time: a higher rate.", example: ["traffic.arrival.rate=40/s"] }),
+  }).optional().meta({ description: "The quick form for CI (`aire run --quick`, `aire proof`): a time scale and overrides.", example: { timeScale: 0.4, set: ["traffic.arrival.rate=40/s"] } }),
   proof: closed({
-    resilient: z.enum(["PASS", "FAIL"]).default("PASS"),
-    naive: z.enum(["PASS", "FAIL"]),
-  }).optional(),
-  /** Token prices, USD per million tokens, per model: `{ sim-large: { input: 3, output: 15 } }`. */
+    resilient: z.enum(["PASS", "FAIL"]).default("PASS").meta({ description: "The verdict the scenario must reach against the resilient gateway profile.", example: "PASS" }),
+    naive: z.enum(["PASS", "FAIL"]).meta({ description: "The verdict the scenario must reach against the naive profile: FAIL shows the scenario can tell them apart.", example: "FAIL" }),
+  }).optional().meta({ description: "What the scenario proves: its verdict against each gateway profile, checked by `aire proof`.", example: { resilient: "PASS", naive: "FAIL" } }),
   prices: pricesSchema,
   limits: limitsSchema.prefault({}),
-  /** Hosts (exact, or `*.domain`) that traffic and fault calls may go to besides loopback; nothing else is ever contacted. */
-  allow: z.array(z.string().min(1)).default([]),
+  allow: z.array(z.string().min(1)).default([]).meta({ description: "Hosts (exact, or `*.domain`) that traffic and fault calls may go to besides loopback; nothing else is ever contacted.", example: ["llm-gateway.staging.internal"] }),
 }).check(crossCheck((scenario, ctx) => {
   const { target } = scenario;
   const reference = target.reference;

@@ -9,22 +9,52 @@
  */
 import { z } from "zod";
 import type { Random } from "../base/random/prng.js";
-import { closed } from "../base/fields.js";
+import { closed, writtenAs } from "../base/fields.js";
 import { normal } from "./arrival.js";
 
 const count = z.number().int().positive();
+const distOf = <T extends string>(dist: T, description: string) => z.literal(dist).meta({ description, example: dist });
 
 const distributionSchema = z
   .discriminatedUnion(
     "dist",
     [
-      closed({ dist: z.literal("uniform"), min: count, max: count }).refine((d) => d.min <= d.max, { message: "min must not be above max", path: ["max"] }),
-      closed({ dist: z.literal("normal"), mean: z.number().positive(), sd: z.number().nonnegative() }),
-      closed({ dist: z.literal("lognormal"), median: z.number().positive(), p99: z.number().positive() }).refine((d) => d.p99 >= d.median, { message: "p99 must not be below the median", path: ["p99"] }),
-      closed({ dist: z.literal("empirical"), values: z.array(closed({ tokens: count, weight: z.number().nonnegative() })).min(1, "give at least one { tokens, weight }") }).refine((d) => d.values.some((v) => v.weight > 0), {
-        message: "the weights add up to 0: nothing could be drawn",
-        path: ["values"],
-      }),
+      closed({
+        dist: distOf("uniform", "Uniform: every count from min to max as likely."),
+        min: count.meta({ description: "The smallest count.", example: 16 }),
+        max: count.meta({ description: "The largest count.", example: 64 }),
+      })
+        .refine((d) => d.min <= d.max, { message: "min must not be above max", path: ["max"] })
+        .meta({ description: "Uniform between min and max." }),
+      closed({
+        dist: distOf("normal", "Normal, cut at 1."),
+        mean: z.number().positive().meta({ description: "The mean count.", example: 300 }),
+        sd: z.number().nonnegative().meta({ description: "The standard deviation.", example: 50 }),
+      }).meta({ description: "Normal with a mean and a standard deviation." }),
+      closed({
+        dist: distOf("lognormal", "Lognormal: the usual shape of real prompt and answer lengths."),
+        median: z.number().positive().meta({ description: "The median count.", example: 400 }),
+        p99: z.number().positive().meta({ description: "The 99th percentile.", example: 4000 }),
+      })
+        .refine((d) => d.p99 >= d.median, { message: "p99 must not be below the median", path: ["p99"] })
+        .meta({ description: "Lognormal by its median and 99th percentile." }),
+      closed({
+        dist: distOf("empirical", "Empirical: a table, e.g. taken from production logs."),
+        values: z
+          .array(
+            closed({
+              tokens: count.meta({ description: "A token count.", example: 120 }),
+              weight: z.number().nonnegative().meta({ description: "How often it is drawn, relative to the others.", example: 3 }),
+            }),
+          )
+          .min(1, "give at least one { tokens, weight }")
+          .meta({ description: "The counts and their weights.", example: [{ tokens: 120, weight: 3 }, { tokens: 2000, weight: 1 }] }),
+      })
+        .refine((d) => d.values.some((v) => v.weight > 0), {
+          message: "the weights add up to 0: nothing could be drawn",
+          path: ["values"],
+        })
+        .meta({ description: "A table of counts and weights." }),
     ],
     { error: (issue) => (issue.code === "invalid_union" ? `unknown distribution ${JSON.stringify((issue.input as { dist?: unknown } | undefined)?.dist)}; known: uniform, normal, lognormal, empirical` : undefined) },
   );
@@ -33,12 +63,15 @@ export type TokenDistribution = number | z.output<typeof distributionSchema>;
 
 /** A token count in a scenario: a number, or a distribution object (errors keep their own paths). */
 export function tokenCount(max: number) {
-  return z.unknown().transform((value, ctx): TokenDistribution => {
-    const parsed = typeof value === "number" ? count.max(max).safeParse(value) : distributionSchema.safeParse(value);
+  const fixed = count.max(max);
+  const field = z.unknown().transform((value, ctx): TokenDistribution => {
+    const parsed = typeof value === "number" ? fixed.safeParse(value) : distributionSchema.safeParse(value);
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
     return z.NEVER;
   });
+  writtenAs.set(field, z.union([fixed, distributionSchema]));
+  return field;
 }
 
 /** One draw, an integer ≥ 1 and ≤ cap. */

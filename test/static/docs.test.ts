@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { expect, test } from "vitest";
 import { referenceDocs } from "../../harness/commands/reference-docs.js";
 import { faultKinds } from "../../faults/index.js";
+import { parseScenario } from "../../harness/scenario/load.js";
 import { ROOT } from "../helpers/cli.js";
 
 test("docs/reference/ is what the code generates (npm run docs)", () => {
@@ -12,7 +13,7 @@ test("docs/reference/ is what the code generates (npm run docs)", () => {
 test("the fault catalogue page lists every registered kind with its parameters", () => {
   const page = referenceDocs()["docs/reference/faults.md"]!;
   for (const kind of faultKinds) expect(page).toContain(`### \`${kind}\``);
-  expect(page).toMatch(/### `latency`\n\n.+\n\nWorks with .+\.\n\n\| parameter \| type \| default \|\n\|---\|---\|---\|\n(\|.+\|\n)*\| `latency` \| duration \| required \|/);
+  expect(page).toMatch(/### `latency`\n\n.+\n\nWorks with .+\.\n\n\| parameter \| type \| default \| what it does \(example\) \|\n\|---\|---\|---\|---\|\n(\|.+\|\n)*\| `latency` \| duration \| required \| Delay added to the data, in the stream.s direction\. \(`800ms`\) \|/);
 });
 
 test("the README is the front door (under 15 KB) and every relative link in it and docs/ resolves", () => {
@@ -28,4 +29,14 @@ test("the README is the front door (under 15 KB) and every relative link in it a
     }
   }
   expect(broken).toEqual([]);
+});
+
+test("every whole scenario written in docs/scenario-format.md validates", () => {
+  const text = readFileSync(join(ROOT, "docs/scenario-format.md"), "utf8");
+  const scenarios = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((block) => /^apiVersion: aire\/v1$/m.test(block) && !/^extends:/m.test(block)); // (a scenario that extends files of its own cannot be read alone)
+  expect(scenarios.length).toBeGreaterThan(0);
+  for (const block of scenarios) {
+    const result = parseScenario(block, "docs/scenario-format.md");
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  }
 });

@@ -33,9 +33,13 @@ describe("the fault catalogue", () => {
       expect(e.summary, e.kind).toMatch(new RegExp(`^\`${e.kind}\`: .{20,}`));
       expect(e.targets, e.kind).toMatch(/reference stack|url target/);
       expect(e.params.length, e.kind).toBeGreaterThan(0);
-      for (const p of e.params) expect(p.fallback, `${e.kind}.${p.name}`).toMatch(/^(required|—|`.+`)$/);
+      for (const p of e.params) {
+        expect(p.fallback, `${e.kind}.${p.name}`).toMatch(/^(required|—|`.+`)$/);
+        expect(p.description.length, `${e.kind}.${p.name}: what it does`).toBeGreaterThan(10);
+        expect(p.example, `${e.kind}.${p.name}: an example`).toBeDefined();
+      }
     }
-    expect(catalogue.find((e) => e.kind === "latency")!.params).toContainEqual({ name: "latency", type: "duration", fallback: "required" });
+    expect(catalogue.find((e) => e.kind === "latency")!.params).toContainEqual(expect.objectContaining({ name: "latency", type: "duration", fallback: "required", description: expect.stringMatching(/^Delay added/), example: "800ms" }));
     expect(catalogue.find((e) => e.kind === "k8s-pod-kill")!.targets).toMatch(/^a url target with `target.kubernetes`/);
   });
 

@@ -31,6 +31,38 @@ describe("scenario.schema.json", () => {
     expect(committedPart).toEqual(JSON.parse(JSON.stringify(scenarioPartJsonSchema())));
   });
 
+  test("every field has a description and an example, and the example is valid where the field is", () => {
+    const missing: string[] = [];
+    const invalid: string[] = [];
+    const ajv = new Ajv({ strict: false });
+    const visit = (node: unknown, path: string) => {
+      if (Array.isArray(node)) return node.forEach((n) => visit(n, path));
+      if (typeof node !== "object" || node === null) return;
+      const o = node as Record<string, unknown>;
+      for (const [key, field] of Object.entries((o.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+        const at = path ? `${path}.${key}` : key;
+        if (typeof field.description !== "string" || field.description.length < 10) missing.push(`${at}: description`);
+        const examples = field.examples as unknown[] | undefined;
+        if (!examples?.length) missing.push(`${at}: example`);
+        else if (!ajv.validate(field, examples[0])) invalid.push(`${at}: ${JSON.stringify(examples[0])} (${ajv.errorsText()})`);
+        visit(field, at);
+      }
+      for (const key of ["items", "anyOf", "oneOf", "allOf", "additionalProperties"]) visit(o[key], key === "items" ? `${path}[]` : path);
+    };
+    visit(committed, "");
+    expect(missing).toEqual([]);
+    expect(invalid).toEqual([]);
+    // The test can fail: a field without words or with an example of the wrong kind is named.
+    const broken = structuredClone(committed) as { properties: Record<string, Record<string, unknown>> };
+    delete broken.properties.seed!.description;
+    broken.properties.name!.examples = ["Not An Identifier"];
+    const before = [missing.length, invalid.length];
+    missing.length = invalid.length = 0;
+    visit(broken, "");
+    expect([missing, invalid.map((i) => i.split(":")[0])]).toEqual([["seed: description"], ["name"]]);
+    expect(before).toEqual([0, 0]);
+  });
+
   test("a part needs none of the keys a whole scenario needs, and is checked for the rest alike", () => {
     expect(validate({ apiVersion: "aire/v1", name: "x" })).toBe(false);
     expect(validate.errors!.map((e) => (e.params as { missingProperty?: string }).missingProperty)).toEqual(expect.arrayContaining(["target", "traffic", "phases"]));

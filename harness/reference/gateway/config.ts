@@ -88,37 +88,49 @@ export const gatewayProfiles: Record<"resilient" | "naive", GatewayPolicy> = {
 
 /** Policy overrides, as written in a gateway config file or a scenario's `target.reference.gateway`. */
 export const policyOverridesShape = {
-  fallback: z.boolean().optional(),
+  fallback: z.boolean().optional().meta({ description: "After a failed attempt, try the route's next provider at once, before going back to one already tried (resilient: on; naive: off).", example: false }),
   timeouts: closed({
-    connect: duration.optional(),
-    ttft: switchable(duration).optional(),
-    idle: switchable(duration).optional(),
-    total: switchable(duration).optional(),
-    clientRequest: duration.optional(),
-  }).optional(),
+    connect: duration.optional().meta({ description: "TCP connect to a provider (resilient 2s, naive 10s).", example: "2s" }),
+    ttft: switchable(duration).optional().meta({ description: "Streamed requests: an attempt with no first content token after this long is given up and failed over (resilient 2s); false: wait for ever (naive).", example: "400ms" }),
+    idle: switchable(duration).optional().meta({ description: "Streamed requests: the longest silence allowed between two upstream chunks (resilient 5s); before the first token it fails over, after it the client gets an SSE error event; false: off (naive).", example: "5s" }),
+    total: switchable(duration).optional().meta({ description: "The whole request, retries included (resilient 120s): cut at this deadline with an SSE error event when streaming, a 504 when not; false: off (naive).", example: "60s" }),
+    clientRequest: duration.optional().meta({ description: "A client must have sent its whole request within this time (408 otherwise).", example: "30s" }),
+  }).optional().meta({ description: "The gateway's timeouts on each attempt and each request.", example: { ttft: "400ms", idle: "5s" } }),
   retries: closed({
-    maxAttempts: z.number().int().min(1).max(10).optional(),
-    backoffBase: duration.optional(),
-    backoffMax: duration.optional(),
-    retryAfterCap: duration.optional(),
-    budget: switchable(closed({ ratio: fraction.optional(), minPerSecond: z.number().nonnegative().optional(), window: duration.optional() })).optional(),
-    discourageClientRetry: z.boolean().optional(),
-  }).optional(),
-  keyLimits: z.boolean().optional(),
+    maxAttempts: z.number().int().min(1).max(10).optional().meta({ description: "Upstream attempts per request, fallbacks included (1: never retry; resilient 3).", example: 3 }),
+    backoffBase: duration.optional().meta({ description: "Backoff before going back to a provider: random(0, min(backoffMax, backoffBase·2^k)), full jitter.", example: "100ms" }),
+    backoffMax: duration.optional().meta({ description: "The largest backoff (see backoffBase).", example: "2s" }),
+    retryAfterCap: duration.optional().meta({ description: "A provider's retry-after-ms or retry-after is honoured up to this; a longer wait is not waited for.", example: "5s" }),
+    budget: switchable(
+      closed({
+        ratio: fraction.optional().meta({ description: "Retries at most this share of the requests over `window`, plus `minPerSecond` per second.", example: "20%" }),
+        minPerSecond: z.number().nonnegative().optional().meta({ description: "Retries allowed per second on top of the ratio.", example: 5 }),
+        window: duration.optional().meta({ description: "The window the budget is counted over.", example: "10s" }),
+      }),
+    ).optional().meta({ description: "A retry budget (as Envoy's and Finagle's): retries stay within a share of the requests, so a storm is not multiplied; false: off.", example: { ratio: "20%" } }),
+    discourageClientRetry: z.boolean().optional().meta({ description: "An error answered after the gateway retried (or after its budget refused a retry) carries `x-should-retry: false`, so SDK clients do not multiply the upstream attempts by their own retries.", example: true }),
+  }).optional().meta({ description: "Retries, their backoff and their budget.", example: { maxAttempts: 3, budget: { ratio: "20%" } } }),
+  keyLimits: z.boolean().optional().meta({ description: "Enforce the tenants' rpm and tpm on their keys (429 with retry-after past them).", example: true }),
   breaker: switchable(
     closed({
-      consecutiveFailures: z.number().int().min(1).optional(),
-      window: duration.optional(),
-      minRequests: z.number().int().min(1).optional(),
-      failureRate: fraction.optional(),
-      openFor: duration.optional(),
-      halfOpenProbes: z.number().int().min(1).max(100).optional(),
-      maxOpen: fraction.optional(),
+      consecutiveFailures: z.number().int().min(1).optional().meta({ description: "Failures in a row that open the breaker.", example: 5 }),
+      window: duration.optional().meta({ description: "The window the failure rate is counted over.", example: "10s" }),
+      minRequests: z.number().int().min(1).optional().meta({ description: "Attempts in the window before the failure rate counts.", example: 10 }),
+      failureRate: fraction.optional().meta({ description: "Failures per attempt over `window` that open it.", example: "50%" }),
+      openFor: duration.optional().meta({ description: "How long it stays open before half-open probes.", example: "5s" }),
+      halfOpenProbes: z.number().int().min(1).max(100).optional().meta({ description: "Attempts let through while half-open, to see whether the provider is back.", example: 3 }),
+      maxOpen: fraction.optional().meta({ description: "At most this share of the providers may be open or half-open at once, at least one (Envoy's max_ejection_percent): ejecting the last, partly working provider would turn a partial failure into a total one.", example: "50%" }),
     }),
-  ).optional(),
-  balance: z.enum(balanceKinds).optional(),
-  ewmaDecay: duration.optional(),
-  concurrency: switchable(closed({ maxInFlight: z.number().int().min(1).optional(), maxQueue: z.number().int().min(0).optional(), queueTimeout: duration.optional() })).optional(),
+  ).optional().meta({ description: "A circuit breaker per provider: an open one gets no attempts; false: off.", example: { consecutiveFailures: 5, openFor: "5s" } }),
+  balance: z.enum(balanceKinds).optional().meta({ description: "How each request's first provider is chosen: `priority` (route order), `weighted`, `least-inflight` or `p2c-ewma` (two random choices on peak-EWMA latency).", example: "p2c-ewma" }),
+  ewmaDecay: duration.optional().meta({ description: "p2c-ewma: the time constant of the latency estimate's decay while a provider gets no traffic.", example: "10s" }),
+  concurrency: switchable(
+    closed({
+      maxInFlight: z.number().int().min(1).optional().meta({ description: "Requests in flight at once.", example: 256 }),
+      maxQueue: z.number().int().min(0).optional().meta({ description: "Requests past maxInFlight that may wait, up to queueTimeout; the rest get a fast 503.", example: 512 }),
+      queueTimeout: duration.optional().meta({ description: "The longest wait in the queue (a 503 after it).", example: "2s" }),
+    }),
+  ).optional().meta({ description: "Load shedding: a bound on requests in flight and in the queue; false: unlimited.", example: { maxInFlight: 256 } }),
 };
 
 export const policyOverridesSchema = closed(policyOverridesShape);
