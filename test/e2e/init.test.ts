@@ -51,7 +51,7 @@ describe("aire init", () => {
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/slow-provider/);
     expect(plan.stdout).not.toMatch(/! cannot PASS/);
-    await runsToAVerdict(file, "0.08");
+    await runsToAVerdict(file, "0.04");
     // Not overwritten without --force; a bad answer is named.
     const again = await runCli(["init", file, "--yes"]);
     expect([again.code, again.stderr]).toEqual([2, `aire: ${file} exists: choose another file, or --force to overwrite it\n`]);
@@ -81,7 +81,7 @@ describe("aire init", () => {
       expect(text).not.toMatch(/^allow:/m);
       expect((await runCli(["validate", file])).code).toBe(0);
       expect((await runCli(["plan", file])).code).toBe(0);
-      await runsToAVerdict(file, "0.1");
+      await runsToAVerdict(file, "0.05");
     } finally {
       gateway.child.kill("SIGTERM");
       provider.child.kill("SIGTERM");
