@@ -10,6 +10,7 @@ import { formatDuration } from "../harness/base/units.js";
 import { assertionLine } from "./junit.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
+import { perSecond, telemetryCharts, telemetryFacts } from "./telemetry.js";
 
 export const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
@@ -92,7 +93,28 @@ function charts(report: RunReport): string {
       ? [{ name: "errors", color: "#d55e00", values: ts.map((s) => (s.requests === 0 ? null : 0)) }]
       : classes.map((c) => ({ name: c, color: errorColors[c] ?? "#333", values: ts.map((s) => (s.requests === 0 ? null : (s.errors[c] ?? 0) / s.requests)) })), report),
     chart("chart-tokens", "Output tokens per second", (v) => `${v}`, [{ name: "tokens/s", color: "#cc79a7", values: ts.map((s) => s.outputTokens) }], report),
+    ...stackCharts(report),
   ].join("\n");
+}
+
+const palette = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#999999"];
+
+/** What the stack said about itself, on the same time axis (summary.json's telemetry). */
+function stackCharts(report: RunReport): string[] {
+  if (!report.telemetry) return [];
+  const seconds = Math.max(1, Math.ceil(report.timeline.end / 1000));
+  const { breakers, queues } = telemetryCharts(report);
+  const series = (list: { name: string; points: [number, number][] }[]) => list.map((s, i) => ({ name: s.name, color: palette[i % palette.length]!, values: perSecond(s.points, seconds) }));
+  return [
+    ...(breakers.length > 0 ? [chart("chart-breakers", "Gateway circuit breakers (0 closed, 1 half-open, 2 open), as the gateway reported them", (v) => `${v}`, series(breakers), report)] : []),
+    ...(queues.length > 0 ? [chart("chart-queues", "In flight and waiting, as the gateway and the providers reported them", (v) => `${v}`, series(queues), report)] : []),
+  ];
+}
+
+function telemetryTable(report: RunReport): string {
+  const facts = telemetryFacts(report);
+  if (facts.length === 0) return "";
+  return `<h3>What the stack reported</h3><p class="muted">From the gateway's and the providers' own /metrics, scraped every second (telemetry.jsonl)${report.telemetry!.failures > 0 ? `; ${report.telemetry!.failures} scrapes got no answer` : ""}.</p><div class="scroll"><table class="telemetry"><thead><tr><th>phase</th><th>reported</th></tr></thead><tbody>${facts.map((f) => `<tr><td>${esc(f.phase)}</td><td>${esc(f.facts.join("; "))}</td></tr>`).join("")}</tbody></table></div>`;
 }
 
 function cards(report: RunReport): string {
@@ -166,6 +188,7 @@ ${summary.length > 0 ? `<details><summary>Not passing, as text</summary><pre>${e
 ${charts(report)}
 <h2>Phases</h2>
 ${phaseTable(report)}
+${telemetryTable(report)}
 <h2>Events</h2>
 ${eventLog(report)}
 <p class="muted">aire · summary.json schema version ${report.schemaVersion}</p>

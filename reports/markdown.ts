@@ -6,6 +6,7 @@
 import { formatDuration } from "../harness/base/units.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
+import { telemetryFacts } from "./telemetry.js";
 
 const icon: Record<string, string> = { PASS: "✅", FAIL: "❌", INCONCLUSIVE: "⚠️", INTERRUPTED: "⏹️", ERROR: "💥", ABORTED: "🛑", INCOMPLETE: "⚠️", NO_HYPOTHESES: "ℹ️" };
 
@@ -48,6 +49,12 @@ export function renderMarkdown(report: RunReport): string {
     out.push(`| ${cell(p.name)} | ${formatDuration(p.durationMs)} | ${p.requests} | ${pct(p.availability)} | ${errors} | ${ms(p.ttft.p50)} | ${ms(p.ttft.p95)} | ${ms(p.e2e.p95)} | ${cell(p.faults.join("; ")) || "–"} |`);
   }
   out.push("");
+  const facts = telemetryFacts(report);
+  if (facts.length > 0) {
+    out.push("What the stack reported (its own /metrics, every second):", "", "| phase | reported |", "|---|---|");
+    for (const f of facts) out.push(`| ${cell(f.phase)} | ${cell(f.facts.join("; "))} |`);
+    out.push("");
+  }
   const cost = report.total.cost;
   const lag = report.traffic.scheduleLagMs;
   out.push(`Schedule lag p99 ${ms(lag.p99)} (max ${ms(report.traffic.maxScheduleLagMs)})${cost.total > 0 ? ` · cost $${cost.total.toFixed(4)} ($${(cost.per1kRequests ?? 0).toFixed(4)} per 1k requests)` : ""}`);

@@ -26,6 +26,8 @@ import { warmUp } from "../traffic/warmup.js";
 import { EventLog } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
 import { runPhaseFaults, type FaultTimelineContext } from "./fault-timeline.js";
+import { watchTelemetry, type TelemetryWatch } from "./telemetry-watch.js";
+import { TelemetryFile } from "../results/telemetry.js";
 import { LiveStats } from "../results/live-stats.js";
 import type { ProgressState } from "../../reports/progress.js";
 
@@ -98,6 +100,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   let error: unknown;
   let stack: TargetStack | undefined;
   let traffic: Promise<TrafficResult> | undefined;
+  let telemetry: { file: TelemetryFile; watch: TelemetryWatch } | undefined;
   const phaseStarts: number[] = [];
 
   events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1 });
@@ -132,6 +135,13 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       log(`kubernetes: ${server}`);
     }
     const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
+    // The system's own account of itself: the gateway's and the providers' /metrics every second,
+    // from before the first phase (a counter's increase in it needs a scrape before it).
+    if (stack.kind === "reference") {
+      const file = new TelemetryFile(join(dir, "telemetry.jsonl"));
+      const targets = stack.components.filter((c) => c.label === "gateway" || /^provider-[^/]+$/.test(c.label)).filter((c) => !/-pod-\d+$/.test(c.label)).map((c) => ({ component: c.label, url: c.url }));
+      telemetry = { file, watch: watchTelemetry(targets, (line) => file.write(line), () => performance.now() - events.origin) };
+    }
     const start = performance.now() + 50;
     // t0: when the traffic starts on the events' clock, so the report can line samples up with faults.
     events.append("traffic_start", {
@@ -217,6 +227,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     error ??= crashed();
   }
   events.append("traffic_end", { ...trafficResult });
+  // The telemetry stops before the components it scrapes do.
+  if (telemetry) {
+    await telemetry.watch.stop();
+    await telemetry.file.close();
+  }
   // 3. The stack, LIFO.
   try {
     await stackTeardown.run();

@@ -1,6 +1,7 @@
 /**
  * Builds `summary.json` (the {@link RunReport}) from a results directory's raw files:
- * `scenario.resolved.yaml`, `events.jsonl` and `samples.jsonl`. The run calls it once it has
+ * `scenario.resolved.yaml`, `events.jsonl`, `samples.jsonl` and, from the reference stack,
+ * `telemetry.jsonl`. The run calls it once it has
  * finished; `aire report <dir>` calls it again at any time, also on the files of a run that was
  * killed (a torn last line is skipped, and the report says the run is incomplete).
  * @module
@@ -17,6 +18,7 @@ import type { Scenario } from "../scenario/schema.js";
 import { Scorer, type Timeline } from "../slo/score.js";
 import type { TrafficResult } from "../traffic/generator.js";
 import { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus } from "./run-report.js";
+import { summarizeTelemetry, type TelemetryLine } from "./telemetry.js";
 
 export interface BuildOptions {
   /** Overrides the schedule-lag budget (max, ms) the run recorded. */
@@ -143,6 +145,8 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     faultsOf.set(e.phase as string, list);
   }
   const last = [...events].reverse().find((e) => e.type === "run_end" || e.type === "run_status");
+  const telemetryLines: TelemetryLine[] = [];
+  for await (const line of readJsonl<TelemetryLine>(join(dir, "telemetry.jsonl"), skipped)) telemetryLines.push(line);
 
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -168,6 +172,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     total: { ...summarizeWindow(aggregates.run), workloads: summarizeWindows(aggregates.runWorkloads), tenants: summarizeWindows(aggregates.runTenants) },
     timeline: { ...timeline, lastSampleMs: lastSample },
     timeSeries: aggregates.series.summarize(),
+    ...(telemetryLines.length > 0 ? { telemetry: summarizeTelemetry(telemetryLines, timeline.phases, rel) } : {}),
     hypotheses,
     events: events.filter((e) => reportedEvents.has(e.type)).map((e) => eventOf(e, rel)),
     ...(skipped.n > 0 ? { unreadableLines: skipped.n } : {}),

@@ -6,6 +6,7 @@
 import type { HypothesisResult, Verdict } from "../slo/score.js";
 import type { WindowStats } from "../metrics/window-stats.js";
 import type { SecondSummary } from "../metrics/time-series.js";
+import type { TelemetrySummary } from "./telemetry.js";
 
 /**
  * completed: ran to the end · interrupted: SIGINT/SIGTERM · error: the harness or the target could
@@ -98,6 +99,8 @@ export interface RunReport {
   };
   /** One entry per second of traffic, by intended send time. */
   timeSeries: SecondSummary[];
+  /** What the reference stack's components said about themselves each second (telemetry.jsonl), by phase. */
+  telemetry?: TelemetrySummary;
   hypotheses: HypothesisResult[];
   /** Phase changes, faults, aborts and errors, in order. */
   events: RunEvent[];

@@ -78,6 +78,22 @@ describe("provider faults in a run", () => {
           const events = await readEvents(run);
           expect(events.filter((e) => e.type === "pod_kill")).toHaveLength(1);
           expect(events.filter((e) => e.type === "fault_reverted")).toHaveLength(2);
+          // What the gateway and the providers said about themselves (telemetry.jsonl, every second):
+          // the primary's breaker opened in the burst and not before; the primary counted the errors
+          // it was told to inject.
+          const telemetry = summary.telemetry;
+          expect([...telemetry.components].sort()).toEqual(["gateway", "provider-primary", "provider-secondary"]);
+          expect(telemetry.failures).toBeLessThanOrEqual(telemetry.scrapes / 10);
+          const at = (phase: string, component: string) => telemetry.phases[phase][component] as Record<string, number>;
+          expect(at("baseline", "gateway")['aire_gateway_breaker_state{provider="primary"}']).toBe(0);
+          expect(at("burst", "gateway")['aire_gateway_breaker_transitions_total{from="closed",provider="primary",to="open"}']).toBeGreaterThanOrEqual(1);
+          expect(at("burst", "gateway")['aire_gateway_breaker_state{provider="primary"}']).toBeGreaterThanOrEqual(1);
+          expect(at("burst", "provider-primary")['aire_provider_injected_errors_total{status="503"}']).toBeGreaterThan(0);
+          expect(at("baseline", "provider-primary")['aire_provider_injected_errors_total{status="503"}'] ?? 0).toBe(0);
+          const scrapes = (await readFile(join(run, "telemetry.jsonl"), "utf8")).trim().split("\n");
+          expect(scrapes.length).toBeGreaterThanOrEqual(3 * 6); // three components, about once a second over the 7 s
+          expect(await readFile(join(run, "report.html"), "utf8")).toContain('id="chart-breakers"');
+          expect(await readFile(join(run, "summary.md"), "utf8")).toMatch(/\| burst \| breaker at worst: primary (open|half-open)/);
           // Per workload, with their answer checks passing; priced; a 1-second time series of it all.
           const priced = samples as unknown as { workload: string; ok: boolean; cost: number; promptTokens: number; outputTokens: number; errorClass?: string }[];
           expect(Object.keys(summary.total.workloads).sort()).toEqual(["chat", "extract"]);

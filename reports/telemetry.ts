@@ -1,0 +1,77 @@
+/**
+ * The stack's telemetry (summary.json's `telemetry`) said in words per phase, for summary.md and
+ * report.html, and drawn per second for report.html's charts: did the breakers open, how many
+ * retries and fallbacks, what was shed or refused, how long the queues got.
+ * @module
+ */
+import type { RunReport } from "../harness/results/run-report.js";
+
+const BREAKER = ["closed", "half-open", "open"];
+
+/** The label `label` of a series key (`name{a="x"}` → x for a). */
+const labelOf = (key: string, label: string) => new RegExp(`[{,]${label}="([^"]*)"`).exec(key)?.[1];
+const nameOf = (key: string) => key.split("{", 1)[0]!;
+
+/** One line per phase: what the gateway and the providers reported in it. */
+export function telemetryFacts(report: RunReport): { phase: string; facts: string[] }[] {
+  const telemetry = report.telemetry;
+  if (!telemetry) return [];
+  return report.phases.map((phase) => {
+    const byComponent = telemetry.phases[phase.name] ?? {};
+    const facts: string[] = [];
+    const gateway = byComponent.gateway ?? {};
+    const sum = (name: string, by?: string) => {
+      const parts = new Map<string, number>();
+      for (const [key, value] of Object.entries(gateway)) if (nameOf(key) === name) parts.set(by ? (labelOf(key, by) ?? "") : "", (parts.get(by ? (labelOf(key, by) ?? "") : "") ?? 0) + value);
+      return parts;
+    };
+    const breakers = [...sum("aire_gateway_breaker_state", "provider")].map(([p, state]) => `${p} ${BREAKER[state] ?? state}`);
+    if (breakers.length > 0) facts.push(`breaker at worst: ${breakers.join(", ")}`);
+    const retries = sum("aire_gateway_retries_total", "kind");
+    const total = [...retries.values()].reduce((a, b) => a + b, 0);
+    facts.push(`retries ${total}${total > 0 ? ` (${[...retries].map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}`);
+    const failed = [...sum("aire_gateway_upstream_attempts_total", "result")].filter(([r]) => r !== "ok" && r !== "").reduce((a, [, v]) => a + v, 0);
+    facts.push(`failed upstream attempts ${failed}`);
+    const shed = [...sum("aire_gateway_shed_total").values()][0] ?? 0;
+    const limited = [...sum("aire_gateway_rate_limited_total").values()][0] ?? 0;
+    if (shed > 0) facts.push(`shed ${shed}`);
+    if (limited > 0) facts.push(`gateway 429s ${limited}`);
+    const maxQueued = gateway["aire_gateway_queued"];
+    if (maxQueued) facts.push(`gateway queue at most ${maxQueued}`);
+    for (const [component, figures] of Object.entries(byComponent)) {
+      if (component === "gateway") continue;
+      const own: string[] = [];
+      const waiting = Object.entries(figures).filter(([k]) => nameOf(k) === "vllm:num_requests_waiting").reduce((a, [, v]) => Math.max(a, v), 0);
+      if (waiting > 0) own.push(`up to ${waiting} waiting for a slot`);
+      const injected = Object.entries(figures).filter(([k]) => nameOf(k) === "aire_provider_injected_errors_total").reduce((a, [, v]) => a + v, 0);
+      if (injected > 0) own.push(`${injected} injected errors`);
+      const refused = Object.entries(figures).filter(([k]) => nameOf(k) === "aire_provider_rate_limited_total").reduce((a, [, v]) => a + v, 0);
+      if (refused > 0) own.push(`${refused} 429s`);
+      const ready = figures["aire_provider_pods_ready"];
+      const fewest = telemetry.lows[phase.name]?.[component]?.["aire_provider_pods_ready"];
+      const pods = ready === undefined ? [] : [fewest !== undefined && fewest < ready ? `${fewest}–${ready} pods ready` : `${ready} pods ready`];
+      if (own.length > 0 || pods.length > 0) facts.push(`${component.replace(/^provider-/, "")}: ${[...pods, ...own].join(", ")}`);
+    }
+    return { phase: phase.name, facts };
+  });
+}
+
+/** A charted series as one value per second (the last scrape in each second; null where none). */
+export function perSecond(points: readonly [number, number][], seconds: number): (number | null)[] {
+  const out = new Array<number | null>(Math.max(0, seconds)).fill(null);
+  for (const [t, v] of points) {
+    const s = Math.floor(t / 1000);
+    if (s >= 0 && s < out.length) out[s] = v;
+  }
+  return out;
+}
+
+/** The charted series, grouped: breakers per provider, and the queues. */
+export function telemetryCharts(report: RunReport): { breakers: { name: string; points: [number, number][] }[]; queues: { name: string; points: [number, number][] }[] } {
+  const series = report.telemetry?.series ?? [];
+  const breakers = series.filter((s) => nameOf(s.key) === "aire_gateway_breaker_state").map((s) => ({ name: labelOf(s.key, "provider") ?? s.key, points: s.points }));
+  const queues = series
+    .filter((s) => nameOf(s.key) !== "aire_gateway_breaker_state")
+    .map((s) => ({ name: s.component === "gateway" ? nameOf(s.key).replace("aire_gateway_", "gateway ").replace("_", " ") : `${s.component.replace(/^provider-/, "")} ${nameOf(s.key).replace("vllm:num_requests_", "")}`, points: s.points }));
+  return { breakers, queues };
+}

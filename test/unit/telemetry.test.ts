@@ -1,0 +1,40 @@
+/** The stack's telemetry summarized per phase: a gauge's highest level, a counter's increase. */
+import { describe, expect, test } from "vitest";
+import { summarizeTelemetry, type TelemetryLine } from "../../harness/results/telemetry.js";
+
+const phases = [
+  { name: "baseline", start: 0, end: 3000 },
+  { name: "burst", start: 3000, end: 6000 },
+];
+const rel = (t: number) => t - 1000; // the events' clock runs 1 s ahead of the samples'
+const gw = (t: number, values: Record<string, number>): TelemetryLine => ({ t: t + 1000, component: "gateway", values });
+
+describe("telemetry summary", () => {
+  test("gauges: the highest level in each phase; counters: the increase, a series that appears counting from 0, a reset from 0", () => {
+    const breaker = 'aire_gateway_breaker_state{provider="primary"}';
+    const retries = 'aire_gateway_retries_total{kind="fallback",provider="secondary"}';
+    const attempts = 'aire_gateway_upstream_attempts_total{provider="primary",result="ok"}';
+    const lines = [
+      gw(-500, { [breaker]: 0, [attempts]: 10 }), // before the first phase: the baseline of its counters
+      gw(500, { [breaker]: 0, [attempts]: 14 }),
+      gw(1500, { [breaker]: 0, [attempts]: 20 }),
+      gw(3500, { [breaker]: 2, [attempts]: 21, [retries]: 8 }), // the fallback counter appears: 8 since the scrape before
+      gw(4500, { [breaker]: 1, [attempts]: 3, [retries]: 12 }), // a restarted counter: 3 since the reset
+      { t: 6000, component: "gateway", error: "This operation was aborted" },
+      gw(5500, { [breaker]: 0, [attempts]: 5, [retries]: 12 }),
+    ];
+    const summary = summarizeTelemetry(lines, phases, rel);
+    expect(summary.phases.baseline!.gateway).toEqual({ [breaker]: 0, [attempts]: 10 });
+    expect(summary.phases.burst!.gateway).toEqual({ [breaker]: 2, [attempts]: 1 + 3 + 2, [retries]: 12 });
+    expect(summary.lows.burst!.gateway).toEqual({ [breaker]: 0 });
+    expect([summary.scrapes, summary.failures, summary.errors]).toEqual([7, 1, { gateway: "This operation was aborted" }]);
+    expect(summary.series).toEqual([{ component: "gateway", key: breaker, points: [[-500, 0], [500, 0], [1500, 0], [3500, 2], [4500, 1], [5500, 0]] }]);
+  });
+
+  test("without a scrape before a phase, its first scrape is the counters' baseline; a phase with no scrape has no figures", () => {
+    const key = "aire_gateway_shed_total";
+    const summary = summarizeTelemetry([gw(3200, { [key]: 40 }), gw(4200, { [key]: 45 })], phases, rel);
+    expect(summary.phases.baseline).toEqual({ gateway: {} });
+    expect(summary.phases.burst!.gateway).toEqual({ [key]: 5 });
+  });
+});
