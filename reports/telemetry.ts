@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunReport } from "../harness/results/run-report.js";
+import { isCounter } from "../harness/results/telemetry.js";
 
 const BREAKER = ["closed", "half-open", "open"];
 
@@ -12,48 +13,76 @@ const BREAKER = ["closed", "half-open", "open"];
 const labelOf = (key: string, label: string) => new RegExp(`[{,]${label}="([^"]*)"`).exec(key)?.[1];
 const nameOf = (key: string) => key.split("{", 1)[0]!;
 
-/** One line per phase: what the gateway and the providers reported in it. */
+/** What a component that is not aire's reported: each kept series, a counter's increase or a gauge's highest level. */
+function genericFacts(component: string, figures: Record<string, number>): string | undefined {
+  const entries = Object.entries(figures).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (entries.length === 0) return undefined;
+  const shown = entries.slice(0, 8).map(([key, value]) => (isCounter(key) ? `${key} +${value}` : `${key} at most ${value}`));
+  return `${component}: ${shown.join(", ")}${entries.length > 8 ? `, and ${entries.length - 8} more series (summary.json)` : ""}`;
+}
+
+/** One line per phase: what the gateway and the providers (or a url target's endpoints) reported in it. */
 export function telemetryFacts(report: RunReport): { phase: string; facts: string[] }[] {
   const telemetry = report.telemetry;
   if (!telemetry) return [];
   return report.phases.map((phase) => {
     const byComponent = telemetry.phases[phase.name] ?? {};
     const facts: string[] = [];
-    const gateway = byComponent.gateway ?? {};
-    const sum = (name: string, by?: string) => {
-      const parts = new Map<string, number>();
-      for (const [key, value] of Object.entries(gateway)) if (nameOf(key) === name) parts.set(by ? (labelOf(key, by) ?? "") : "", (parts.get(by ? (labelOf(key, by) ?? "") : "") ?? 0) + value);
-      return parts;
-    };
-    const breakers = [...sum("aire_gateway_breaker_state", "provider")].map(([p, state]) => `${p} ${BREAKER[state] ?? state}`);
-    if (breakers.length > 0) facts.push(`breaker at worst: ${breakers.join(", ")}`);
-    const retries = sum("aire_gateway_retries_total", "kind");
-    const total = [...retries.values()].reduce((a, b) => a + b, 0);
-    facts.push(`retries ${total}${total > 0 ? ` (${[...retries].map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}`);
-    const failed = [...sum("aire_gateway_upstream_attempts_total", "result")].filter(([r]) => r !== "ok" && r !== "").reduce((a, [, v]) => a + v, 0);
-    facts.push(`failed upstream attempts ${failed}`);
-    const shed = [...sum("aire_gateway_shed_total").values()][0] ?? 0;
-    const limited = [...sum("aire_gateway_rate_limited_total").values()][0] ?? 0;
-    if (shed > 0) facts.push(`shed ${shed}`);
-    if (limited > 0) facts.push(`gateway 429s ${limited}`);
-    const maxQueued = gateway["aire_gateway_queued"];
-    if (maxQueued) facts.push(`gateway queue at most ${maxQueued}`);
+    // The reference stack's components are scraped for a known set of series (an absent counter
+    // has not counted yet); a url target's endpoints for the series its scenario keeps, said as they are.
+    const ours = report.target.kind === "reference";
     for (const [component, figures] of Object.entries(byComponent)) {
-      if (component === "gateway") continue;
-      const own: string[] = [];
-      const waiting = Object.entries(figures).filter(([k]) => nameOf(k) === "vllm:num_requests_waiting").reduce((a, [, v]) => Math.max(a, v), 0);
-      if (waiting > 0) own.push(`up to ${waiting} waiting for a slot`);
-      const injected = Object.entries(figures).filter(([k]) => nameOf(k) === "aire_provider_injected_errors_total").reduce((a, [, v]) => a + v, 0);
-      if (injected > 0) own.push(`${injected} injected errors`);
-      const refused = Object.entries(figures).filter(([k]) => nameOf(k) === "aire_provider_rate_limited_total").reduce((a, [, v]) => a + v, 0);
-      if (refused > 0) own.push(`${refused} 429s`);
-      const ready = figures["aire_provider_pods_ready"];
-      const fewest = telemetry.lows[phase.name]?.[component]?.["aire_provider_pods_ready"];
-      const pods = ready === undefined ? [] : [fewest !== undefined && fewest < ready ? `${fewest}–${ready} pods ready` : `${ready} pods ready`];
-      if (own.length > 0 || pods.length > 0) facts.push(`${component.replace(/^provider-/, "")}: ${[...pods, ...own].join(", ")}`);
+      if (ours && component === "gateway") facts.push(...gatewayFacts(figures));
+      else if (ours && component.startsWith("provider-")) facts.push(providerFacts(component, figures, telemetry.lows[phase.name]?.[component] ?? {}));
+      else {
+        const generic = genericFacts(component, figures);
+        if (generic) facts.push(generic);
+      }
     }
     return { phase: phase.name, facts };
   });
+}
+
+function gatewayFacts(gateway: Record<string, number>): string[] {
+  const facts: string[] = [];
+  const sum = (name: string, by?: string) => {
+    const parts = new Map<string, number>();
+    for (const [key, value] of Object.entries(gateway)) {
+      if (nameOf(key) !== name) continue;
+      const part = by ? (labelOf(key, by) ?? "") : "";
+      parts.set(part, (parts.get(part) ?? 0) + value);
+    }
+    return parts;
+  };
+  const breakers = [...sum("aire_gateway_breaker_state", "provider")].map(([p, state]) => `${p} ${BREAKER[state] ?? state}`);
+  if (breakers.length > 0) facts.push(`breaker at worst: ${breakers.join(", ")}`);
+  const retries = sum("aire_gateway_retries_total", "kind");
+  const total = [...retries.values()].reduce((a, b) => a + b, 0);
+  facts.push(`retries ${total}${total > 0 ? ` (${[...retries].map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}`);
+  const failed = [...sum("aire_gateway_upstream_attempts_total", "result")].filter(([r]) => r !== "ok" && r !== "").reduce((a, [, v]) => a + v, 0);
+  facts.push(`failed upstream attempts ${failed}`);
+  const shed = [...sum("aire_gateway_shed_total").values()][0] ?? 0;
+  const limited = [...sum("aire_gateway_rate_limited_total").values()][0] ?? 0;
+  if (shed > 0) facts.push(`shed ${shed}`);
+  if (limited > 0) facts.push(`gateway 429s ${limited}`);
+  const maxQueued = gateway["aire_gateway_queued"];
+  if (maxQueued) facts.push(`gateway queue at most ${maxQueued}`);
+  return facts;
+}
+
+function providerFacts(component: string, figures: Record<string, number>, lows: Record<string, number>): string {
+  const own: string[] = [];
+  const of = (name: string) => Object.entries(figures).filter(([k]) => nameOf(k) === name);
+  const waiting = of("vllm:num_requests_waiting").reduce((a, [, v]) => Math.max(a, v), 0);
+  if (waiting > 0) own.push(`up to ${waiting} waiting for a slot`);
+  const injected = of("aire_provider_injected_errors_total").reduce((a, [, v]) => a + v, 0);
+  if (injected > 0) own.push(`${injected} injected errors`);
+  const refused = of("aire_provider_rate_limited_total").reduce((a, [, v]) => a + v, 0);
+  if (refused > 0) own.push(`${refused} 429s`);
+  const ready = figures["aire_provider_pods_ready"];
+  const fewest = lows["aire_provider_pods_ready"];
+  const pods = ready === undefined ? [] : [fewest !== undefined && fewest < ready ? `${fewest}–${ready} pods ready` : `${ready} pods ready`];
+  return `${component.replace(/^provider-/, "")}: ${[...pods, ...own].join(", ") || "nothing of note"}`;
 }
 
 /** A charted series as one value per second (the last scrape in each second; null where none). */

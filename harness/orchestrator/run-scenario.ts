@@ -26,7 +26,7 @@ import { warmUp } from "../traffic/warmup.js";
 import { EventLog } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
 import { runPhaseFaults, type FaultTimelineContext } from "./fault-timeline.js";
-import { watchTelemetry, type TelemetryWatch } from "./telemetry-watch.js";
+import { keepOf, watchTelemetry, type TelemetryTarget, type TelemetryWatch } from "./telemetry-watch.js";
 import { TelemetryFile } from "../results/telemetry.js";
 import { LiveStats } from "../results/live-stats.js";
 import type { ProgressState } from "../../reports/progress.js";
@@ -137,9 +137,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
     // The system's own account of itself: the gateway's and the providers' /metrics every second,
     // from before the first phase (a counter's increase in it needs a scrape before it).
-    if (stack.kind === "reference") {
+    const targets: TelemetryTarget[] =
+      stack.kind === "reference"
+        ? stack.components.filter((c) => c.label === "gateway" || (/^provider-/.test(c.label) && !/-pod-\d+$/.test(c.label))).map((c) => ({ component: c.label, url: `${c.url}/metrics` }))
+        : (scenario.target.metrics ?? []).map((m) => ({ component: m.name, url: m.url, keep: keepOf(m.keep) }));
+    if (targets.length > 0) {
       const file = new TelemetryFile(join(dir, "telemetry.jsonl"));
-      const targets = stack.components.filter((c) => c.label === "gateway" || /^provider-[^/]+$/.test(c.label)).filter((c) => !/-pod-\d+$/.test(c.label)).map((c) => ({ component: c.label, url: c.url }));
       telemetry = { file, watch: watchTelemetry(targets, (line) => file.write(line), () => performance.now() - events.origin) };
     }
     const start = performance.now() + 50;

@@ -1,7 +1,8 @@
 /**
- * Scrapes the reference stack's gateway and provider fronts every second while the traffic runs
- * (their `/metrics`, Prometheus text), keeping the series results/telemetry.ts names, and hands
- * each scrape on as a telemetry line. A component that does not answer within the interval is a
+ * Scrapes metrics endpoints every second while the traffic runs (Prometheus text): the reference
+ * stack's gateway and provider fronts, keeping the series results/telemetry.ts names, or a url
+ * target's own endpoints with the metrics its scenario keeps; and hands each scrape on as a
+ * telemetry line. A component that does not answer within the interval is a
  * line with its error, never a failure of the run; a scrape still in flight is not started again.
  * @module
  */
@@ -11,25 +12,34 @@ import { keptMetric, type TelemetryLine } from "../results/telemetry.js";
 
 export interface TelemetryTarget {
   component: string;
-  /** The component's base URL; its metrics are at `/metrics`. */
+  /** The metrics endpoint. */
   url: string;
+  /** The metrics kept (default: the reference stack's, results/telemetry.ts). */
+  keep?: (name: string) => boolean;
+}
+
+/** A keep list of names with `*` for any characters (a url target's `metrics[].keep`) as a test. */
+export function keepOf(patterns: readonly string[]): (name: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.includes("*")));
+  const globs = patterns.filter((p) => p.includes("*")).map((p) => new RegExp(`^${p.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
+  return (name) => exact.has(name) || globs.some((g) => g.test(name));
 }
 
 export interface TelemetryWatch {
-  /** Stops the timer and waits for the scrapes in flight (each bounded by the interval). */
+  /** Stops the timer, waits for the scrapes in flight (each bounded by the interval) and scrapes once more. */
   stop(): Promise<void>;
 }
 
 /** One scrape of one component, as a line (its error when it did not answer). */
 export async function scrape(target: TelemetryTarget, at: number, timeoutMs: number): Promise<TelemetryLine> {
   try {
-    const res = await request(new URL("/metrics", target.url), { method: "GET", headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await request(target.url, { method: "GET", headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
     if (res.statusCode !== 200) {
       await res.body.dump();
       return { t: at, component: target.component, error: `HTTP ${res.statusCode}` };
     }
     const values: Record<string, number> = {};
-    for (const s of parseExposition(await res.body.text(), keptMetric)) values[seriesKey(s.name, s.labels)] = s.value;
+    for (const s of parseExposition(await res.body.text(), target.keep ?? keptMetric)) values[seriesKey(s.name, s.labels)] = s.value;
     return { t: at, component: target.component, values };
   } catch (err) {
     return { t: at, component: target.component, error: (err as Error).message };
@@ -56,6 +66,9 @@ export function watchTelemetry(targets: readonly TelemetryTarget[], write: (line
   return {
     async stop() {
       clearInterval(timer);
+      await Promise.all(inFlight.values());
+      // A last scrape, so the counters cover the traffic's end.
+      tick();
       await Promise.all(inFlight.values());
     },
   };

@@ -44,8 +44,11 @@ const KEPT = new Set([
 /** Whether a scrape keeps this metric. */
 export const keptMetric = (name: string): boolean => KEPT.has(name);
 
-/** A counter (Prometheus' `_total` suffix) adds up; anything else is a gauge, a level at each scrape. */
-export const isCounter = (key: string): boolean => /_total(\{|$)/.test(key);
+/**
+ * Cumulative series add up: a counter (Prometheus' `_total` suffix) and a histogram's or a
+ * summary's `_count`, `_sum` and `_bucket`; anything else is a gauge, a level at each scrape.
+ */
+export const isCounter = (key: string): boolean => /_(total|count|sum|bucket)(\{|$)/.test(key);
 
 /** The series charted over time in the report: breaker states, and the queues in front of the providers. */
 export const chartedSeries = (key: string): boolean => /^(aire_gateway_breaker_state|aire_gateway_in_flight|aire_gateway_queued|vllm:num_requests_waiting|vllm:num_requests_running)(\{|$)/.test(key);

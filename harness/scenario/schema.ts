@@ -64,6 +64,19 @@ const targetSchema = closed({
   toxiproxy: closed({
     url: z.string().url().meta({ description: "The Toxiproxy's API address.", example: "http://127.0.0.1:8474" }),
   }).optional().meta({ description: "With url: a Toxiproxy of the team's own, whose proxies (named by a fault's `proxy:`) sit in front of its providers.", example: { url: "http://127.0.0.1:8474" } }),
+  metrics: z
+    .array(
+      closed({
+        name: identifier.meta({ description: "The component's name in telemetry.jsonl and the reports.", example: "gateway" }),
+        url: z.string().url().meta({ description: "Its metrics endpoint (Prometheus or OpenMetrics text), scraped every second while the traffic runs; loopback, or a host in `allow`.", example: "http://127.0.0.1:9901/stats/prometheus" }),
+        keep: z
+          .array(z.string().regex(/^[a-zA-Z_:*][a-zA-Z0-9_:*]*$/, "a metric name, with * for any characters: envoy_cluster_upstream_rq_*"))
+          .min(1)
+          .meta({ description: "The metrics kept from each scrape: names, `*` matching any characters (all their label sets are kept).", example: ["envoy_cluster_upstream_rq_retry", "envoy_cluster_circuit_breakers_*"] }),
+      }),
+    )
+    .optional()
+    .meta({ description: "With url: the team's own metrics endpoints, scraped every second into telemetry.jsonl and summarized per phase, as the reference stack's are.", example: [{ name: "gateway", url: "http://127.0.0.1:9901/stats/prometheus", keep: ["envoy_cluster_upstream_rq_*"] }] }),
   kubernetes: closed({
     kubeconfig: z.string().min(1).optional().meta({ description: "A kubeconfig file, relative to the scenario file (default: KUBECONFIG, else ~/.kube/config).", example: "kubeconfig.yaml" }),
     context: z.string().min(1).optional().meta({ description: "The kubeconfig's context to use (default: its current context).", example: "kind-inference" }),
@@ -71,9 +84,15 @@ const targetSchema = closed({
 }).check(crossCheck((t, ctx) => {
   if ((t.reference === undefined) === (t.url === undefined)) ctx.addIssue({ code: "custom", path: [], message: "give target.reference (the bundled stack) or target.url (an OpenAI-compatible gateway), exactly one" });
   if (t.reference !== undefined) {
-    for (const key of ["apiKeyEnv", "toxiproxy", "kubernetes"] as const) if (t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is for target.url; the reference stack makes its own keys and Toxiproxy` });
+    for (const key of ["apiKeyEnv", "toxiproxy", "kubernetes", "metrics"] as const) if (t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is for target.url; the reference stack makes its own keys and Toxiproxy, and its telemetry is scraped without it` });
   }
   if (t.url !== undefined && !/^https?:$/.test(new URL(t.url).protocol)) ctx.addIssue({ code: "custom", path: ["url"], message: `${t.url}: an http(s) URL, e.g. https://llm-gateway.internal/v1` });
+  const names = new Set<string>();
+  (t.metrics ?? []).forEach((m, i) => {
+    if (!/^https?:$/.test(new URL(m.url).protocol)) ctx.addIssue({ code: "custom", path: ["metrics", i, "url"], message: `${m.url}: an http(s) URL, e.g. http://127.0.0.1:9901/stats/prometheus` });
+    if (names.has(m.name)) ctx.addIssue({ code: "custom", path: ["metrics", i, "name"], message: `metrics endpoint "${m.name}" is named twice` });
+    names.add(m.name);
+  });
 }));
 
 const pricesSchema = z
@@ -175,10 +194,11 @@ export const scenarioSchema = closed({
   const { target } = scenario;
   const reference = target.reference;
   // Safety: a host that is not loopback is contacted only when the scenario's allow list names it.
-  const hosts: [string[], string | undefined][] = [
+  const hosts: [(string | number)[], string | undefined][] = [
     [["target", "url"], target.url],
     [["target", "toxiproxy", "url"], target.toxiproxy?.url],
     [["target", "reference", "toxiproxy", "url"], reference?.toxiproxy.url],
+    ...(target.metrics ?? []).map((m, i): [(string | number)[], string] => [["target", "metrics", i, "url"], m.url]),
   ];
   for (const [path, url] of hosts) {
     if (url === undefined) continue;

@@ -22,6 +22,7 @@ target:
   apiKeyEnv: TEAM_GATEWAY_KEY
   toxiproxy: { url: ${toxiproxyUrl} }
   kubernetes: { kubeconfig: kube.json }
+  metrics: [ { name: team-gateway, url: ${gatewayUrl}/metrics, keep: [ "gen_ai_client_operation_duration_seconds_count", "aire_gateway_in_*" ] } ]
 traffic:
   model: team-chat
   arrival: { rate: 25/s }
@@ -73,6 +74,18 @@ describe("target.url: a team's own gateway", () => {
       const types = summary.events.map((e: { type: string }) => e.type);
       expect(types).toContain("k8s_pod_kill");
       expect(types).toContain("k8s_pods_recovered");
+      // Its own metrics endpoint, scraped every second: only the series kept, counted per phase.
+      const telemetry = summary.telemetry;
+      expect(telemetry.components).toEqual(["team-gateway"]);
+      const counted = (phase: string) => Object.entries(telemetry.phases[phase]["team-gateway"] as Record<string, number>);
+      for (const phase of ["baseline", "slow-network"]) {
+        const keys = counted(phase).map(([k]) => k.split("{")[0]);
+        expect(new Set(keys)).toEqual(new Set(["gen_ai_client_operation_duration_seconds_count", "aire_gateway_in_flight"]));
+      }
+      const answered = ["baseline", "slow-network"].flatMap((p) => counted(p).filter(([k]) => k.startsWith("gen_ai_client_operation_duration_seconds_count")).map(([, v]) => v)).reduce((a, b) => a + b, 0);
+      expect(answered).toBeGreaterThan(summary.total.requests * 0.8); // the gateway's own count of what it answered
+      expect(answered).toBeLessThanOrEqual(summary.total.requests);
+      expect(await readFile(join(out, run!, "summary.md"), "utf8")).toMatch(/\| slow-network \| team-gateway: aire_gateway_in_flight at most \d+, gen_ai_client_operation_duration_seconds_count\{[^}]+\} \+\d+/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -127,6 +127,19 @@ describe("loading scenarios", () => {
     expect(tenants).toBe(true);
     const keyless = parseScenario(minimal.replace("    providers:\n      - { name: primary }\n", "").replace("  reference:\n", "  url: http://127.0.0.1:8080/v1\n").replace("  arrival: { rate: 5/s }", "  arrival: { rate: 5/s }\n  tenants: [ { name: a }, { name: b, apiKeyEnv: B_KEY } ]"), "t.yaml");
     expect(messages(keyless).map((m) => m.replace(/^\S+ /, ""))).toEqual(['traffic.tenants[0].apiKeyEnv: with target.url, tenant "a" needs apiKeyEnv: the environment variable holding its key']);
+    // A team's own metrics endpoints: loopback or allowed, http(s), named once, names or globs kept.
+    const metrics = (list: string, extra = "") => external(`  url: http://127.0.0.1:8080/v1\n  metrics:\n${list}`, extra);
+    expect(metrics("    - { name: gw, url: http://127.0.0.1:9901/stats/prometheus, keep: [ envoy_cluster_upstream_rq_*, up ] }\n").ok).toBe(true);
+    expect(messages(metrics("    - { name: gw, url: https://metrics.example.com/metrics, keep: [ up ] }\n    - { name: gw, url: ftp://127.0.0.1/m, keep: [ 'rate(x)' ] }\n")).map((m) => m.replace(/^\S+ /, ""))).toEqual([
+      "target.metrics[1].keep[0]: a metric name, with * for any characters: envoy_cluster_upstream_rq_*",
+    ]);
+    expect(messages(metrics("    - { name: gw, url: https://metrics.example.com/metrics, keep: [ up ] }\n    - { name: gw, url: ftp://127.0.0.1/m, keep: [ up ] }\n")).map((m) => m.replace(/^\S+ /, ""))).toEqual([
+      'target.metrics[0].url: https://metrics.example.com/metrics: metrics.example.com is not loopback and not in allow: (refused before any traffic; add "metrics.example.com" to allow: to send traffic there)',
+      'target.metrics[1].name: metrics endpoint "gw" is named twice',
+      "target.metrics[1].url: ftp://127.0.0.1/m: an http(s) URL, e.g. http://127.0.0.1:9901/stats/prometheus",
+    ]);
+    const onReference = parseScenario(minimal.replace("  reference:\n", "  metrics: [ { name: gw, url: http://127.0.0.1:1/metrics, keep: [ up ] } ]\n  reference:\n"), "t.yaml");
+    expect(messages(onReference).map((m) => m.replace(/^\S+ /, ""))).toEqual(["target.metrics: metrics is for target.url; the reference stack makes its own keys and Toxiproxy, and its telemetry is scraped without it"]);
   });
 
   test("YAML syntax errors are positioned too", () => {

@@ -31,6 +31,15 @@ describe("telemetry summary", () => {
     expect(summary.series).toEqual([{ component: "gateway", key: breaker, points: [[-500, 0], [500, 0], [1500, 0], [3500, 2], [4500, 1], [5500, 0]] }]);
   });
 
+  test("a histogram's _count, _sum and _bucket add up as counters do; its quantile-free level series do not", () => {
+    const count = 'gen_ai_client_operation_duration_seconds_count{gen_ai_provider_name="llm"}';
+    const sum = "x_seconds_sum";
+    const bucket = 'x_seconds_bucket{le="0.1"}';
+    const level = "aire_gateway_in_flight";
+    const summary = summarizeTelemetry([gw(-100, { [count]: 16, [sum]: 1, [bucket]: 2, [level]: 3 }), gw(1000, { [count]: 60, [sum]: 3.5, [bucket]: 9, [level]: 5 }), gw(2000, { [count]: 100, [sum]: 4, [bucket]: 10, [level]: 1 })], phases, rel);
+    expect(summary.phases.baseline!.gateway).toEqual({ [count]: 84, [sum]: 3, [bucket]: 8, [level]: 5 });
+  });
+
   test("without a scrape before a phase, its first scrape is the counters' baseline; a phase with no scrape has no figures", () => {
     const key = "aire_gateway_shed_total";
     const summary = summarizeTelemetry([gw(3200, { [key]: 40 }), gw(4200, { [key]: 45 })], phases, rel);
