@@ -17,9 +17,9 @@ export const gapsOf = (xs: readonly number[]) => xs.slice(1).map((x, i) => x - x
 /**
  * Pearson's chi-square statistic of the gaps against the exponential with `rate` per ms, in bins
  * `width` ms wide up to the one where fewer than 5% of the gaps remain, then one open bin; with its
- * degrees of freedom (bins − 1) and the critical value at α = 0.01 (Wilson–Hilferty).
+ * degrees of freedom (bins − 1) and the critical value at `alpha` (Wilson–Hilferty).
  */
-export function chiSquareExponential(gaps: readonly number[], ratePerMs: number, width: number): { statistic: number; df: number; critical: number } {
+export function chiSquareExponential(gaps: readonly number[], ratePerMs: number, width: number, alpha: 0.01 | 0.001 = 0.01): { statistic: number; df: number; critical: number } {
   const cdf = (x: number) => 1 - Math.exp(-ratePerMs * x);
   const edges: number[] = [0];
   while (1 - cdf(edges.at(-1)!) > 0.05) edges.push(edges.at(-1)! + width);
@@ -35,7 +35,7 @@ export function chiSquareExponential(gaps: readonly number[], ratePerMs: number,
     statistic += (observed[i]! - expected) ** 2 / expected;
   });
   const df = edges.length - 1;
-  const z = 2.326; // the 99th percentile of the standard normal
+  const z = alpha === 0.01 ? 2.326 : 3.09; // the standard normal's 99th or 99.9th percentile
   const critical = df * (1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df))) ** 3;
   return { statistic, df, critical };
 }

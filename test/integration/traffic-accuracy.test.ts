@@ -9,7 +9,7 @@ import { scriptServer } from "../helpers/script-server.js";
 /** Seconds of traffic: about 5,000 gaps at 500/s. */
 const SECONDS = 10;
 
-test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% interval and gaps passing Kolmogorov–Smirnov, every drawn request sent in time, dispatched gaps passing chi-square at 0.5 ms, schedule lag reported`, async (ctx) => {
+test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% interval and gaps passing Kolmogorov–Smirnov, every drawn request sent in time, half within 0.25 ms of due, dispatched gaps passing chi-square at 0.5 ms (α = 0.001), schedule lag reported`, async (ctx) => {
   await onQuietMachine(ctx, async () => {
     await using server = await scriptServer("exact.mjs", ["instant"]);
     const traffic: TrafficOptions["traffic"] = {
@@ -43,18 +43,23 @@ test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% inte
     // The process as realized: dispatched (handed to the HTTP client) and written to a socket. The
     // event loop adds jitter (responses being processed, GC: the schedule lag, p99 1–3 ms), and
     // undici's idle-socket check adds ~0.05–0.5 ms before the write, which a KS test on 5,000 gaps
-    // can detect; judged at 0.5 ms resolution (chi-square, α = 0.01) the dispatched gaps are
+    // can detect; judged at 0.5 ms resolution (chi-square, α = 0.001) the dispatched gaps are
     // exponential. (On 10,000 gaps, 20 s, the same test also detected the few hundred sends a second
-    // of hypervisor steal moves by milliseconds: that measured the VM, not aire.)
+    // of hypervisor steal moves by milliseconds: that measured the VM, not aire.) α = 0.001, not
+    // 0.01: at 0.01 a perfect dispatcher fails one run in a hundred by construction, and the suite
+    // runs this on every change (CI failed it at 26.35 against 26.24 on a quiet machine). What it
+    // is there to catch still fails it by ten times the critical value, below; and the dispatcher's
+    // own timing is asserted directly: half the requests leave within 0.25 ms of their due time (a
+    // 1 ms timer tick would put the median near 0.5 ms).
     const dispatched = samples.map((s) => s.dispatchedAt).sort((a, b) => a - b);
     const written = samples.map((s) => s.sentAt).sort((a, b) => a - b);
     const inTime = written.filter((t) => t < SECONDS * 1000).length;
-    const chi = chiSquareExponential(gapsOf(dispatched), 0.5, 0.5);
-    const chiWritten = chiSquareExponential(gapsOf(written), 0.5, 0.5);
+    const chi = chiSquareExponential(gapsOf(dispatched), 0.5, 0.5, 0.001);
+    const chiWritten = chiSquareExponential(gapsOf(written), 0.5, 0.5, 0.001);
     console.log(
       `500/s Poisson for ${SECONDS} s: drawn ${scheduled.length / SECONDS}/s, achieved ${inTime / SECONDS}/s; ` +
         `KS distance (critical ${critical.toFixed(4)}): drawn ${ksExponential(gapsOf(scheduled), 0.5).toFixed(4)}, dispatched ${ksExponential(gapsOf(dispatched), 0.5).toFixed(4)}, written ${ksExponential(gapsOf(written), 0.5).toFixed(4)}; ` +
-        `chi-square at 0.5 ms (critical ${chi.critical.toFixed(1)}, ${chi.df} df): dispatched ${chi.statistic.toFixed(1)}, written ${chiWritten.statistic.toFixed(1)}; ` +
+        `chi-square at 0.5 ms (critical ${chi.critical.toFixed(1)} at α = 0.001, ${chi.df} df): dispatched ${chi.statistic.toFixed(1)}, written ${chiWritten.statistic.toFixed(1)}; ` +
         `schedule lag p50 ${result.scheduleLagMs.p50} ms, p99 ${result.scheduleLagMs.p99} ms, max ${result.scheduleLagMs.max} ms`,
     );
     // Every request drawn before the end is written before it, but those drawn in its last few ms.
@@ -65,8 +70,9 @@ test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% inte
     const even = Array.from({ length: scheduled.length }, (_, i) => i * 2);
     expect(ksExponential(gapsOf(even), 0.5)).toBeGreaterThan(0.3);
     for (const defect of [even, scheduled.map(Math.ceil), scheduled.map((t) => Math.ceil(t / 10) * 10)]) {
-      expect(chiSquareExponential(gapsOf(defect), 0.5, 0.5).statistic).toBeGreaterThan(10 * chi.critical);
+      expect(chiSquareExponential(gapsOf(defect), 0.5, 0.5, 0.001).statistic).toBeGreaterThan(10 * chi.critical);
     }
+    expect(result.scheduleLagMs.p50).toBeLessThan(0.25);
     expect(result.scheduleLagMs.p99).toBeGreaterThan(0);
     expect(result.scheduleLagMs.p99).toBeLessThan(10);
   });
