@@ -10,7 +10,7 @@ import { formatDuration } from "../harness/base/units.js";
 import { assertionLine } from "./junit.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
-import { perSecond, telemetryCharts, telemetryFacts } from "./telemetry.js";
+import { perSecond, starvationNote, telemetryCharts, telemetryFacts } from "./telemetry.js";
 
 export const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
@@ -170,6 +170,7 @@ export function renderHtml(report: RunReport): string {
   const warnings = [
     report.error ? `<p class="warn"><b>${esc(report.status)}</b>: ${esc(report.error)}</p>` : "",
     report.traffic.valid ? "" : `<p class="warn"><b>INVALID measurements</b>: ${esc(report.traffic.invalidReason ?? "")}</p>`,
+    starvationNote(report) ? `<p class="warn"><b>Starved stack</b>: ${esc(starvationNote(report)!)}</p>` : "",
   ].join("");
   const lag = report.traffic.scheduleLagMs;
   const summary = report.hypotheses.flatMap((h) => h.assertions.filter((a) => a.verdict !== "PASS").map(assertionLine));

@@ -6,7 +6,7 @@
 import { formatDuration } from "../harness/base/units.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
-import { telemetryFacts } from "./telemetry.js";
+import { starvationNote, telemetryFacts } from "./telemetry.js";
 
 const icon: Record<string, string> = { PASS: "✅", FAIL: "❌", INCONCLUSIVE: "⚠️", INTERRUPTED: "⏹️", ERROR: "💥", ABORTED: "🛑", INCOMPLETE: "⚠️", NO_HYPOTHESES: "ℹ️" };
 
@@ -24,6 +24,8 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`Run \`${report.runId}\` · seed ${report.scenario.seed}${scale} · ${report.traffic.scheduled} requests (${report.traffic.arrival}) · gateway profile \`${String(report.target.gateway.profile ?? "-")}\``);
   if (report.error) out.push("", `> **${report.status}**: ${report.error}`);
   if (!report.traffic.valid) out.push("", `> **INVALID measurements**: ${report.traffic.invalidReason}`);
+  const starved = starvationNote(report);
+  if (starved) out.push("", `> **Starved stack**: ${starved}`);
   out.push("");
   if (report.hypotheses.length > 0) {
     out.push("### Hypotheses", "");

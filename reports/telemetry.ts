@@ -6,6 +6,7 @@
  */
 import type { RunReport } from "../harness/results/run-report.js";
 import { isCounter } from "../harness/results/telemetry.js";
+import { formatDuration } from "../harness/base/units.js";
 
 const BREAKER = ["closed", "half-open", "open"];
 
@@ -83,6 +84,15 @@ function providerFacts(component: string, figures: Record<string, number>, lows:
   const fewest = lows["aire_provider_pods_ready"];
   const pods = ready === undefined ? [] : [fewest !== undefined && fewest < ready ? `${fewest}–${ready} pods ready` : `${ready} pods ready`];
   return `${component.replace(/^provider-/, "")}: ${[...pods, ...own].join(", ") || "nothing of note"}`;
+}
+
+/** When the stack's own processes were starved: one sentence, or undefined. */
+export function starvationNote(report: RunReport): string | undefined {
+  const starvation = report.telemetry?.starvation;
+  if (!starvation || starvation.seconds.length === 0) return undefined;
+  const worst = [...starvation.seconds].sort((a, b) => b.lagMs - a.lagMs).slice(0, 3);
+  const phases = [...new Set(starvation.seconds.flatMap((s) => s.phases))];
+  return `the stack's own processes were starved by the machine in ${starvation.seconds.length} second(s) (event-loop stalls over ${starvation.budgetMs} ms: ${worst.map((s) => `${s.component} ${s.lagMs} ms before ${formatDuration(s.at)}`).join(", ")})${phases.length > 0 ? `; the windows of ${phases.join(", ")} are not judged` : ""}`;
 }
 
 /** A charted series as one value per second (the last scrape in each second; null where none). */

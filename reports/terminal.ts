@@ -2,6 +2,7 @@
 import { formatDuration } from "../harness/base/units.js";
 import type { AssertionResult } from "../harness/slo/score.js";
 import type { RunReport } from "../harness/results/run-report.js";
+import { starvationNote } from "./telemetry.js";
 
 const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
@@ -70,6 +71,8 @@ export function renderTerminal(report: RunReport): string {
   }
   lines.push("");
   lines.push(`traffic: ${report.traffic.scheduled} scheduled (${report.traffic.arrival}${report.traffic.ratePerSec === null ? "" : `, mean ${report.traffic.ratePerSec}/s`}), ${report.traffic.completed} measured${report.traffic.unanswered ? ` (${report.traffic.unanswered} unanswered when the run ended)` : ""}, ${report.traffic.cancelled} cancelled, ${report.traffic.dropped ? `${report.traffic.dropped} dropped by k6, ` : ""}${report.traffic.lagMeasured === false ? "schedule and event-loop lag not measured (k6)" : `schedule lag p99 ${formatDuration(report.traffic.scheduleLagMs.p99)} (max ${formatDuration(report.traffic.maxScheduleLagMs)}), event-loop lag p99 ${formatDuration(report.traffic.eventLoopLagMs.p99)}`}${report.traffic.valid ? "" : ` — INVALID: ${report.traffic.invalidReason}`}`);
+  const starved = starvationNote(report);
+  if (starved) lines.push(`warning: ${starved}`);
   const cost = report.total.cost;
   if (cost.total > 0 || cost.unpriced > 0) {
     lines.push(`cost: $${cost.total.toFixed(4)} (${cost.per1kRequests === null ? "-" : `$${cost.per1kRequests.toFixed(4)}`} per 1k requests)${cost.unpriced > 0 ? `; ${cost.unpriced} answered requests have no price` : ""}`);

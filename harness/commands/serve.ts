@@ -97,7 +97,10 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
     server = await startPodServer(await readConfig(options.config, providerConfigSchema, true), options.coldStartMs ?? 0, listen);
   } else if (kind === "gateway") {
     const [{ gatewayConfigSchema, resolveGatewayConfig }, { startGateway }] = await Promise.all([import("../reference/gateway/config.js"), import("../reference/gateway/gateway.js")]);
-    server = await startGateway(resolveGatewayConfig(await readConfig(options.config, gatewayConfigSchema, true)), listen);
+    const gateway = await startGateway(resolveGatewayConfig(await readConfig(options.config, gatewayConfigSchema, true)), listen);
+    // In the gateway's own process only: an in-process gateway would start a sampler per instance.
+    gateway.core.metrics.exportProcessMetrics();
+    server = gateway;
   } else {
     const [{ startToxiproxy }, { Toxiproxy }] = await Promise.all([import("../reference/toxiproxy/server.js"), import("toxiproxy-node-client").then((m) => m.default)]);
     const toxiproxy = await startToxiproxy(listen);

@@ -18,7 +18,7 @@ import type { Scenario } from "../scenario/schema.js";
 import { Scorer, type Timeline } from "../slo/score.js";
 import type { TrafficResult } from "../traffic/generator.js";
 import { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus } from "./run-report.js";
-import { summarizeTelemetry, type TelemetryLine } from "./telemetry.js";
+import { starvedSeconds, summarizeTelemetry, type TelemetryLine } from "./telemetry.js";
 
 export interface BuildOptions {
   /** Overrides the schedule-lag budget (max, ms) the run recorded. */
@@ -132,8 +132,14 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
         : undefined;
   const trafficValid = invalidReason === undefined;
   const scored = status === "completed" || status === "incomplete" || status === "aborted";
+  const telemetryLines: TelemetryLine[] = [];
+  for await (const line of readJsonl<TelemetryLine>(join(dir, "telemetry.jsonl"), skipped)) telemetryLines.push(line);
+  // The reference stack's processes simulate a system: starved by the machine, they measured it.
+  // A url target's lag is its own system's behaviour, and judged as such.
+  const stackLag = scenario.limits.stackLag;
+  const starved = scenario.target.reference ? starvedSeconds(telemetryLines, stackLag, timeline.phases, rel) : [];
   const lostFaults = events.filter((e) => e.type === "fault_lost").map((e) => ({ fault: String(e.fault), phase: String(e.phase), at: rel(e.t) }));
-  const hypotheses = scored ? scorer.results({ trafficValid, ...(invalidReason ? { invalidReason } : {}), ...(lostFaults.length > 0 ? { lostFaults } : {}) }) : [];
+  const hypotheses = scored ? scorer.results({ trafficValid, ...(invalidReason ? { invalidReason } : {}), ...(lostFaults.length > 0 ? { lostFaults } : {}), ...(starved.length > 0 ? { starved, starvedBudgetMs: stackLag } : {}) }) : [];
   const verdict: RunReport["verdict"] =
     status === "interrupted" ? "INTERRUPTED" : status === "error" ? "ERROR" : status === "incomplete" ? "INCOMPLETE" : status === "aborted" ? "ABORTED" : hypotheses.length === 0 ? "NO_HYPOTHESES" : hypotheses.every((h) => h.verdict === "PASS") ? "PASS" : hypotheses.some((h) => h.verdict === "FAIL") ? "FAIL" : "INCONCLUSIVE";
   const exitCode = typeof statusEvent?.exitCode === "number" && status !== "completed" ? statusEvent.exitCode : status === "interrupted" ? 130 : status === "aborted" ? 4 : status === "error" || status === "incomplete" ? 3 : verdict === "PASS" || verdict === "NO_HYPOTHESES" ? 0 : 1;
@@ -145,8 +151,6 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     faultsOf.set(e.phase as string, list);
   }
   const last = [...events].reverse().find((e) => e.type === "run_end" || e.type === "run_status");
-  const telemetryLines: TelemetryLine[] = [];
-  for await (const line of readJsonl<TelemetryLine>(join(dir, "telemetry.jsonl"), skipped)) telemetryLines.push(line);
 
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -172,7 +176,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     total: { ...summarizeWindow(aggregates.run), workloads: summarizeWindows(aggregates.runWorkloads), tenants: summarizeWindows(aggregates.runTenants) },
     timeline: { ...timeline, lastSampleMs: lastSample },
     timeSeries: aggregates.series.summarize(),
-    ...(telemetryLines.length > 0 ? { telemetry: summarizeTelemetry(telemetryLines, timeline.phases, rel) } : {}),
+    ...(telemetryLines.length > 0 ? { telemetry: { ...summarizeTelemetry(telemetryLines, timeline.phases, rel), ...(scenario.target.reference ? { starvation: { budgetMs: stackLag, seconds: starved } } : {}) } } : {}),
     hypotheses,
     events: events.filter((e) => reportedEvents.has(e.type)).map((e) => eventOf(e, rel)),
     ...(skipped.n > 0 ? { unreadableLines: skipped.n } : {}),

@@ -39,6 +39,7 @@ const KEPT = new Set([
   "aire_provider_rate_limited_total",
   "aire_provider_injected_errors_total",
   "nodejs_eventloop_lag_p99_seconds",
+  "nodejs_eventloop_lag_max_seconds",
 ]);
 
 /** Whether a scrape keeps this metric. */
@@ -70,6 +71,35 @@ export class TelemetryFile {
   }
 }
 
+/** A second in which a component's event loop lagged past the budget: `at` (samples' clock) ends it. */
+export interface StarvedSecond {
+  component: string;
+  at: number;
+  lagMs: number;
+  /** The phases the second overlaps. */
+  phases: string[];
+}
+
+/**
+ * The seconds in which a reference-stack process was starved: its `nodejs_eventloop_lag_max_seconds`
+ * (prom-client's, reset at each scrape, so each scrape covers the second before it) above
+ * `budgetMs`. The worst stall, not a percentile: a process frozen for a second delays its timer
+ * once, one sample among a thousand, which a p99 never shows. A synthetic provider or the reference gateway that could not run on time measured
+ * the machine, not the design it simulates. Only seconds that overlap a phase count.
+ */
+export function starvedSeconds(lines: readonly TelemetryLine[], budgetMs: number, phases: readonly { name: string; start: number; end: number }[], rel: (t: number) => number): StarvedSecond[] {
+  const out: StarvedSecond[] = [];
+  for (const line of lines) {
+    const lag = line.values?.["nodejs_eventloop_lag_max_seconds"];
+    if (lag === undefined || !(lag * 1000 > budgetMs)) continue;
+    const at = Math.round(rel(line.t));
+    const overlapped = phases.filter((p) => p.start < at && at - 1000 < p.end).map((p) => p.name);
+    // The first scrape covers the process's start-up (loading, compiling), before any phase.
+    if (overlapped.length > 0) out.push({ component: line.component, at, lagMs: Math.round(lag * 1000), phases: overlapped });
+  }
+  return out;
+}
+
 export interface TelemetrySummary {
   /** The components scraped, in the order first seen. */
   components: string[];
@@ -86,6 +116,8 @@ export interface TelemetrySummary {
   lows: Record<string, Record<string, Record<string, number>>>;
   /** The charted series, every scrape: [ms on the samples' clock, value]. */
   series: { component: string; key: string; points: [number, number][] }[];
+  /** With the reference stack: the event-loop lag budget (limits.stackLag), and the seconds past it. */
+  starvation?: { budgetMs: number; seconds: StarvedSecond[] };
 }
 
 /**

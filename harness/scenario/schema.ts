@@ -160,6 +160,7 @@ const limitsSchema = closed({
     p99: positiveDuration.prefault("100ms").meta({ description: "The generator's schedule lag at p99 over all requests.", example: "50ms" }),
     max: positiveDuration.prefault("1s").meta({ description: "The generator's worst schedule lag.", example: "500ms" }),
   }).prefault({}).meta({ description: "A generator further behind its schedule than this makes the run INVALID: the load it claims was not sent.", example: { p99: "50ms" } }),
+  stackLag: positiveDuration.prefault("250ms").meta({ description: "The reference stack's processes are simulations: one whose event loop stalled longer than this (its worst lag in a second, from its own /metrics) was starved by the machine, and every hypothesis window that second falls in is INCONCLUSIVE with the reason.", example: "500ms" }),
 }).meta({ description: "Bounds of the run.", example: { maxRequests: 50000, drain: "10s" } });
 
 export const scenarioSchema = closed({

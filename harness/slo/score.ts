@@ -70,6 +70,9 @@ export interface ScoreContext {
   invalidReason?: string;
   /** Faults that someone else removed while the run believed them active (ms since the traffic started). */
   lostFaults?: readonly { fault: string; phase: string; at: number }[];
+  /** Seconds in which a process of the reference stack was starved (its event loop lagged past the budget). */
+  starved?: readonly { component: string; at: number; lagMs: number; phases: readonly string[] }[];
+  starvedBudgetMs?: number;
 }
 
 const key = (m: Measure) => JSON.stringify(m);
@@ -204,6 +207,10 @@ export class Scorer {
       // A phase without the fault it was meant to have measured something else; so did fault, after and run windows.
       const lost = (context.lostFaults ?? []).find((f) => h.window.kind !== "phase" || h.window.phase === f.phase);
       if (lost) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `fault ${lost.fault} was removed by someone else ${formatDuration(lost.at)} after the traffic started: this window did not have the fault it was meant to have` };
+      // A phase window in which the stack's own process was starved measured the machine; so did
+      // the windows that span phases (fault, after, run) when it happened during the timeline.
+      const starved = (context.starved ?? []).find((s) => (h.window.kind === "phase" ? s.phases.includes(h.window.phase) : s.phases.length > 0));
+      if (starved) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `the stack's own process ${starved.component} was starved in the second before ${formatDuration(starved.at)}: its event loop stalled ${starved.lagMs} ms (budget ${context.starvedBudgetMs ?? "?"} ms), so this window measured the machine, not the system` };
       if (h.window.kind !== "phase" && h.window.kind !== "run" && this.timeline.faults.length === 0) return { ...base, verdict: "INCONCLUSIVE" as const, reason: "no fault was applied, so there is no fault window" };
       if (hs.total < h.minSamples) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `${hs.total} samples in "${h.during}", fewer than the ${h.minSamples} required` };
       if (assertions.some((a) => a.verdict === "FAIL")) return { ...base, verdict: "FAIL" as const };

@@ -31,7 +31,7 @@ describe("loading scenarios", () => {
     expect(s.target.reference!.providers[0]).toMatchObject({ model: "sim-model", ttft: 80, decodeTokensPerSec: 50 });
     expect(s.traffic.mix).toEqual([{ name: "chat", kind: "chat", weight: 1, stream: true, promptTokens: 200, maxTokens: 64 }]);
     expect(s.traffic.client.timeout).toBe(60_000);
-    expect(s.limits).toEqual({ maxRequests: 1_000_000, drain: 30_000, maxDuration: 7_200_000, scheduleLag: { p99: 100, max: 1_000 } });
+    expect(s.limits).toEqual({ maxRequests: 1_000_000, drain: 30_000, maxDuration: 7_200_000, scheduleLag: { p99: 100, max: 1_000 }, stackLag: 250 });
   });
 
   test("three mistakes give three issues, each with file, line, column and path", async () => {

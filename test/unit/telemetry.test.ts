@@ -1,6 +1,6 @@
 /** The stack's telemetry summarized per phase: a gauge's highest level, a counter's increase. */
 import { describe, expect, test } from "vitest";
-import { summarizeTelemetry, type TelemetryLine } from "../../harness/results/telemetry.js";
+import { starvedSeconds, summarizeTelemetry, type TelemetryLine } from "../../harness/results/telemetry.js";
 
 const phases = [
   { name: "baseline", start: 0, end: 3000 },
@@ -45,5 +45,24 @@ describe("telemetry summary", () => {
     const summary = summarizeTelemetry([gw(3200, { [key]: 40 }), gw(4200, { [key]: 45 })], phases, rel);
     expect(summary.phases.baseline).toEqual({ gateway: {} });
     expect(summary.phases.burst!.gateway).toEqual({ [key]: 5 });
+  });
+});
+
+describe("a starved stack", () => {
+  test("a second whose worst event-loop stall passed the budget, with the phases it overlaps; neither the start-up scrape nor a p99 above the budget counts", () => {
+    const lag = (component: string, t: number, maxS: number, p99S = 0.001): TelemetryLine => ({ t: t + 1000, component, values: { nodejs_eventloop_lag_max_seconds: maxS, nodejs_eventloop_lag_p99_seconds: p99S } });
+    const lines = [
+      lag("provider-primary", -50, 0.41), // start-up: the tokenizer, before the first phase
+      lag("provider-primary", 950, 0.02),
+      lag("gateway", 1950, 0.2, 0.3), // under the budget at its worst (a p99 above it is not a stall)
+      lag("provider-secondary", 3400, 1.21), // covers 2.4–3.4 s: the end of baseline and the start of burst
+      { t: 5000, component: "provider-secondary", error: "timeout" },
+      lag("provider-secondary", 5400, 0.26),
+    ];
+    expect(starvedSeconds(lines, 250, phases, rel)).toEqual([
+      { component: "provider-secondary", at: 3400, lagMs: 1210, phases: ["baseline", "burst"] },
+      { component: "provider-secondary", at: 5400, lagMs: 260, phases: ["burst"] },
+    ]);
+    expect(starvedSeconds(lines, 2000, phases, rel)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * the policy metrics (`aire_gateway_*`) show what each resilience policy did, per provider.
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { breakerStateValue, type BreakerState } from "./policy/breaker.js";
 
 const durationBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -67,5 +67,15 @@ export class GatewayMetrics {
     });
     new Gauge({ name: "aire_gateway_in_flight", help: "Chat requests being served.", registers, collect() { this.set(read.inFlight()); } });
     new Gauge({ name: "aire_gateway_queued", help: "Chat requests waiting for the concurrency limit.", registers, collect() { this.set(read.queued()); } });
+  }
+
+  /**
+   * Adds the process's own health (event-loop lag since the last scrape, CPU, memory), as the
+   * providers export theirs: a run reads the lag to tell a gateway the machine starved from a slow
+   * design. Once per process (`aire serve gateway`); a 10 ms resolution keeps the sampler off the
+   * request path.
+   */
+  exportProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
   }
 }
