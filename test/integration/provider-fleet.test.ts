@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { describe, expect, test } from "vitest";
 import { provider } from "../helpers/stack.js";
+import { onQuietMachine } from "../helpers/machine.js";
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
@@ -124,33 +125,37 @@ describe("rate limits", () => {
     expect((await post(p.url, ask(35, false), { authorization: "Bearer key-b" })).status).toBe(200);
   });
 
-  test("the official openai client's own retries honour retry-after-ms (spacing within 10%)", async () => {
-    // 120 requests per minute: a burst empties the bucket, which then refills one request per 500 ms.
-    await using p = await provider({ model: "m", ttftMs: 0, decodeTokensPerSec: 5000, slots: 256, rateLimit: { rpm: 120 } });
-    await Promise.all(Array.from({ length: 130 }, async () => (await post(p.url, ask(1, false), { authorization: "Bearer key" })).text()));
-    const attempts: { at: number; status: number; retryAfterMs: number }[] = [];
-    const client = new OpenAI({
-      baseURL: `${p.url}/v1`,
-      apiKey: "key",
-      maxRetries: 3,
-      fetch: async (url, init) => {
-        const at = performance.now();
-        const res = await fetch(url, init);
-        attempts.push({ at, status: res.status, retryAfterMs: Number(res.headers.get("retry-after-ms")) });
-        return res;
-      },
+  test("the official openai client's own retries honour retry-after-ms (spacing within 10%)", async (ctx) => {
+    // An upper bound on elapsed time: measured again when the machine was busy (the hypervisor's
+    // steal failed such bounds in CI, 2026-12-03), failed at once on a quiet one.
+    await onQuietMachine(ctx, async () => {
+      // 120 requests per minute: a burst empties the bucket, which then refills one request per 500 ms.
+      await using p = await provider({ model: "m", ttftMs: 0, decodeTokensPerSec: 5000, slots: 256, rateLimit: { rpm: 120 } });
+      await Promise.all(Array.from({ length: 130 }, async () => (await post(p.url, ask(1, false), { authorization: "Bearer key" })).text()));
+      const attempts: { at: number; status: number; retryAfterMs: number }[] = [];
+      const client = new OpenAI({
+        baseURL: `${p.url}/v1`,
+        apiKey: "key",
+        maxRetries: 3,
+        fetch: async (url, init) => {
+          const at = performance.now();
+          const res = await fetch(url, init);
+          attempts.push({ at, status: res.status, retryAfterMs: Number(res.headers.get("retry-after-ms")) });
+          return res;
+        },
+      });
+      const answer = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hello" }], max_tokens: 2 });
+      expect(answer.choices[0]!.message.content).toBeTruthy();
+      expect(attempts.length).toBeGreaterThanOrEqual(2);
+      expect(attempts[0]!.status).toBe(429);
+      expect(attempts.at(-1)!.status).toBe(200);
+      for (let i = 1; i < attempts.length; i++) {
+        const asked = attempts[i - 1]!.retryAfterMs;
+        const waited = attempts[i]!.at - attempts[i - 1]!.at;
+        expect(asked).toBeGreaterThan(0);
+        expect(Math.abs(waited - asked)).toBeLessThan(asked * 0.1);
+      }
     });
-    const answer = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hello" }], max_tokens: 2 });
-    expect(answer.choices[0]!.message.content).toBeTruthy();
-    expect(attempts.length).toBeGreaterThanOrEqual(2);
-    expect(attempts[0]!.status).toBe(429);
-    expect(attempts.at(-1)!.status).toBe(200);
-    for (let i = 1; i < attempts.length; i++) {
-      const asked = attempts[i - 1]!.retryAfterMs;
-      const waited = attempts[i]!.at - attempts[i - 1]!.at;
-      expect(asked).toBeGreaterThan(0);
-      expect(Math.abs(waited - asked)).toBeLessThan(asked * 0.1);
-    }
   });
 
   test("API keys: an unknown key gets 401 invalid_api_key", async () => {
