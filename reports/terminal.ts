@@ -2,7 +2,7 @@
 import { formatDuration } from "../harness/base/units.js";
 import type { AssertionResult } from "../harness/slo/score.js";
 import type { RunReport } from "../harness/results/run-report.js";
-import { starvationNote } from "./telemetry.js";
+import { starvationNote, telemetryFacts } from "./telemetry.js";
 
 const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
@@ -51,6 +51,12 @@ export function renderTerminal(report: RunReport): string {
   ]);
   lines.push(table([header, ...rows]));
   for (const p of report.phases) if (p.faults.length > 0) lines.push(`  ${p.name}: ${p.faults.join("; ")}`);
+  // What the stack said about itself, phase by phase (telemetry.jsonl): the breaker that opened.
+  const facts = telemetryFacts(report);
+  if (facts.length > 0) {
+    lines.push("", "the stack reported (its own /metrics):");
+    for (const f of facts) lines.push(`  ${f.phase}: ${f.facts.join("; ")}`);
+  }
   for (const [title, windows] of [["workload", report.total.workloads], ["tenant", report.total.tenants]] as const) {
     const entries = Object.entries(windows);
     // One workload is the phase table again; tenants are worth a table from one on.

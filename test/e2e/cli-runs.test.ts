@@ -94,6 +94,7 @@ describe("provider faults in a run", () => {
           expect(scrapes.length).toBeGreaterThanOrEqual(3 * 6); // three components, about once a second over the 7 s
           expect(await readFile(join(run, "report.html"), "utf8")).toContain('id="chart-breakers"');
           expect(await readFile(join(run, "summary.md"), "utf8")).toMatch(/\| burst \| breaker at worst: primary (open|half-open)/);
+          expect(result.stdout).toMatch(/^the stack reported \(its own \/metrics\):\n  baseline: breaker at worst: primary closed, secondary closed;.*\n  burst: breaker at worst: primary (open|half-open)/m);
           // Per workload, with their answer checks passing; priced; a 1-second time series of it all.
           const priced = samples as unknown as { workload: string; ok: boolean; cost: number; promptTokens: number; outputTokens: number; errorClass?: string }[];
           expect(Object.keys(summary.total.workloads).sort()).toEqual(["chat", "extract"]);
