@@ -66,19 +66,23 @@ describe("client retries (openai-node's policy)", () => {
     expect(seen.map((x) => x.retry ?? "0").sort()).toEqual(["0", "0", "0", "1", "1", "1", "2", "2", "2"]);
   });
 
-  test("without a retry-after the delay is openai-node's backoff (0.5 s × (1 − up to 25%)), and the last failure is reported", async () => {
-    const arrivals: number[] = [];
-    await using server = await startHttpServer(async (req, res) => {
-      await body(req);
-      arrivals.push(performance.now());
-      res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}');
+  test("without a retry-after the delay is openai-node's backoff (0.5 s × (1 − up to 25%)), and the last failure is reported", async (ctx) => {
+    // An upper bound on elapsed time: measured again when the machine was busy (the hypervisor's
+    // steal failed such bounds in CI, 2026-12-03), failed at once on a quiet one.
+    await onQuietMachine(ctx, async () => {
+      const arrivals: number[] = [];
+      await using server = await startHttpServer(async (req, res) => {
+        await body(req);
+        arrivals.push(performance.now());
+        res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}');
+      });
+      const samples = await run(server.url, traffic({ retries: 1 }), 100);
+      expect(samples).toHaveLength(1);
+      expect(samples[0]).toMatchObject({ ok: false, errorClass: "http_5xx", clientAttempts: 2, status: 503 });
+      const delay = arrivals[1]! - arrivals[0]!;
+      expect(delay).toBeGreaterThanOrEqual(370);
+      expect(delay).toBeLessThan(600);
     });
-    const samples = await run(server.url, traffic({ retries: 1 }), 100);
-    expect(samples).toHaveLength(1);
-    expect(samples[0]).toMatchObject({ ok: false, errorClass: "http_5xx", clientAttempts: 2, status: 503 });
-    const delay = arrivals[1]! - arrivals[0]!;
-    expect(delay).toBeGreaterThanOrEqual(370);
-    expect(delay).toBeLessThan(600);
   });
 
   test("a 400 is not retried, and x-should-retry: false stops a retry of a 500", async () => {
