@@ -32,7 +32,9 @@ export function telemetryFacts(report: RunReport): { phase: string; facts: strin
     // The reference stack's components are scraped for a known set of series (an absent counter
     // has not counted yet); a url target's endpoints for the series its scenario keeps, said as they are.
     const ours = report.target.kind === "reference";
-    for (const [component, figures] of Object.entries(byComponent)) {
+    // In a fixed order (the gateway first, then by name), whichever scrape answered first.
+    const order = (name: string) => (name === "gateway" ? "" : name);
+    for (const [component, figures] of Object.entries(byComponent).sort(([a], [b]) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
       if (ours && component === "gateway") facts.push(...gatewayFacts(figures));
       else if (ours && component.startsWith("provider-")) facts.push(providerFacts(component, figures, telemetry.lows[phase.name]?.[component] ?? {}));
       else {

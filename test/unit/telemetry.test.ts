@@ -66,3 +66,20 @@ describe("a starved stack", () => {
     expect(starvedSeconds(lines, 2000, phases, rel)).toEqual([]);
   });
 });
+
+describe("what the stack reported, in words", () => {
+  test("the gateway first, then the providers by name, whichever scrape answered first", async () => {
+    const { telemetryFacts } = await import("../../reports/telemetry.js");
+    const report = {
+      target: { kind: "reference" },
+      phases: [{ name: "burst" }],
+      telemetry: {
+        phases: { burst: { "provider-secondary": { aire_provider_pods_ready: 1 }, gateway: { 'aire_gateway_breaker_state{provider="primary"}': 2 }, "provider-primary": { aire_provider_pods_ready: 2, 'aire_provider_injected_errors_total{status="503"}': 8 } } },
+        lows: { burst: { "provider-primary": { aire_provider_pods_ready: 1 } } },
+      },
+    } as unknown as Parameters<typeof telemetryFacts>[0];
+    expect(telemetryFacts(report)).toEqual([
+      { phase: "burst", facts: ["breaker at worst: primary open", "retries 0", "failed upstream attempts 0", "primary: 1–2 pods ready, 8 injected errors", "secondary: 1 pods ready"] },
+    ]);
+  });
+});
