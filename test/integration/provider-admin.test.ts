@@ -5,6 +5,7 @@ import { startHttpServer } from "../../harness/base/net/http-server.js";
 import { breakConnection } from "../../harness/reference/providers/pod.js";
 import { isJson } from "../helpers/json.js";
 import { provider } from "../helpers/stack.js";
+import { onQuietMachine } from "../helpers/machine.js";
 
 type Started = Awaited<ReturnType<typeof provider>>;
 const admin = (p: Started, method: string, path: string, body?: unknown) =>
@@ -128,23 +129,27 @@ describe("provider admin API: every behaviour has its effect and its rollback", 
     }
   });
 
-  test("slot loss: capacity drops (requests queue), and comes back on revert", async () => {
-    await using p = await provider({ model: "m", ttftMs: 5, decodeTokensPerSec: 100, batchPenalty: 0, slots: 4 });
-    const burst = async () => {
-      const started = performance.now();
-      await Promise.all(Array.from({ length: 4 }, () => stream(p, "hello", 10)));
-      return performance.now() - started;
-    };
-    // One burst first, so the measured ones do not pay for the first connections and the JIT.
-    await burst();
-    const full = await burst();
-    const { id } = (await (await admin(p, "POST", "/behaviours", { type: "slot-loss", lost: 3, id: "aire-test-slots" })).json()) as { id: string };
-    expect(id).toBe("aire-test-slots");
-    const degraded = await burst();
-    await admin(p, "DELETE", `/behaviours/${id}`);
-    const restored = await burst();
-    expect(degraded).toBeGreaterThan(full * 3);
-    expect(restored).toBeLessThan(full * 1.5);
+  test("slot loss: capacity drops (requests queue), and comes back on revert", async (ctx) => {
+    // An upper bound on elapsed time: measured again when the machine was busy (the hypervisor's
+    // steal failed such bounds in CI, 2026-12-03), failed at once on a quiet one.
+    await onQuietMachine(ctx, async () => {
+      await using p = await provider({ model: "m", ttftMs: 5, decodeTokensPerSec: 100, batchPenalty: 0, slots: 4 });
+      const burst = async () => {
+        const started = performance.now();
+        await Promise.all(Array.from({ length: 4 }, () => stream(p, "hello", 10)));
+        return performance.now() - started;
+      };
+      // One burst first, so the measured ones do not pay for the first connections and the JIT.
+      await burst();
+      const full = await burst();
+      const { id } = (await (await admin(p, "POST", "/behaviours", { type: "slot-loss", lost: 3, id: "aire-test-slots" })).json()) as { id: string };
+      expect(id).toBe("aire-test-slots");
+      const degraded = await burst();
+      await admin(p, "DELETE", `/behaviours/${id}`);
+      const restored = await burst();
+      expect(degraded).toBeGreaterThan(full * 3);
+      expect(restored).toBeLessThan(full * 1.5);
+    });
   });
 
   test("a fraction applies to about that share of requests", async () => {
