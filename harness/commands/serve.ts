@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { HarnessError } from "../base/errors.js";
+import { onParentGone } from "../base/lifecycle/child-service.js";
 import { isLoopbackHost } from "../base/net/http-server.js";
 
 export type ServeKind = "provider" | "pod" | "gateway" | "toxiproxy";
@@ -82,7 +83,7 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
   const early = () => process.exit(143);
   process.once("SIGTERM", early);
   process.once("SIGINT", early);
-  if (process.send) process.once("disconnect", early);
+  const unwatch = onParentGone(early);
   let server: { url: string; close(): Promise<void> };
   // Only the component's own modules are loaded: a run starts a dozen of these processes at once.
   if (kind === "provider") {
@@ -113,13 +114,13 @@ export async function serve(kind: ServeKind, options: ServeOptions): Promise<voi
   }
   process.off("SIGTERM", early);
   process.off("SIGINT", early);
-  process.off("disconnect", early);
+  unwatch();
   process.stdout.write(`listening on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
-    if (process.send) process.once("disconnect", stop);
+    onParentGone(stop);
   });
   await server.close();
   // The IPC channel to a parent aire would keep this process alive after the server has closed.

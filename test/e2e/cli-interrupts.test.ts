@@ -1,11 +1,12 @@
 /** aire run interrupted by signals, killed, or failing inside: faults rolled back first, nothing left. */
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
-import { alive, firstLine, runCli, startCli } from "../helpers/cli.js";
+import { alive, CLI, firstLine, runCli, startCli } from "../helpers/cli.js";
 
 const SCENARIO = "scenarios/provider-latency.yaml";
 let out: string;
@@ -59,6 +60,22 @@ describe("aire run, interrupted", () => {
       await external?.done;
     }
   }, 60_000);
+
+  test.each(["provider", "toxiproxy"] as const)("a component (%s) whose parent is gone before its own code runs exits by itself, listening or not", async (kind) => {
+    // Node notices the closed channel while the component still loads its modules; the
+    // interrupt storm found a provider and a gateway listening for ever after such a SIGKILL.
+    const child = spawn(process.execPath, [CLI, "serve", kind, "--port", "0"], { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, AIRE_CHILD: "1" } });
+    child.disconnect();
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    try {
+      const code = await exited;
+      // 143: stopped while starting; 0: it was listening already and closed.
+      expect([0, 143]).toContain(code);
+    } finally {
+      clearTimeout(timer);
+    }
+  }, 20_000);
 
   test("SIGKILL mid-phase: the children stop by themselves, and aire report turns what was written into a report", async () => {
     const dir = await mkdtemp(join(out, "sigkill-"));

@@ -95,6 +95,23 @@ export async function startChildService(kind: ServiceKind, label: string, args: 
   return { label, url, pid: child.pid!, process: child, stop, [Symbol.asyncDispose]: stop };
 }
 
+/**
+ * In a component started by aire (with an IPC channel), calls `fn` once the channel to the parent
+ * has closed: the parent has gone (killed, or ended without stopping us). Node emits `disconnect`
+ * once, when it notices, and a component loading its modules may not listen yet: a channel already
+ * closed is reported too (on the next tick). Returns the function that stops watching. Outside
+ * aire (no channel) it never calls `fn`.
+ */
+export function onParentGone(fn: () => void): () => void {
+  if (!process.send) return () => {};
+  if (!process.connected) {
+    const timer = setImmediate(fn);
+    return () => clearImmediate(timer);
+  }
+  process.once("disconnect", fn);
+  return () => process.off("disconnect", fn);
+}
+
 async function kill(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill(graceMs > 0 ? "SIGTERM" : "SIGKILL");
