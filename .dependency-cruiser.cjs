@@ -10,8 +10,8 @@ const layers = [
   { metrics: "^harness/metrics/" },
   // 2. The assertion language and scoring; the systems under test (reference gateway, synthetic providers, embedded Toxiproxy).
   { slo: "^harness/slo/", reference: "^harness/reference/" },
-  // 3. What a run does to the target: traffic, and faults (each kind in one folder of its family).
-  { traffic: "^harness/traffic/", faults: "^faults/" },
+  // 3. What a run does to the target: traffic, and faults (each kind in one folder of its family); what it asks the system: probes.
+  { traffic: "^harness/traffic/", faults: "^faults/", probes: "^harness/probes/" },
   // 4. The scenario format, composed from the schemas below it.
   { scenario: "^harness/scenario/" },
   // 5. Starting the target; the results directory (event log, recorder, readers, the RunReport).

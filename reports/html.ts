@@ -10,7 +10,7 @@ import { formatDuration } from "../harness/base/units.js";
 import { assertionLine } from "./junit.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
-import { perSecond, starvationNote, telemetryCharts, telemetryFacts } from "./telemetry.js";
+import { perSecond, probeLines, starvationNote, telemetryCharts, telemetryFacts } from "./telemetry.js";
 
 export const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
@@ -112,8 +112,13 @@ function stackCharts(report: RunReport): string[] {
 }
 
 function telemetryTable(report: RunReport): string {
+  const probes = probeLines(report);
+  const probeList = probes.length > 0 ? `<h3>Probes</h3><p class="muted">What the system answered when asked (probes.jsonl).</p><ul class="probes">${probes.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : "";
+  return telemetryFacts(report).length === 0 ? probeList : stackFacts(report) + probeList;
+}
+
+function stackFacts(report: RunReport): string {
   const facts = telemetryFacts(report);
-  if (facts.length === 0) return "";
   return `<h3>What the stack reported</h3><p class="muted">From the gateway's and the providers' own /metrics, scraped every second (telemetry.jsonl)${report.telemetry!.failures > 0 ? `; ${report.telemetry!.failures} scrapes got no answer` : ""}.</p><div class="scroll"><table class="telemetry"><thead><tr><th>phase</th><th>reported</th></tr></thead><tbody>${facts.map((f) => `<tr><td>${esc(f.phase)}</td><td>${esc(f.facts.join("; "))}</td></tr>`).join("")}</tbody></table></div>`;
 }
 

@@ -116,3 +116,12 @@ export function telemetryCharts(report: RunReport): { breakers: { name: string; 
     .map((s) => ({ name: s.component === "gateway" ? nameOf(s.key).replace("aire_gateway_", "gateway ").replace("_", " ") : `${s.component.replace(/^provider-/, "")} ${nameOf(s.key).replace("vllm:num_requests_", "")}`, points: s.points }));
   return { breakers, queues };
 }
+
+/** One line per probe: what it asked, how often, what it said (or why it could not be read). */
+export function probeLines(report: RunReport): string[] {
+  return (report.probes ?? []).map((p) => {
+    const said = p.values ? (p.values.min === p.values.max ? `value ${p.values.last}` : `values ${p.values.min}–${p.values.max}, last ${p.values.last}`) : "no value";
+    const unheard = p.unreadable > 0 ? `; could not be read ${p.unreadable} of ${p.readings} times (${p.firstError})` : "";
+    return `probe.${p.name} (${p.kind}, ${p.mode}: ${p.asks}): ${p.readings} reading${p.readings === 1 ? "" : "s"}, ${said}${unheard}`;
+  });
+}

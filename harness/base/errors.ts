@@ -14,6 +14,7 @@ export const errorCatalogue = {
   STACK_START_FAILED: { message: "a component of the stack failed to start", exitCode: 3 },
   RESULTS_WRITE_FAILED: { message: "results could not be written", exitCode: 3 },
   METRICS_UNREADABLE: { message: "a metrics endpoint's text could not be read", exitCode: 3 },
+  PROBE_UNREADABLE: { message: "a probe could not be read", exitCode: 3 },
   INTERRUPTED: { message: "the run was interrupted", exitCode: 130 },
 } as const;
 

@@ -103,3 +103,73 @@ export function seriesKey(name: string, labels: Readonly<Record<string, string>>
   const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return entries.length === 0 ? name : `${name}{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`;
 }
+
+/** A series selector as PromQL writes one: a metric name and label matchers (`=`, `!=`, `=~`, `!~`). */
+export interface SeriesSelector {
+  name: string;
+  matchers: { label: string; op: "=" | "!=" | "=~" | "!~"; value: string; re?: RegExp }[];
+}
+
+/** `name{label="v", other=~"a|b"}`; a message naming the column when it cannot be read. */
+export function parseSelector(text: string): { ok: true; value: SeriesSelector } | { ok: false; message: string } {
+  const s = text.trim();
+  const name = NAME.exec(s)?.[0];
+  if (!name) return { ok: false, message: `"${text}": a selector starts with a metric name, e.g. aire_gateway_breaker_state{provider="primary"}` };
+  const matchers: SeriesSelector["matchers"] = [];
+  let i = name.length;
+  while (s[i] === " ") i++;
+  if (i === s.length) return { ok: true, value: { name, matchers } };
+  if (s[i] !== "{") return { ok: false, message: `"${text}": unexpected "${s.slice(i)}" after the metric name (labels go in {…})` };
+  i++;
+  for (;;) {
+    while (s[i] === " " || s[i] === ",") i++;
+    if (s[i] === "}") {
+      i++;
+      break;
+    }
+    const label = NAME.exec(s.slice(i))?.[0];
+    if (!label) return { ok: false, message: `"${text}": a label name expected at column ${i + 1}` };
+    i += label.length;
+    while (s[i] === " ") i++;
+    const op = /^(=~|!~|!=|=)/.exec(s.slice(i))?.[1] as SeriesSelector["matchers"][number]["op"] | undefined;
+    if (!op) return { ok: false, message: `"${text}": =, !=, =~ or !~ expected after ${label} (column ${i + 1})` };
+    i += op.length;
+    while (s[i] === " ") i++;
+    if (s[i] !== '"') return { ok: false, message: `"${text}": the value of ${label} goes in double quotes (column ${i + 1})` };
+    let value = "";
+    for (i++; ; i++) {
+      const c = s[i];
+      if (c === undefined) return { ok: false, message: `"${text}": the value of ${label} is not closed` };
+      if (c === '"') break;
+      if (c === "\\") value += s[++i] ?? "";
+      else value += c;
+    }
+    i++;
+    let re: RegExp | undefined;
+    if (op === "=~" || op === "!~") {
+      try {
+        // PromQL anchors its regular expressions at both ends.
+        re = new RegExp(`^(?:${value})$`);
+      } catch (err) {
+        return { ok: false, message: `"${text}": ${label}${op}"${value}" is not a regular expression: ${(err as Error).message}` };
+      }
+    }
+    matchers.push({ label, op, value, ...(re ? { re } : {}) });
+  }
+  if (s.slice(i).trim() !== "") return { ok: false, message: `"${text}": unexpected "${s.slice(i).trim()}" after the labels` };
+  return { ok: true, value: { name, matchers } };
+}
+
+/** Whether a sample is one of the series a selector names (a missing label reads as ""). */
+export function matchesSelector(sample: { name: string; labels: Readonly<Record<string, string>> }, selector: SeriesSelector): boolean {
+  if (sample.name !== selector.name) return false;
+  return selector.matchers.every((m) => {
+    const v = sample.labels[m.label] ?? "";
+    switch (m.op) {
+      case "=": return v === m.value;
+      case "!=": return v !== m.value;
+      case "=~": return m.re!.test(v);
+      case "!~": return !m.re!.test(v);
+    }
+  });
+}

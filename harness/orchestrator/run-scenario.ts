@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import type { KubernetesAccess } from "../../faults/types.js";
 import { writeReports, type RunReport, type RunStatus } from "../../reports/index.js";
 import { buildReport } from "../results/build.js";
-import { describeError, isHarnessError } from "../base/errors.js";
+import { describeError, HarnessError, isHarnessError } from "../base/errors.js";
 import { sleep } from "../base/lifecycle/sleep.js";
 import { Teardown } from "../base/lifecycle/teardown.js";
 import { sweepTemp } from "../base/lifecycle/temp.js";
@@ -27,7 +27,10 @@ import { EventLog } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
 import { runPhaseFaults, type FaultTimelineContext } from "./fault-timeline.js";
 import { keepOf, watchTelemetry, type TelemetryTarget, type TelemetryWatch } from "./telemetry-watch.js";
-import { TelemetryFile } from "../results/telemetry.js";
+import { JsonlFile, TelemetryFile } from "../results/telemetry.js";
+import type { ProbeReading } from "../metrics/probe-reading.js";
+import { missingProbeEnv } from "../probes/read.js";
+import { ProbeWatch } from "./probe-watch.js";
 import { LiveStats } from "../results/live-stats.js";
 import type { ProgressState } from "../../reports/progress.js";
 
@@ -63,6 +66,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const log = options.log ?? (() => {});
   // A url target's keys come from the environment: a missing one is a usage error before anything exists.
   const keys = targetKeys(scenario);
+  const unset = missingProbeEnv(scenario.probes);
+  if (unset.length > 0) throw new HarnessError("USAGE", { message: `probe ${unset[0]!.probe}: the environment variable ${unset[0]!.variable} is not set (it holds a header's value; the value is never written to the results)` });
   const runId = newRunId(scenario.name);
   const dir = join(options.outDir, runId);
   await mkdir(dir, { recursive: true });
@@ -101,6 +106,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   let stack: TargetStack | undefined;
   let traffic: Promise<TrafficResult> | undefined;
   let telemetry: { file: TelemetryFile; watch: TelemetryWatch } | undefined;
+  let probes: { file: JsonlFile<ProbeReading>; watch: ProbeWatch } | undefined;
+  /** When the traffic started, in Unix ms (a range probe reads the run from there). */
+  let trafficStartUnixMs = 0;
+  let currentPhase: string | undefined;
   const phaseStarts: number[] = [];
 
   events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1 });
@@ -145,7 +154,21 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       const file = new TelemetryFile(join(dir, "telemetry.jsonl"));
       telemetry = { file, watch: watchTelemetry(targets, (line) => file.write(line), () => performance.now() - events.origin) };
     }
+    if (scenario.probes.length > 0) {
+      // What the system says about itself: the steady state before the traffic, then on each probe's interval.
+      const file = new JsonlFile<ProbeReading>(join(dir, "probes.jsonl"));
+      const components = stack.kind === "reference" ? stack.components : [];
+      const componentUrl = (name: string) => {
+        const label = name === "gateway" ? "gateway" : `provider-${name}`;
+        const c = components.find((x) => x.label === label);
+        return c?.url;
+      };
+      probes = { file, watch: new ProbeWatch(scenario.probes, { write: (r) => file.write(r), clock: () => performance.now() - events.origin, componentUrl, active: (w) => (w === "fault" ? activeFaults.size > 0 : currentPhase === w) }) };
+      await probes.watch.before();
+      if (interrupted()) throw options.signal!.reason;
+    }
     const start = performance.now() + 50;
+    trafficStartUnixMs = Date.now() + 50;
     // t0: when the traffic starts on the events' clock, so the report can line samples up with faults.
     events.append("traffic_start", {
       t0: Math.round((start - events.origin) * 1000) / 1000,
@@ -179,12 +202,14 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
 
     let offset = 0;
     watch.start();
+    probes?.watch.start();
     const total = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
     if (options.onProgress) progressTimer = startProgress(options.onProgress, scenario, start, total, activeFaults, live);
     for (const phase of scenario.phases) {
       const phaseStart = start + offset;
       await sleep(Math.max(0, phaseStart - performance.now()), control);
       phaseStarts.push(offset);
+      currentPhase = phase.name;
       events.append("phase_start", { phase: phase.name, durationMs: phase.duration });
       log(`phase ${phase.name} (${Math.round(phase.duration / 100) / 10}s)${phase.faults.length ? `: ${phase.faults.length} fault(s)` : ""}`);
       // Each fault follows its own schedule inside the phase; all of them end by the phase end.
@@ -194,6 +219,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       events.append("phase_end", { phase: phase.name });
     }
     phasesOver = true;
+    currentPhase = undefined;
   } catch (err) {
     if (aborted()) {
       status = "aborted";
@@ -230,6 +256,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     error ??= crashed();
   }
   events.append("traffic_end", { ...trafficResult });
+  // The probes' last word: after the traffic, with the faults rolled back, before the stack goes.
+  if (probes) {
+    await probes.watch.stop();
+    if (status === "completed" || status === "aborted") await probes.watch.after(trafficStartUnixMs);
+    await probes.file.close();
+  }
   // The telemetry stops before the components it scrapes do.
   if (telemetry) {
     await telemetry.watch.stop();

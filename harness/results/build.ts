@@ -19,6 +19,8 @@ import { Scorer, type Timeline } from "../slo/score.js";
 import type { TrafficResult } from "../traffic/generator.js";
 import { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus } from "./run-report.js";
 import { starvedSeconds, summarizeTelemetry, type TelemetryLine } from "./telemetry.js";
+import { summarizeProbes } from "./probes.js";
+import type { ProbeReading } from "../metrics/probe-reading.js";
 
 export interface BuildOptions {
   /** Overrides the schedule-lag budget (max, ms) the run recorded. */
@@ -138,6 +140,10 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   // A url target's lag is its own system's behaviour, and judged as such.
   const stackLag = scenario.limits.stackLag;
   const starved = scenario.target.reference ? starvedSeconds(telemetryLines, stackLag, timeline.phases, rel) : [];
+  // What the probes said, on the samples' clock.
+  const readings: ProbeReading[] = [];
+  for await (const r of readJsonl<ProbeReading>(join(dir, "probes.jsonl"), skipped)) readings.push({ ...r, t: rel(r.t) });
+  for (const r of readings) scorer.addReading(r);
   const lostFaults = events.filter((e) => e.type === "fault_lost").map((e) => ({ fault: String(e.fault), phase: String(e.phase), at: rel(e.t) }));
   const hypotheses = scored ? scorer.results({ trafficValid, ...(invalidReason ? { invalidReason } : {}), ...(lostFaults.length > 0 ? { lostFaults } : {}), ...(starved.length > 0 ? { starved, starvedBudgetMs: stackLag } : {}) }) : [];
   const verdict: RunReport["verdict"] =
@@ -177,6 +183,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     timeline: { ...timeline, lastSampleMs: lastSample },
     timeSeries: aggregates.series.summarize(),
     ...(telemetryLines.length > 0 ? { telemetry: { ...summarizeTelemetry(telemetryLines, timeline.phases, rel), ...(scenario.target.reference ? { starvation: { budgetMs: stackLag, seconds: starved } } : {}) } } : {}),
+    ...(scenario.probes.length > 0 ? { probes: summarizeProbes(scenario.probes, readings) } : {}),
     hypotheses,
     events: events.filter((e) => reportedEvents.has(e.type)).map((e) => eventOf(e, rel)),
     ...(skipped.n > 0 ? { unreadableLines: skipped.n } : {}),

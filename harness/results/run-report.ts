@@ -7,6 +7,7 @@ import type { HypothesisResult, Verdict } from "../slo/score.js";
 import type { WindowStats } from "../metrics/window-stats.js";
 import type { SecondSummary } from "../metrics/time-series.js";
 import type { TelemetrySummary } from "./telemetry.js";
+import type { ProbeSummary } from "./probes.js";
 
 /**
  * completed: ran to the end · interrupted: SIGINT/SIGTERM · error: the harness or the target could
@@ -101,6 +102,8 @@ export interface RunReport {
   timeSeries: SecondSummary[];
   /** What the reference stack's components said about themselves each second (telemetry.jsonl), by phase. */
   telemetry?: TelemetrySummary;
+  /** The scenario's probes (probes.jsonl): how often each was read, and what it said. */
+  probes?: ProbeSummary[];
   hypotheses: HypothesisResult[];
   /** Phase changes, faults, aborts and errors, in order. */
   events: RunEvent[];

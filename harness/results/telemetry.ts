@@ -54,14 +54,15 @@ export const isCounter = (key: string): boolean => /_(total|count|sum|bucket)(\{
 /** The series charted over time in the report: breaker states, and the queues in front of the providers. */
 export const chartedSeries = (key: string): boolean => /^(aire_gateway_breaker_state|aire_gateway_in_flight|aire_gateway_queued|vllm:num_requests_waiting|vllm:num_requests_running)(\{|$)/.test(key);
 
-export class TelemetryFile {
+/** Lines appended to a JSONL file of the results (telemetry.jsonl, probes.jsonl) as they come. */
+export class JsonlFile<T> {
   readonly #out: WriteStream;
 
   constructor(path: string) {
     this.#out = createWriteStream(path, { flags: "a" });
   }
 
-  write(line: TelemetryLine): void {
+  write(line: T): void {
     this.#out.write(`${JSON.stringify(line)}\n`);
   }
 
@@ -70,6 +71,8 @@ export class TelemetryFile {
     await once(this.#out, "close");
   }
 }
+
+export class TelemetryFile extends JsonlFile<TelemetryLine> {}
 
 /** A second in which a component's event loop lagged past the budget: `at` (samples' clock) ends it. */
 export interface StarvedSecond {

@@ -8,13 +8,14 @@
 import { z } from "zod";
 import { faultSchema } from "../../faults/schema.js";
 import { policyOverridesShape } from "../reference/gateway/config.js";
-import { parseAssertion, scopesOf } from "../slo/expression.js";
+import { parseAssertion, probesOf, scopesOf } from "../slo/expression.js";
 import { parseAbortCondition } from "../slo/abort-condition.js";
 import type { WindowSpec } from "../slo/score.js";
 import { formatDuration, parseDuration } from "../base/units.js";
 import { isLoopbackHost } from "../base/net/http-server.js";
 import { closed, crossCheck, duration, envName, identifier, positiveDuration } from "../base/fields.js";
 import { trafficSchema } from "../traffic/schema.js";
+import { probesSchema } from "../probes/schema.js";
 
 const providerSchema = closed({
   name: identifier.meta({ description: "The provider's name: faults (`provider:`, `proxy:`) and scoped assertions (`ttft.p95{provider=primary}`) use it.", example: "primary" }),
@@ -178,6 +179,7 @@ export const scenarioSchema = closed({
   target: targetSchema.meta({ description: "What the traffic goes to: the bundled reference stack, or a team's own OpenAI-compatible gateway (exactly one).", example: { reference: { providers: [{ name: "primary" }, { name: "secondary" }] } } }),
   traffic: trafficSchema,
   phases: z.array(phaseSchema).min(1, "a scenario needs at least one phase").meta({ description: "The timeline: phases one after the other, each with the faults active in it.", example: [{ name: "baseline", duration: "10s" }, { name: "slow-primary", duration: "20s", faults: [{ kind: "latency", proxy: "primary", latency: "800ms" }] }] }),
+  probes: probesSchema,
   hypotheses: z.array(hypothesisSchema).default([]).meta({ description: "What the run must show: each a window and SLO assertions, scored PASS, FAIL or INCONCLUSIVE.", example: [{ name: "users barely notice", during: "slow-primary", expect: ["ttft.p95 < 750ms"] }] }),
   abort: z.array(abortCondition).default([]).meta({ description: "Stop the run (roll back, exit 4) when one holds, checked every second on the requests completed in its window.", example: ["error_rate > 50% for 10s"] }),
   quick: closed({
@@ -200,6 +202,7 @@ export const scenarioSchema = closed({
     [["target", "toxiproxy", "url"], target.toxiproxy?.url],
     [["target", "reference", "toxiproxy", "url"], reference?.toxiproxy.url],
     ...(target.metrics ?? []).map((m, i): [(string | number)[], string] => [["target", "metrics", i, "url"], m.url]),
+    ...scenario.probes.map((p, i): [(string | number)[], string | undefined] => (p.http ? [["probes", i, "http", "url"], p.http.url] : p.prometheus ? [["probes", i, "prometheus", "url"], p.prometheus.url] : [["probes", i, "metrics", "url"], p.metrics?.url])),
   ];
   for (const [path, url] of hosts) {
     if (url === undefined) continue;
@@ -255,6 +258,18 @@ export const scenarioSchema = closed({
       }
     }),
   );
+  const probes = new Set<string>();
+  scenario.probes.forEach((probe, i) => {
+    if (probes.has(probe.name)) ctx.addIssue({ code: "custom", path: ["probes", i, "name"], message: `probe "${probe.name}" is defined twice` });
+    probes.add(probe.name);
+    if (probe.during !== undefined && probe.during !== "fault" && !phases.has(probe.during)) ctx.addIssue({ code: "custom", path: ["probes", i, "during"], message: `no phase named "${probe.during}" (phases: ${[...phases].join(", ")}; or fault)` });
+    const kind = probe.metrics ? "metrics" : "http";
+    const component = probe.metrics?.component ?? probe.http?.component;
+    if (component !== undefined) {
+      if (!reference) ctx.addIssue({ code: "custom", path: ["probes", i, kind, "component"], message: "component names a part of the reference stack; with target.url give the endpoint's url" });
+      else if (component !== "gateway" && !providers.has(component)) ctx.addIssue({ code: "custom", path: ["probes", i, kind, "component"], message: `no component named "${component}" (gateway, ${[...providers].join(", ")})` });
+    }
+  });
   const tenants = new Set(scenario.traffic.tenants.map((t) => t.name));
   const workloads = new Set(scenario.traffic.mix.map((w) => w.name));
   scenario.hypotheses.forEach((hypothesis, i) => {
@@ -270,7 +285,10 @@ export const scenarioSchema = closed({
           ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no provider named "${provider}" (providers: ${[...providers].join(", ")})` });
         }
       }
-      if (assertion.kind === "time_to_detect" && !assertion.condition && !hypothesis.expect.some((a) => a.kind === "measure")) {
+      for (const probe of probesOf(assertion)) {
+        if (!probes.has(probe)) ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: `no probe named "${probe}" (probes: ${[...probes].join(", ") || "none; define them under probes:"})` });
+      }
+      if (assertion.kind === "time_to_detect" && !assertion.condition && !hypothesis.expect.some((a) => a.kind === "measure" && a.measure.kind !== "probe")) {
         ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: "time_to_detect without a condition watches the hypothesis's other assertions, and it has none: write time_to_detect(<condition>) < <duration>" });
       }
     });

@@ -12,6 +12,11 @@
  *
  * Filters `{tenant=…, workload=…, provider=…}` (and `class=…` for error_rate) narrow any
  * measure to the requests they name.
+ *
+ * Probes (what the system said, `probes:`) are read the same way, with their own labels:
+ *
+ *   probe.ready == 1                     max(probe.queue_depth) < 100
+ *   increase(probe.rate_limited) == 0    probe.breaker{provider=primary} >= 1 within 5s of fault start
  * @module
  */
 import type { Parsed } from "../base/units.js";
@@ -41,7 +46,11 @@ export interface GoodputCondition {
   ms: number;
 }
 
-/** Something measured over a set of requests. */
+/** How a probe's readings in a window become one value; without one, every reading must hold. */
+export const probeAggregates = ["max", "min", "avg", "first", "last", "increase"] as const;
+export type ProbeAggregate = (typeof probeAggregates)[number];
+
+/** Something measured over a set of requests, or read from a probe. */
 export type Measure =
   | { kind: "latency"; metric: LatencyMetric; stat: Stat; scope?: Scope }
   | { kind: "ratio"; metric: RatioMetric; errorClass?: ErrorClass; scope?: Scope }
@@ -49,7 +58,10 @@ export type Measure =
   | { kind: "retry_amplification"; scope?: Scope }
   | { kind: "cost"; field: "total" | "per_1k_requests"; scope?: Scope }
   | { kind: "throughput"; scope?: Scope }
-  | { kind: "burn_rate"; slo: number; windowMs: number; scope?: Scope };
+  | { kind: "burn_rate"; slo: number; windowMs: number; scope?: Scope }
+  | { kind: "probe"; probe: string; labels?: Record<string, string>; aggregate?: ProbeAggregate; scope?: undefined };
+
+export type ProbeMeasure = Extract<Measure, { kind: "probe" }>;
 
 /** What a threshold is measured in. */
 export type Unit = "ms" | "ratio" | "number" | "usd" | "per_sec";
@@ -78,7 +90,8 @@ export function unitOf(measure: Measure): Unit {
     case "ratio":
     case "goodput": return "ratio";
     case "retry_amplification":
-    case "burn_rate": return "number";
+    case "burn_rate":
+    case "probe": return "number";
     case "cost": return "usd";
     case "throughput": return "per_sec";
   }
@@ -93,6 +106,7 @@ export const DEFAULT_SLIDING_WINDOW_MS = 5000;
 type Token =
   | { t: "ident"; v: string; at: number }
   | { t: "num"; v: number; unit: string; at: number; raw: string }
+  | { t: "str"; v: string; at: number }
   | { t: "op"; v: Operator; at: number }
   | { t: "punct"; v: "(" | ")" | "{" | "}" | "," | "." | ":" | "*" | "=" | "$"; at: number }
   | { t: "end"; at: number };
@@ -122,6 +136,14 @@ function tokenize(text: string): Token[] {
       i += num[0].length;
       continue;
     }
+    // A quoted label value of a probe's filter: {le="0.5"}.
+    const str = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
+    if (str) {
+      tokens.push({ t: "str", v: str[1]!.replace(/\\(.)/g, "$1"), at: i });
+      i += str[0].length;
+      continue;
+    }
+    if (c === '"') throw new ParseError(`the quoted value at column ${i + 1} is not closed`);
     const op = /^(<=|>=|==|<|>)/.exec(rest);
     if (op) {
       tokens.push({ t: "op", v: op[1] as Operator, at: i });
@@ -144,7 +166,7 @@ function tokenize(text: string): Token[] {
 
 const EXAMPLE = `expected <measure> <op> <value>, e.g. "ttft.p95 < 800ms" or "availability >= 99.5%"`;
 const timeUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const knownMeasures = [...latencyMetrics, ...ratioMetrics, "goodput", "retry_amplification", "cost", "throughput", "burn_rate", "recovery_time", "time_to_detect"];
+const knownMeasures = [...latencyMetrics, ...ratioMetrics, "goodput", "retry_amplification", "cost", "throughput", "burn_rate", "recovery_time", "time_to_detect", "probe.<name>"];
 
 class Parser {
   #i = 0;
@@ -208,6 +230,18 @@ class Parser {
         : { text, kind: "time_to_detect", unit: "ms", ...(condition ? { condition } : {}), windowMs, op, threshold };
     }
     const condition = this.condition(false);
+    // `<condition> within 5s of fault start`: the time to detect, as the sentence says it.
+    if (this.peek.t === "ident" && this.peek.v === "within") {
+      this.next();
+      const limit = this.duration("the time after the fault start");
+      for (const word of ["of", "fault", "start"]) {
+        const at = this.peek.at;
+        if (this.peek.t !== "ident" || this.peek.v !== word) this.fail(`expected "within <duration> of fault start"`, at);
+        this.next();
+      }
+      this.end();
+      return { text, kind: "time_to_detect", unit: "ms", condition, windowMs: DEFAULT_SLIDING_WINDOW_MS, op: "<=", threshold: { kind: "value", value: limit } };
+    }
     this.end();
     return { text, kind: "measure", unit: unitOf(condition.measure), ...condition };
   }
@@ -235,6 +269,15 @@ class Parser {
     const at = this.peek.at;
     const name = this.ident(`a measure: ${EXAMPLE}`);
     if (name === "recovery_time" || name === "time_to_detect") this.fail(`${name} cannot be nested`, at);
+    if (name === "probe") return this.probe(at);
+    if (isOneOf(probeAggregates, name) && this.isPunct("(")) {
+      this.next();
+      const inner = this.peek.at;
+      if (this.ident(`probe.<name> inside ${name}(…)`) !== "probe") this.fail(`${name}(…) aggregates a probe's readings: ${name}(probe.<name>)`, inner);
+      const measure = this.probe(inner);
+      this.expectPunct(")", `to close ${name}(…)`);
+      return { ...measure, aggregate: name };
+    }
     if (isOneOf(latencyMetrics, name)) {
       if (!this.isPunct(".")) this.fail(`"${name}" needs a statistic, e.g. ${name}.p95 (one of ${stats.join(", ")})`);
       this.next();
@@ -297,6 +340,33 @@ class Parser {
     return this.fail(`unknown measure "${name}" (known: ${knownMeasures.join(", ")})`, at);
   }
 
+  /** After `probe`: `.name{label=value, …}`. */
+  probe(at: number): ProbeMeasure {
+    if (!this.isPunct(".")) this.fail(`"probe" needs a probe's name: probe.<name>, e.g. probe.ready`, at);
+    this.next();
+    const name = this.ident("a probe's name after \"probe.\"");
+    const labels: Record<string, string> = {};
+    if (this.isPunct("{")) {
+      this.next();
+      for (;;) {
+        const label = this.ident(`a label name: probe.${name}{provider=primary}`);
+        this.expectPunct("=", `after the label ${label} (probe filters are label=value)`);
+        const value = this.peek as Token;
+        const v = value.t === "ident" || value.t === "str" ? value.v : value.t === "num" ? value.raw : this.fail(`label "${label}" needs a value`);
+        this.next();
+        if (label in labels) this.fail(`label "${label}" is given twice`, at);
+        labels[label] = v;
+        if (this.isPunct(",")) {
+          this.next();
+          continue;
+        }
+        this.expectPunct("}", `to close the labels of probe.${name}`);
+        break;
+      }
+    }
+    return { kind: "probe", probe: name, ...(Object.keys(labels).length > 0 ? { labels } : {}) };
+  }
+
   plainScope(name: string, at: number): { scope?: Scope } {
     const { scope, errorClass } = this.filters(name);
     if (errorClass !== undefined) this.fail(`the class filter is for error_rate, not ${name}`, at);
@@ -342,6 +412,7 @@ class Parser {
       this.next();
       const base = this.ident(`"baseline" after "${token.raw} *"`);
       if (base !== "baseline") this.fail(`a relative threshold is "<factor> * baseline", not "* ${base}"`, token.at);
+      if (measure.kind === "probe") this.fail(`a probe is compared with a number, not with the baseline`, token.at);
       if (measure.kind === "ratio" || measure.kind === "goodput") this.fail(`relative thresholds are for latencies, costs, throughput and amplification; write ${measure.kind === "goodput" ? "goodput" : measure.metric} thresholds as a percentage`, token.at);
       return { kind: "baseline", factor: token.v };
     }
@@ -352,7 +423,7 @@ class Parser {
       case "ratio":
         return { kind: "value", value: this.ratio(name) };
       case "number": {
-        if (token.t !== "num" || token.unit !== "") this.fail(`${name} takes a plain number, e.g. ${measure.kind === "burn_rate" ? "14.4" : "1.5"}`);
+        if (token.t !== "num" || token.unit !== "") this.fail(`${name} takes a plain number, e.g. ${measure.kind === "burn_rate" ? "14.4" : measure.kind === "probe" ? "1" : "1.5"}`);
         this.next();
         return { kind: "value", value: token.v };
       }
@@ -412,8 +483,18 @@ export function describeMeasure(measure: Measure): string {
     case "goodput": return `goodput(${measure.conditions.map((c) => `${c.metric} ${c.op} ${c.ms}ms`).join(", ")})${filter}`;
     case "cost": return `cost.${measure.field}${filter}`;
     case "burn_rate": return `burn_rate(slo: ${measure.slo * 100}%)${filter}`;
+    case "probe": {
+      const labels = measure.labels ? `{${Object.entries(measure.labels).map(([k, v]) => `${k}=${v}`).join(", ")}}` : "";
+      return measure.aggregate ? `${measure.aggregate}(probe.${measure.probe}${labels})` : `probe.${measure.probe}${labels}`;
+    }
     default: return `${measure.kind}${filter}`;
   }
+}
+
+/** The probes an assertion reads. */
+export function probesOf(assertion: Assertion): string[] {
+  const measures = assertion.kind === "measure" ? [assertion.measure] : assertion.condition ? [assertion.condition.measure] : [];
+  return measures.flatMap((m) => (m.kind === "probe" ? [m.probe] : []));
 }
 
 /** Every scope an assertion names (its measure's, and its condition's). */

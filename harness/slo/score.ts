@@ -6,7 +6,8 @@
  * @module
  */
 import type { Sample } from "../metrics/sample.js";
-import { compare, describeMeasure, type Assertion, type Condition, type Measure, type Operator, type Unit } from "./expression.js";
+import { readingValue, type ProbeReading } from "../metrics/probe-reading.js";
+import { compare, describeMeasure, type Assertion, type Condition, type Measure, type Operator, type ProbeMeasure, type Unit } from "./expression.js";
 import { Tally, type Observation } from "./tally.js";
 import { judgeRate } from "./decidable.js";
 import { formatDuration } from "../base/units.js";
@@ -125,9 +126,16 @@ class HypothesisScorer {
   readonly tallies = new Map<string, Tally>();
   readonly slots: Slot[];
 
+  /** Whether any assertion is about requests (a hypothesis of probes alone needs no requests). */
+  readonly aboutRequests: boolean;
+
   constructor(readonly h: HypothesisInput, readonly timeline: Timeline, readonly inWindow: (s: Sample) => boolean) {
-    const others = h.expect.flatMap((a) => (a.kind === "measure" ? [{ measure: a.measure, op: a.op, threshold: a.threshold }] : []));
+    // Without a condition, time_to_detect watches the other assertions about requests.
+    const others = h.expect.flatMap((a) => (a.kind === "measure" && a.measure.kind !== "probe" ? [{ measure: a.measure, op: a.op, threshold: a.threshold }] : []));
+    this.aboutRequests = h.expect.some((a) => (a.kind === "measure" ? a.measure.kind !== "probe" : a.condition?.measure.kind !== "probe"));
     this.slots = h.expect.map((assertion) => {
+      if (assertion.kind === "measure" && assertion.measure.kind === "probe") return { assertion };
+      if (assertion.kind !== "measure" && assertion.condition?.measure.kind === "probe") return { assertion };
       if (assertion.kind === "measure") {
         if (!this.tallies.has(key(assertion.measure))) this.tallies.set(key(assertion.measure), new Tally(assertion.measure));
         // A burn rate is the worst of its sliding windows within the hypothesis's window.
@@ -164,6 +172,8 @@ export class Scorer {
   readonly #baselinePhase: { name: string; start: number; end: number } | undefined;
   /** With a stored run: which of its samples fall in each hypothesis's window there. */
   readonly #storedWindows: ((s: Sample) => boolean)[] | undefined;
+  /** Each probe's readings, by probe name (`t` on the samples' clock). */
+  readonly #readings = new Map<string, ProbeReading[]>();
 
   constructor(hypotheses: readonly HypothesisInput[], readonly timeline: Timeline, readonly stored?: StoredBaseline) {
     this.#baselinePhase = timeline.phases.find((p) => p.name === "baseline") ?? timeline.phases[0];
@@ -189,6 +199,13 @@ export class Scorer {
     for (const h of this.#hypotheses) h.add(sample);
   }
 
+  /** A probe's reading, `t` on the samples' clock (ms since the traffic started). */
+  addReading(reading: ProbeReading): void {
+    const list = this.#readings.get(reading.probe) ?? [];
+    list.push(reading);
+    this.#readings.set(reading.probe, list);
+  }
+
   /** A sample of the stored baseline run: counted in the windows it falls in there. */
   addBaseline(sample: Sample): void {
     if (!this.#storedWindows) return;
@@ -212,12 +229,107 @@ export class Scorer {
       const starved = (context.starved ?? []).find((s) => (h.window.kind === "phase" ? s.phases.includes(h.window.phase) : s.phases.length > 0));
       if (starved) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `the stack's own process ${starved.component} was starved in the second before ${formatDuration(starved.at)}: its event loop stalled ${starved.lagMs} ms (budget ${context.starvedBudgetMs ?? "?"} ms), so this window measured the machine, not the system` };
       if (h.window.kind !== "phase" && h.window.kind !== "run" && this.timeline.faults.length === 0) return { ...base, verdict: "INCONCLUSIVE" as const, reason: "no fault was applied, so there is no fault window" };
-      if (hs.total < h.minSamples) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `${hs.total} samples in "${h.during}", fewer than the ${h.minSamples} required` };
+      if (hs.aboutRequests && hs.total < h.minSamples) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `${hs.total} samples in "${h.during}", fewer than the ${h.minSamples} required` };
       if (assertions.some((a) => a.verdict === "FAIL")) return { ...base, verdict: "FAIL" as const };
       const unsure = assertions.filter((a) => a.verdict === "INCONCLUSIVE");
+      // A probe not heard is its own class of trouble: the reason says which and why.
+      const unheard = unsure.find((a) => a.note?.startsWith("probe ") && a.note.includes("could not be read"));
+      if (unheard) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `${unheard.note} (${unheard.assertion})` };
       if (unsure.length > 0) return { ...base, verdict: "INCONCLUSIVE" as const, reason: `not decided: ${unsure.map((a) => a.assertion).join("; ")}` };
       return { ...base, verdict: "PASS" as const };
     });
+  }
+
+  /**
+   * A probe's readings in the window (readings before and after the traffic belong to every
+   * window: they are the steady state around it). Every reading must hold, or with an aggregate
+   * the one value of them all must. A reading that failed makes it INCONCLUSIVE.
+   */
+  #scoreProbe(text: string, m: ProbeMeasure, op: Operator, threshold: number, window: WindowSpec): AssertionResult {
+    const inWindow = readingWindow(window, this.timeline);
+    const readings = (this.#readings.get(m.probe) ?? []).filter((r) => r.moment !== "during" || inWindow(r.t)).sort((x, y) => x.t - y.t);
+    const base = { assertion: text, op, threshold, unit: "number" as const, samples: readings.length };
+    if (readings.length === 0) return { ...base, observed: null, verdict: "INCONCLUSIVE", note: `probe ${m.probe} has no readings in this window` };
+    const unheard = readings.filter((r) => r.error !== undefined);
+    if (unheard.length > 0) return { ...base, observed: null, verdict: "INCONCLUSIVE", note: `probe ${m.probe} could not be read ${unheard.length === readings.length ? "at all" : `${unheard.length} of ${readings.length} times`}: ${unheard[0]!.error}` };
+    const valued = readings.map((r) => ({ r, v: readingValue(r, m.labels) }));
+    const known = valued.filter((x): x is { r: ProbeReading; v: number } => x.v !== null);
+    const missing = valued.length - known.length;
+    const labels = m.labels ? ` matching {${Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(", ")}}` : "";
+    if (m.aggregate === "increase") {
+      // A counter that first appears during the run counts from 0; a reset (a value going down) restarts from 0.
+      let increase = 0;
+      let prev: number | null = null;
+      for (const { v } of valued) {
+        if (v === null) continue;
+        increase += prev === null ? (valued[0]!.v === null ? v : 0) : v >= prev ? v - prev : v;
+        prev = v;
+      }
+      if (known.length === 0) return { ...base, observed: null, verdict: "INCONCLUSIVE", note: `no series${labels} in ${readings.length} readings of probe ${m.probe}` };
+      const observed = round(increase);
+      return { ...base, observed, verdict: compare(observed, op, threshold) ? "PASS" : "FAIL", note: `over ${readings.length} readings${missing > 0 ? ` (the series${labels} absent from ${missing}, read as 0 before it appeared)` : ""}` };
+    }
+    if (known.length === 0) return { ...base, observed: null, verdict: "INCONCLUSIVE", note: `no series${labels} in ${readings.length} readings of probe ${m.probe}` };
+    const absent = missing > 0 ? `; the series${labels} absent from ${missing} of ${readings.length} readings` : "";
+    if (m.aggregate) {
+      const values = known.map((x) => x.v);
+      const observed = round(m.aggregate === "max" ? Math.max(...values) : m.aggregate === "min" ? Math.min(...values) : m.aggregate === "avg" ? values.reduce((a, b) => a + b, 0) / values.length : m.aggregate === "first" ? values[0]! : values.at(-1)!);
+      return { ...base, observed, verdict: compare(observed, op, threshold) ? "PASS" : "FAIL", note: `${m.aggregate} of ${known.length} readings${absent}` };
+    }
+    // Every reading must hold: the observed value is the first that did not, else the closest to failing.
+    const breach = known.find((x) => !compare(x.v, op, threshold));
+    if (breach) return { ...base, observed: round(breach.v), verdict: "FAIL", note: `${breach.v} at ${readingTime(breach.r, this.timeline)}; ${known.filter((x) => !compare(x.v, op, threshold)).length} of ${known.length} readings did not hold${breach.r.failed ? ` (${breach.r.failed})` : ""}${absent}` };
+    const worst = op === "<" || op === "<=" ? Math.max(...known.map((x) => x.v)) : op === "==" ? known[0]!.v : Math.min(...known.map((x) => x.v));
+    return { ...base, observed: round(worst), verdict: "PASS", note: `held at all ${known.length} readings${absent}` };
+  }
+
+  /**
+   * time_to_detect / recovery_time on a probe: from the first fault's start until the condition
+   * first holds (already holding before the fault: nothing was detected), or from the last fault's
+   * end until it holds at every later reading. The resolution is the probe's interval.
+   */
+  #scoreProbeTime(a: Extract<Assertion, { kind: "recovery_time" | "time_to_detect" }>, m: ProbeMeasure, op: Operator, threshold: number): AssertionResult {
+    const base = { assertion: a.text, op: a.op, threshold: a.threshold.kind === "value" ? a.threshold.value : null, unit: "ms" as const };
+    const anchor = a.kind === "recovery_time" ? lastFaultEnd(this.timeline) : firstFaultStart(this.timeline);
+    const all = (this.#readings.get(m.probe) ?? []).slice().sort((x, y) => x.t - y.t);
+    const cond = `${describeMeasure(m)} ${op} ${threshold}`;
+    if (anchor === undefined) return { ...base, observed: null, samples: 0, verdict: "INCONCLUSIVE", note: a.kind === "recovery_time" && this.timeline.faults.some((f) => f.end === null) ? "a fault was never rolled back" : "no fault was applied" };
+    const after = all.filter((r) => r.t >= anchor);
+    const holds = (r: ProbeReading): boolean | undefined => {
+      const v = readingValue(r, m.labels);
+      return v === null ? undefined : compare(v, op, threshold);
+    };
+    if (a.kind === "time_to_detect") {
+      const before = all.filter((r) => r.t < anchor && r.error === undefined).at(-1);
+      if (before && holds(before) === true) return { ...base, observed: null, samples: after.length, verdict: "INCONCLUSIVE", note: `${cond} held already before the first fault started (at ${readingTime(before, this.timeline)}): nothing to detect` };
+      for (const r of after) {
+        if (r.error !== undefined) return { ...base, observed: null, samples: after.length, verdict: "INCONCLUSIVE", note: `probe ${m.probe} could not be read ${formatDuration(r.t - anchor)} after the first fault started (${r.error}); the detection may have come then` };
+        if (holds(r) === true) {
+          const observed = round(r.t - anchor);
+          return { ...base, observed, samples: after.length, verdict: compare(observed, a.op, base.threshold!) ? "PASS" : "FAIL", note: `${cond} first held ${formatDuration(observed)} after the first fault started` };
+        }
+      }
+      if (after.length === 0) return { ...base, observed: null, samples: 0, verdict: "INCONCLUSIVE", note: `probe ${m.probe} has no readings after the first fault started` };
+      // A series that never appeared may be a selector that names nothing: not heard, not "did not notice".
+      const valued = after.filter((r) => holds(r) !== undefined).length;
+      if (valued === 0) return { ...base, observed: null, samples: after.length, verdict: "INCONCLUSIVE", note: `no series${m.labels ? ` matching {${Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(", ")}}` : ""} in ${after.length} readings of probe ${m.probe} after the first fault started` };
+      return { ...base, observed: null, samples: after.length, verdict: "FAIL", note: `${cond} never held in ${valued} readings after the first fault started: the system did not notice` };
+    }
+    const unheard = after.find((r) => r.error !== undefined);
+    if (unheard) return { ...base, observed: null, samples: after.length, verdict: "INCONCLUSIVE", note: `probe ${m.probe} could not be read ${formatDuration(unheard.t - anchor)} after the last fault ended: ${unheard.error}` };
+    let recoveredAt: number | null = null;
+    let judged = false;
+    for (const r of after) {
+      const ok = holds(r);
+      if (ok === undefined) continue;
+      judged = true;
+      if (!ok) recoveredAt = null;
+      else recoveredAt ??= r.t;
+    }
+    if (!judged) return { ...base, observed: null, samples: after.length, verdict: "INCONCLUSIVE", note: `probe ${m.probe} has no readings of ${cond} after the last fault ended` };
+    if (recoveredAt === null) return { ...base, observed: null, samples: after.length, verdict: "FAIL", note: `${cond} did not hold by the last reading` };
+    const observed = round(recoveredAt - anchor);
+    return { ...base, observed, samples: after.length, verdict: compare(observed, a.op, base.threshold!) ? "PASS" : "FAIL", note: `${cond} held from ${formatDuration(observed)} after the last fault ended` };
   }
 
   /** The threshold in the measure's unit, and the baseline behind it when relative. */
@@ -240,6 +352,8 @@ export class Scorer {
 
   #score(slot: Slot, hs: HypothesisScorer, durationMs: number, hypothesis: number): AssertionResult {
     const a = slot.assertion;
+    if (a.kind === "measure" && a.measure.kind === "probe") return this.#scoreProbe(a.text, a.measure, a.op, (a.threshold as { value: number }).value, hs.h.window);
+    if (a.kind !== "measure" && a.condition?.measure.kind === "probe") return this.#scoreProbeTime(a, a.condition.measure, a.condition.op, (a.condition.threshold as { value: number }).value);
     if (a.kind === "measure") {
       let observation = hs.tallies.get(key(a.measure))!.observe(durationMs);
       if (a.measure.kind === "burn_rate" && slot.seconds && durationMs > a.measure.windowMs) {
@@ -365,6 +479,33 @@ function windowFilter(window: WindowSpec, timeline: Timeline): (s: Sample) => bo
       return (s) => end !== undefined && s.scheduledAt >= end + window.delayMs;
     }
   }
+}
+
+/** Which reading times (the samples' clock) a window holds. */
+function readingWindow(window: WindowSpec, timeline: Timeline): (t: number) => boolean {
+  switch (window.kind) {
+    case "phase": {
+      const p = timeline.phases.find((x) => x.name === window.phase);
+      return (t) => p !== undefined && t >= p.start && t < p.end;
+    }
+    case "run": return () => true;
+    case "fault": {
+      const spans = faultSpans(timeline);
+      return (t) => spans.some((f) => t >= f.start && t < f.end);
+    }
+    case "after": {
+      const end = lastFaultEnd(timeline);
+      return (t) => end !== undefined && t >= end + window.delayMs;
+    }
+  }
+}
+
+/** When a reading was taken, as reports say it: `+12.3s` into the traffic, or before/after it. */
+function readingTime(r: ProbeReading, timeline: Timeline): string {
+  if (r.moment === "before") return "the reading before the traffic";
+  if (r.moment === "after") return "the reading after the traffic";
+  const phase = timeline.phases.find((p) => r.t >= p.start && r.t < p.end);
+  return `${formatDuration(Math.max(0, r.t))}${phase ? ` (phase ${phase.name})` : ""}`;
 }
 
 /** Where the window begins (for a fault window, when the first fault began). */

@@ -141,6 +141,9 @@ export class Tally {
       case "throughput":
         if (durationMs <= 0) return none(this.total);
         return { value: round(this.ok / (durationMs / 1000), 4), samples: this.total, requests: this.total };
+      case "probe":
+        // Probes are judged on their readings (score.ts): requests say nothing of them.
+        return none(0);
     }
   }
 }

@@ -81,3 +81,14 @@ export function firstLine(child: ChildProcess, timeoutMs = 20_000): Promise<stri
     });
   });
 }
+
+/** A loopback port nobody listens on: bound, then closed (a probe of it is refused). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
