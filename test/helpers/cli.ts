@@ -1,5 +1,6 @@
 /** Runs the compiled CLI as a child process, bounded in time, and collects its output. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -91,4 +92,18 @@ export async function closedPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** The executable `name` on PATH, if any (the real third-party tools the tests compare with). */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const file = `${dir}/${name}`;
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

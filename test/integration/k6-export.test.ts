@@ -6,7 +6,6 @@
  * Where real k6 v0.48 is on PATH, the export is archived, inspected and run with it too.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,22 +13,15 @@ import ts from "typescript";
 import { request } from "undici";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT, runCli } from "../helpers/cli.js";
+import { onPath, ROOT, runCli } from "../helpers/cli.js";
 import { ProviderAdmin } from "../../faults/index.js";
 import { gateway, provider } from "../helpers/stack.js";
 
 const SCENARIO = "test/fixtures/scenarios/k6-export.yaml";
 
 /** Whether `name` is an executable on PATH (real k6 is in ../shared/tools/bin, which .ci/run puts there). */
-function onPath(name: string): boolean {
-  const found = (process.env.PATH ?? "").split(":").some((d) => {
-    try {
-      accessSync(join(d, name), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+function onPathOrSay(name: string): boolean {
+  const found = onPath(name) !== undefined;
   if (!found) console.log(`real ${name} tests skipped: ${name} is not on PATH (../shared/tools/bin has k6 v0.48.0 and k6-sse; .ci/run puts it on PATH)`);
   return found;
 }
@@ -200,12 +192,12 @@ describe("aire export k6", () => {
     expect(stdout).toMatch(/keys from the secret aire-keys: AIRE_API_KEY \(optional\), WEB_KEY, BATCH_KEY\)$/m);
   });
 
-  test.skipIf(!onPath("k6"))("real k6 v0.48: the initializer's k6 archive and k6 inspect work without the runners' keys; a run without a required key stops with the reason", async () => {
+  test.skipIf(!onPathOrSay("k6"))("real k6 v0.48: the initializer's k6 archive and k6 inspect work without the runners' keys; a run without a required key stops with the reason", async () => {
     // k6-operator's initializer archives the script with none of the runner's environment.
     const env: NodeJS.ProcessEnv = { ...process.env, K6_NO_USAGE_REPORT: "true" };
     delete env.WEB_KEY;
     delete env.BATCH_KEY;
-    for (const [bin, sub] of [["k6", "plain"], ...(onPath("k6-sse") ? [["k6-sse", "sse"]] : [])] as const) {
+    for (const [bin, sub] of [["k6", "plain"], ...(onPathOrSay("k6-sse") ? [["k6-sse", "sse"]] : [])] as const) {
       const archive = spawnSync(bin, ["archive", "--quiet", "-O", join(dir, `${sub}.tar`), join(dir, sub, "script.js")], { env, encoding: "utf8", timeout: 60_000 });
       expect(archive.stderr + archive.stdout).not.toMatch(/aire: /);
       expect(archive.status).toBe(0);

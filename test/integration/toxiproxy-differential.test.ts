@@ -7,38 +7,14 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { accessSync, constants } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runCli, verdictLines } from "../helpers/cli.js";
+import { closedPort, onPath, runCli, verdictLines } from "../helpers/cli.js";
 import { toxiproxy } from "../helpers/stack.js";
 import { echoServer, observe, pingPong, sourceServer } from "../helpers/tcp.js";
 import { onQuietMachine } from "../helpers/machine.js";
-
-/** The executable `name` on PATH, if any. */
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const binary = onPath("toxiproxy-server");
 const missing = binary ? undefined : "toxiproxy-server is not on PATH (../shared/tools/bin has the real 2.12.0; .ci/run puts it on PATH)";
@@ -49,7 +25,7 @@ let embedded: Awaited<ReturnType<typeof toxiproxy>> | undefined;
 
 beforeAll(async () => {
   if (!binary) return;
-  const port = await freePort();
+  const port = await closedPort();
   const child = spawn(binary, ["-host", "127.0.0.1", "-port", String(port)], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + 10_000;
