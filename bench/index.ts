@@ -4,6 +4,7 @@ import { benchProvider } from "./provider-bench.js";
 import { benchProxy } from "./proxy-bench.js";
 import { benchScale, benchTraffic } from "./traffic-bench.js";
 import { benchInstructions } from "./instructions-bench.js";
+import { benchExports } from "./export-bench.js";
 
 const only = process.argv[2];
 if (!only || only === "provider") await benchProvider();
@@ -11,5 +12,6 @@ if (!only || only === "proxy") await benchProxy();
 if (!only || only === "gateway") await benchGateway();
 if (!only || only === "traffic") await benchTraffic();
 if (!only || only === "scale") await benchScale();
+if (!only || only === "exports") await benchExports();
 // About 10 minutes under valgrind: only when asked for.
 if (only === "instructions") await benchInstructions();

@@ -6,7 +6,7 @@
 import { formatDuration } from "../harness/base/units.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
-import { probeLines, starvationNote, telemetryFacts } from "./telemetry.js";
+import { exportLines, probeLines, starvationNote, telemetryFacts } from "./telemetry.js";
 
 const icon: Record<string, string> = { PASS: "✅", FAIL: "❌", INCONCLUSIVE: "⚠️", INTERRUPTED: "⏹️", ERROR: "💥", ABORTED: "🛑", INCOMPLETE: "⚠️", NO_HYPOTHESES: "ℹ️" };
 
@@ -59,6 +59,8 @@ export function renderMarkdown(report: RunReport): string {
   }
   const probes = probeLines(report);
   if (probes.length > 0) out.push("Probes (what the system answered when asked):", "", ...probes.map((l) => `- ${cell(l)}`), "");
+  const exported = exportLines(report);
+  if (exported.length > 0) out.push("Exports:", "", ...exported.map((l) => `- ${cell(l)}`), "");
   const cost = report.total.cost;
   const lag = report.traffic.scheduleLagMs;
   out.push(`Schedule lag p99 ${ms(lag.p99)} (max ${ms(report.traffic.maxScheduleLagMs)})${cost.total > 0 ? ` · cost $${cost.total.toFixed(4)} ($${(cost.per1kRequests ?? 0).toFixed(4)} per 1k requests)` : ""}`);

@@ -125,3 +125,8 @@ export function probeLines(report: RunReport): string[] {
     return `probe.${p.name} (${p.kind}, ${p.mode}: ${p.asks}): ${p.readings} reading${p.readings === 1 ? "" : "s"}, ${said}${unheard}`;
   });
 }
+
+/** One line per export: where it went, what was taken, what was refused. */
+export function exportLines(report: RunReport): string[] {
+  return (report.exports ?? []).map((e) => `${e.kind} → ${e.url}: ${e.sent} sent${e.failed > 0 ? `, ${e.failed} failed (${e.firstError})` : ", none failed"}`);
+}

@@ -2,7 +2,7 @@
 import { formatDuration } from "../harness/base/units.js";
 import type { AssertionResult } from "../harness/slo/score.js";
 import type { RunReport } from "../harness/results/run-report.js";
-import { probeLines, starvationNote, telemetryFacts } from "./telemetry.js";
+import { exportLines, probeLines, starvationNote, telemetryFacts } from "./telemetry.js";
 
 const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
 const ms = (v: number | null) => (v === null ? "-" : formatDuration(v));
@@ -59,6 +59,8 @@ export function renderTerminal(report: RunReport): string {
   }
   const probes = probeLines(report);
   if (probes.length > 0) lines.push("", "probes (what the system answered when asked):", ...probes.map((l) => `  ${l}`));
+  const exported = exportLines(report);
+  if (exported.length > 0) lines.push("", "exports:", ...exported.map((l) => `  ${l}`));
   for (const [title, windows] of [["workload", report.total.workloads], ["tenant", report.total.tenants]] as const) {
     const entries = Object.entries(windows);
     // One workload is the phase table again; tenants are worth a table from one on.

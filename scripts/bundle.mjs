@@ -23,7 +23,8 @@ await build({
   platform: "node",
   target: "node20.18",
   chunkNames: "chunks/[name]-[hash]",
-  external: ["testcontainers", "gpt-tokenizer", "gpt-tokenizer/*", "tsx", "tsx/*"],
+  // Loaded from node_modules when a run asks for them: the exports (OpenTelemetry's SDK; snappy, a native addon), and packages that read their own files.
+  external: ["testcontainers", "gpt-tokenizer", "gpt-tokenizer/*", "tsx", "tsx/*", "@opentelemetry/*", "snappy"],
   // CommonJS packages inside an ES module bundle call require(): give each file one.
   banner: { js: 'import { createRequire as __aireCreateRequire } from "node:module"; const require = __aireCreateRequire(import.meta.url);' },
   logLevel: "warning",

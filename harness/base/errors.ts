@@ -15,6 +15,7 @@ export const errorCatalogue = {
   RESULTS_WRITE_FAILED: { message: "results could not be written", exitCode: 3 },
   METRICS_UNREADABLE: { message: "a metrics endpoint's text could not be read", exitCode: 3 },
   PROBE_UNREADABLE: { message: "a probe could not be read", exitCode: 3 },
+  EXPORT_FAILED: { message: "an export receiver did not take what was sent", exitCode: 3 },
   INTERRUPTED: { message: "the run was interrupted", exitCode: 130 },
 } as const;
 

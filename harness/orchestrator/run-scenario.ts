@@ -31,6 +31,7 @@ import { JsonlFile, TelemetryFile } from "../results/telemetry.js";
 import type { ProbeReading } from "../metrics/probe-reading.js";
 import { missingProbeEnv } from "../probes/read.js";
 import { ProbeWatch } from "./probe-watch.js";
+import { missingExportEnv, RunExports } from "../results/export/index.js";
 import { LiveStats } from "../results/live-stats.js";
 import type { ProgressState } from "../../reports/progress.js";
 
@@ -68,6 +69,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const keys = targetKeys(scenario);
   const unset = missingProbeEnv(scenario.probes);
   if (unset.length > 0) throw new HarnessError("USAGE", { message: `probe ${unset[0]!.probe}: the environment variable ${unset[0]!.variable} is not set (it holds a header's value; the value is never written to the results)` });
+  const unsetExport = missingExportEnv(scenario.export);
+  if (unsetExport.length > 0) throw new HarnessError("USAGE", { message: `export: the environment variable ${unsetExport[0]} is not set (it holds a token or a header's value; the value is never written to the results)` });
   const runId = newRunId(scenario.name);
   const dir = join(options.outDir, runId);
   await mkdir(dir, { recursive: true });
@@ -93,7 +96,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const runSignal = AbortSignal.any([trafficStop.signal, control]);
   let phasesOver = false;
   const live = new LiveStats();
-  const activeFaults = new Map<string, string>();
+  /** The faults in place now; each activation is also kept on the samples' clock (the exports label requests with it). */
+  const activeFaults = new FaultLedger();
   let progressTimer: NodeJS.Timeout | undefined;
   const watch = new AbortWatch(scenario.abort, (trip) => {
     if (phasesOver) return;
@@ -110,6 +114,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   /** When the traffic started, in Unix ms (a range probe reads the run from there). */
   let trafficStartUnixMs = 0;
   let currentPhase: string | undefined;
+  let exports: RunExports | undefined;
   const phaseStarts: number[] = [];
 
   events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1 });
@@ -167,7 +172,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       await probes.watch.before();
       if (interrupted()) throw options.signal!.reason;
     }
+    if (scenario.export) {
+      exports = await RunExports.start(scenario.export, { run: { runId, scenario: scenario.name, requestModel: scenario.traffic.model }, faultAt: (t) => activeFaults.at(t), warn: log });
+      activeFaults.onChange = (name, description) => (description === undefined ? exports!.faultOff(name) : exports!.faultOn(name, description));
+    }
     const start = performance.now() + 50;
+    activeFaults.origin = start;
     trafficStartUnixMs = Date.now() + 50;
     // t0: when the traffic starts on the events' clock, so the report can line samples up with faults.
     events.append("traffic_start", {
@@ -193,6 +203,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
         recorder.record(s);
         watch.add(s);
         live.add(s);
+        exports?.onSample(s);
       },
       drainMs: Math.min(scenario.traffic.client.timeout, scenario.limits.drain),
       prepared,
@@ -210,6 +221,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       await sleep(Math.max(0, phaseStart - performance.now()), control);
       phaseStarts.push(offset);
       currentPhase = phase.name;
+      exports?.phaseStart(phase.name);
       events.append("phase_start", { phase: phase.name, durationMs: phase.duration });
       log(`phase ${phase.name} (${Math.round(phase.duration / 100) / 10}s)${phase.faults.length ? `: ${phase.faults.length} fault(s)` : ""}`);
       // Each fault follows its own schedule inside the phase; all of them end by the phase end.
@@ -217,6 +229,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       offset += phase.duration;
       await sleep(Math.max(0, start + offset - performance.now()), control);
       events.append("phase_end", { phase: phase.name });
+      exports?.phaseEnd(phase.name);
     }
     phasesOver = true;
     currentPhase = undefined;
@@ -262,6 +275,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     if (status === "completed" || status === "aborted") await probes.watch.after(trafficStartUnixMs);
     await probes.file.close();
   }
+  if (exports) events.append("export_end", { exports: await exports.close() });
   // The telemetry stops before the components it scrapes do.
   if (telemetry) {
     await telemetry.watch.stop();
@@ -324,4 +338,35 @@ function startProgress(onProgress: (state: ProgressState) => void, scenario: Sce
   }, 1000);
   timer.unref();
   return timer;
+}
+
+/**
+ * The faults in place (name → description, for the progress line), and each activation on the
+ * samples' clock (from `origin`, the traffic's start): which faults were active when a request
+ * was due. `onChange` hears each fault going on (with its description) and off.
+ */
+class FaultLedger extends Map<string, string> {
+  origin = 0;
+  onChange?: (name: string, description: string | undefined) => void;
+  readonly #windows: { name: string; start: number; end: number }[] = [];
+
+  override set(name: string, description: string): this {
+    super.set(name, description);
+    this.#windows.push({ name, start: performance.now() - this.origin, end: Number.POSITIVE_INFINITY });
+    this.onChange?.(name, description);
+    return this;
+  }
+
+  override delete(name: string): boolean {
+    const had = super.delete(name);
+    const open = this.#windows.find((w) => w.name === name && w.end === Number.POSITIVE_INFINITY);
+    if (open) open.end = performance.now() - this.origin;
+    if (had) this.onChange?.(name, undefined);
+    return had;
+  }
+
+  /** The faults active at `t` (ms since the traffic started), by name, joined by ","; "" for none. */
+  at(t: number): string {
+    return this.#windows.filter((w) => t >= w.start && t < w.end).map((w) => w.name).join(",");
+  }
 }

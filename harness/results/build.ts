@@ -20,6 +20,7 @@ import type { TrafficResult } from "../traffic/generator.js";
 import { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus } from "./run-report.js";
 import { starvedSeconds, summarizeTelemetry, type TelemetryLine } from "./telemetry.js";
 import { summarizeProbes } from "./probes.js";
+import type { ExportResult } from "./export/index.js";
 import type { ProbeReading } from "../metrics/probe-reading.js";
 
 export interface BuildOptions {
@@ -184,6 +185,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     timeSeries: aggregates.series.summarize(),
     ...(telemetryLines.length > 0 ? { telemetry: { ...summarizeTelemetry(telemetryLines, timeline.phases, rel), ...(scenario.target.reference ? { starvation: { budgetMs: stackLag, seconds: starved } } : {}) } } : {}),
     ...(scenario.probes.length > 0 ? { probes: summarizeProbes(scenario.probes, readings) } : {}),
+    ...(first("export_end") ? { exports: first("export_end")!.exports as ExportResult[] } : {}),
     hypotheses,
     events: events.filter((e) => reportedEvents.has(e.type)).map((e) => eventOf(e, rel)),
     ...(skipped.n > 0 ? { unreadableLines: skipped.n } : {}),

@@ -8,6 +8,7 @@ import type { WindowStats } from "../metrics/window-stats.js";
 import type { SecondSummary } from "../metrics/time-series.js";
 import type { TelemetrySummary } from "./telemetry.js";
 import type { ProbeSummary } from "./probes.js";
+import type { ExportResult } from "./export/index.js";
 
 /**
  * completed: ran to the end · interrupted: SIGINT/SIGTERM · error: the harness or the target could
@@ -104,6 +105,8 @@ export interface RunReport {
   telemetry?: TelemetrySummary;
   /** The scenario's probes (probes.jsonl): how often each was read, and what it said. */
   probes?: ProbeSummary[];
+  /** The exports the scenario asked for (`export:`): what each receiver took, and what it refused. */
+  exports?: ExportResult[];
   hypotheses: HypothesisResult[];
   /** Phase changes, faults, aborts and errors, in order. */
   events: RunEvent[];

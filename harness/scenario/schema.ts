@@ -164,6 +164,28 @@ const limitsSchema = closed({
   stackLag: positiveDuration.prefault("250ms").meta({ description: "The reference stack's processes are simulations: one whose event loop stalled longer than this (its worst lag in a second, from its own /metrics) was starved by the machine, and every hypothesis window that second falls in is INCONCLUSIVE with the reason.", example: "500ms" }),
 }).meta({ description: "Bounds of the run.", example: { maxRequests: 50000, drain: "10s" } });
 
+const exportInterval = positiveDuration.prefault("5s").meta({ description: "How often the metrics so far are sent (and once more at the end).", example: "1s" });
+const headersFromEnv = z.record(z.string(), envName).default({}).meta({ description: "Headers whose value is an environment variable's, never written anywhere: header name → variable name.", example: { authorization: "PROM_REMOTE_WRITE_AUTH" } });
+
+const exportSchema = closed({
+  prometheus: closed({
+    url: z.string().url().meta({ description: "A Prometheus remote-write endpoint (Prometheus with --web.enable-remote-write-receiver: /api/v1/write; Mimir, Cortex, VictoriaMetrics, Grafana Cloud): loopback, or a host in `allow`.", example: "http://127.0.0.1:9090/api/v1/write" }),
+    interval: exportInterval,
+    headersFromEnv,
+  }).optional().meta({ description: "Prometheus remote write of aire's client-side metrics, named after the OpenTelemetry GenAI conventions (gen_ai_client_operation_duration_seconds, …_time_to_first_chunk_seconds, …_time_per_output_chunk_seconds, gen_ai_client_token_usage), labelled with the run, scenario, phase and fault.", example: { url: "http://127.0.0.1:9090/api/v1/write", interval: "5s" } }),
+  otlp: closed({
+    url: z.string().url().meta({ description: "An OTLP/HTTP metrics endpoint (an OpenTelemetry Collector: /v1/metrics): loopback, or a host in `allow`.", example: "http://127.0.0.1:4318/v1/metrics" }),
+    interval: exportInterval,
+    headersFromEnv,
+  }).optional().meta({ description: "The same metrics as OTLP/HTTP through the OpenTelemetry JS SDK, with the GenAI conventions' names and attributes.", example: { url: "http://127.0.0.1:4318/v1/metrics" } }),
+  grafana: closed({
+    url: z.string().url().meta({ description: "Grafana's base URL (its HTTP API /api/annotations is called): loopback, or a host in `allow`.", example: "http://127.0.0.1:3000" }),
+    tokenEnv: envName.meta({ description: "The environment variable holding a Grafana service account token (sent as a Bearer token, never written).", example: "GRAFANA_TOKEN" }),
+    dashboardUid: z.string().min(1).optional().meta({ description: "Put the annotations on this dashboard only (else they are organisation-wide).", example: "aire-run" }),
+    tags: z.array(z.string().min(1)).default([]).meta({ description: "Tags added to every annotation (aire adds `aire`, the scenario's name, the run id, and `phase` or `fault`).", example: ["game-day"] }),
+  }).optional().meta({ description: "Each phase and each fault as a Grafana annotation (a region from its start to its end), so the team's own dashboards show when aire acted.", example: { url: "http://127.0.0.1:3000", tokenEnv: "GRAFANA_TOKEN" } }),
+}).meta({ description: "Export while running, to the team's own dashboards (each opt-in). A receiver that is slow or down never stops the run: its failures are counted and said.", example: { prometheus: { url: "http://127.0.0.1:9090/api/v1/write" } } });
+
 export const scenarioSchema = closed({
   /**
    * Shared files this scenario starts from, merged in order under its own keys (maps key by key,
@@ -193,6 +215,7 @@ export const scenarioSchema = closed({
   prices: pricesSchema,
   limits: limitsSchema.prefault({}),
   allow: z.array(z.string().min(1)).default([]).meta({ description: "Hosts (exact, or `*.domain`) that traffic and fault calls may go to besides loopback; nothing else is ever contacted.", example: ["llm-gateway.staging.internal"] }),
+  export: exportSchema.optional(),
 }).check(crossCheck((scenario, ctx) => {
   const { target } = scenario;
   const reference = target.reference;
@@ -202,6 +225,9 @@ export const scenarioSchema = closed({
     [["target", "toxiproxy", "url"], target.toxiproxy?.url],
     [["target", "reference", "toxiproxy", "url"], reference?.toxiproxy.url],
     ...(target.metrics ?? []).map((m, i): [(string | number)[], string] => [["target", "metrics", i, "url"], m.url]),
+    [["export", "prometheus", "url"], scenario.export?.prometheus?.url],
+    [["export", "otlp", "url"], scenario.export?.otlp?.url],
+    [["export", "grafana", "url"], scenario.export?.grafana?.url],
     ...scenario.probes.map((p, i): [(string | number)[], string | undefined] => (p.http ? [["probes", i, "http", "url"], p.http.url] : p.prometheus ? [["probes", i, "prometheus", "url"], p.prometheus.url] : [["probes", i, "metrics", "url"], p.metrics?.url])),
   ];
   for (const [path, url] of hosts) {

@@ -89,7 +89,7 @@ describe("extends", () => {
     expect(created).toHaveLength(2);
     expect(created).toEqual(
       expect.arrayContaining([
-        '--set x.y=0  x  unknown key "x" (allowed here: extends, apiVersion, name, description, seed, target, traffic, phases, probes, hypotheses, abort, quick, proof, prices, limits, allow)',
+        '--set x.y=0  x  unknown key "x" (allowed here: extends, apiVersion, name, description, seed, target, traffic, phases, probes, hypotheses, abort, quick, proof, prices, limits, allow, export)',
         expect.stringMatching(/^--set target\.reference\.gateway\.extra\.z=1  target\.reference\.gateway\.extra  unknown key "extra"/),
       ]),
     );
