@@ -10,7 +10,7 @@ import { formatDuration } from "../harness/base/units.js";
 import { assertionLine } from "./junit.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
-import { perSecond, probeLines, starvationNote, telemetryCharts, telemetryFacts } from "./telemetry.js";
+import { exportLines, perSecond, probeLines, starvationNote, telemetryCharts, telemetryFacts } from "./telemetry.js";
 
 export const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
@@ -114,7 +114,9 @@ function stackCharts(report: RunReport): string[] {
 function telemetryTable(report: RunReport): string {
   const probes = probeLines(report);
   const probeList = probes.length > 0 ? `<h3>Probes</h3><p class="muted">What the system answered when asked (probes.jsonl).</p><ul class="probes">${probes.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : "";
-  return telemetryFacts(report).length === 0 ? probeList : stackFacts(report) + probeList;
+  const exported = exportLines(report);
+  const exportList = exported.length > 0 ? `<h3>Exports</h3><ul class="exports">${exported.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : "";
+  return (telemetryFacts(report).length === 0 ? "" : stackFacts(report)) + probeList + exportList;
 }
 
 function stackFacts(report: RunReport): string {

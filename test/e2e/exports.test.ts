@@ -151,6 +151,7 @@ describe("exports while running", () => {
     expect(span).toBeGreaterThan(1800);
     expect(span).toBeLessThan(2600);
     expect(run.stdout).toMatch(/exports:\n  prometheus → http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write: \d+ sent, none failed/);
+    expect(await readFile(join(dir, "report.html"), "utf8")).toMatch(/<h3>Exports<\/h3>.*otlp → http:\/\/127\.0\.0\.1:\d+\/v1\/metrics: \d+ sent, none failed/s);
   }, 120_000);
 
   test("receivers that are down: the run goes on and keeps its verdict; each failure is counted and said once", async () => {

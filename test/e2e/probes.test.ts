@@ -111,6 +111,9 @@ describe("probes in a run", () => {
     expect(summary.probes.find((p: { name: string }) => p.name === "nobody")).toMatchObject({ readings: 2, unreadable: 2 });
     expect(run.stdout).toMatch(/probe\.nobody \(http, both: GET http:\/\/127\.0\.0\.1:\d+\/ready\): 2 readings, no value; could not be read 2 of 2 times/);
 
+    // Every report lists what each probe said.
+    expect(await readFile(join(dir, "report.html"), "utf8")).toMatch(/<h3>Probes<\/h3>.*probe\.ready \(http, both: GET gateway \/readyz\): 2 readings, value 1/s);
+    expect(await readFile(join(dir, "summary.md"), "utf8")).toMatch(/- probe\.breaker \(metrics, continuous: aire_gateway_breaker_state of gateway\): \d+ readings, values 0–2/);
     // The same verdicts from the files alone.
     const report = await runCli(["report", dir]);
     expect(report.code).toBe(1);
