@@ -9,7 +9,7 @@ import { scriptServer } from "../helpers/script-server.js";
 /** Seconds of traffic: about 5,000 gaps at 500/s. */
 const SECONDS = 10;
 
-test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% interval and gaps passing Kolmogorov–Smirnov, every drawn request sent in time, half within 0.25 ms of due, dispatched gaps passing chi-square at 0.5 ms (α = 0.001), schedule lag reported`, async (ctx) => {
+test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% interval and gaps passing Kolmogorov–Smirnov, every drawn request sent in time, half within 0.25 ms of due, dispatched gaps' chi-square at 0.5 ms far below what a timer tick or batching scores, schedule lag reported`, async (ctx) => {
   await onQuietMachine(ctx, async () => {
     await using server = await scriptServer("exact.mjs", ["instant"]);
     const traffic: TrafficOptions["traffic"] = {
@@ -47,10 +47,15 @@ test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% inte
     // exponential. (On 10,000 gaps, 20 s, the same test also detected the few hundred sends a second
     // of hypervisor steal moves by milliseconds: that measured the VM, not aire.) α = 0.001, not
     // 0.01: at 0.01 a perfect dispatcher fails one run in a hundred by construction, and the suite
-    // runs this on every change (CI failed it at 26.35 against 26.24 on a quiet machine). What it
-    // is there to catch still fails it by ten times the critical value, below; and the dispatcher's
-    // own timing is asserted directly: half the requests leave within 0.25 ms of their due time (a
-    // 1 ms timer tick would put the median near 0.5 ms).
+    // runs this on every change (CI failed it at 26.35 against 26.24 on a quiet machine). And not
+    // the critical value itself: this VM's steal comes in bursts shorter than the machine watch's
+    // second, and a burst moves a few hundred sends by milliseconds (CI of b939ec0: 40.5 on a
+    // machine the watch saw quiet, 0.25 cores stolen in its busiest second; under steal 30–320).
+    // So the bound is ten times the critical value (331), the same margin by which each defect it
+    // is there for must fail it, below — and they score 4,664 (a 1 ms tick) to 55,868 (evenly
+    // spaced), the ideal process 10–14 (on 4,950 gaps). The dispatcher's own timing is asserted
+    // directly: half the requests leave within 0.25 ms of their due time (a 1 ms timer tick would
+    // put the median near 0.5 ms).
     const dispatched = samples.map((s) => s.dispatchedAt).sort((a, b) => a - b);
     const written = samples.map((s) => s.sentAt).sort((a, b) => a - b);
     const inTime = written.filter((t) => t < SECONDS * 1000).length;
@@ -64,7 +69,7 @@ test(`Poisson at 500 req/s for ${SECONDS} s: the drawn count within its 99% inte
     );
     // Every request drawn before the end is written before it, but those drawn in its last few ms.
     expect(scheduled.length - inTime).toBeLessThanOrEqual(Math.ceil(result.scheduleLagMs.max * 0.5) + 1);
-    expect(chi.statistic).toBeLessThan(chi.critical);
+    expect(chi.statistic).toBeLessThan(10 * chi.critical);
     // The test can fail, for the defects it is there for: sends evenly spaced, sends released on
     // a 1 ms timer tick (setTimeout's granularity), sends released in batches every 10 ms.
     const even = Array.from({ length: scheduled.length }, (_, i) => i * 2);
