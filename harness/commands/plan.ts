@@ -1,4 +1,5 @@
 /** `aire plan`: the resolved values and the phase/fault timeline, without sending anything. @module */
+import { describeProbe, describeProbeMode } from "../probes/schema.js";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify } from "yaml";
 import { faultDefinition } from "../../faults/index.js";
 import type { Schedule } from "../../faults/schedule.js";
@@ -48,6 +49,17 @@ export function planText(loaded: LoadedScenario): string {
     t += phase.duration;
   }
   lines.push(`  total ${formatDuration(t)}`);
+  if (s.probes.length > 0) {
+    lines.push("", "probes (what the system is asked):");
+    for (const p of s.probes) lines.push(`  probe.${p.name}: ${p.http ? "http" : p.prometheus ? "prometheus" : "metrics"} ${describeProbe(p)}, ${describeProbeMode(p)} (timeout ${formatDuration(p.timeout)})`);
+  }
+  const exp = s.export;
+  if (exp) {
+    lines.push("", "exports while running:");
+    if (exp.prometheus) lines.push(`  prometheus remote write to ${exp.prometheus.url} every ${formatDuration(exp.prometheus.interval)}`);
+    if (exp.otlp) lines.push(`  OTLP/HTTP to ${exp.otlp.url} every ${formatDuration(exp.otlp.interval)}`);
+    if (exp.grafana) lines.push(`  Grafana annotations at ${exp.grafana.url} (token from $${exp.grafana.tokenEnv})${exp.grafana.dashboardUid ? ` on dashboard ${exp.grafana.dashboardUid}` : ""}`);
+  }
   if (s.hypotheses.length > 0) {
     lines.push("");
     lines.push("hypotheses:");

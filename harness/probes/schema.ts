@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { closed, crossCheck, envName, identifier, positiveDuration } from "../base/fields.js";
+import { formatDuration } from "../base/units.js";
 import { parseSelector, type SeriesSelector } from "../metrics/exposition.js";
 
 export const probeModes = ["before", "after", "both", "continuous", "during"] as const;
@@ -84,3 +85,18 @@ export const probesSchema = z.array(probeSchema).default([]).meta({
 });
 
 export type ProbeSpec = z.output<typeof probeSchema>;
+
+/** What a probe asks, as reports and `aire plan` say it: a URL, a query, a component's series. */
+export function describeProbe(spec: ProbeSpec): string {
+  if (spec.http) return `${spec.http.method} ${spec.http.url ?? `${spec.http.component} ${spec.http.path}`}`;
+  if (spec.prometheus) return `${spec.prometheus.query} at ${spec.prometheus.url}${spec.prometheus.range ? ` (the whole run, step ${formatDuration(spec.prometheus.range.step)})` : ""}`;
+  const { series, component, url } = spec.metrics!;
+  return `${series.name}${series.matchers.length ? `{${series.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(",")}}` : ""} of ${component ?? url}`;
+}
+
+/** When a probe is read, in words. */
+export function describeProbeMode(spec: ProbeSpec): string {
+  if (spec.mode === "continuous") return `every ${formatDuration(spec.interval)} while the traffic runs`;
+  if (spec.mode === "during") return `every ${formatDuration(spec.interval)} during ${spec.during}`;
+  return spec.mode === "both" ? "before the traffic and after it" : `${spec.mode} the traffic`;
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ProbeReading } from "../metrics/probe-reading.js";
-import type { ProbeSpec } from "../probes/schema.js";
+import { describeProbe, type ProbeSpec } from "../probes/schema.js";
 
 export interface ProbeSummary {
   name: string;
@@ -27,7 +27,7 @@ export function summarizeProbes(specs: readonly ProbeSpec[], readings: readonly 
     const failed = own.filter((r) => r.error !== undefined);
     const values = own.filter((r) => r.series && r.series.length > 0).map((r) => r.series!.reduce((sum, s) => sum + s.value, 0));
     const kind = spec.http ? "http" : spec.prometheus ? "prometheus" : "metrics";
-    const asks = spec.http ? `${spec.http.method} ${spec.http.url ?? `${spec.http.component} ${spec.http.path}`}` : spec.prometheus ? `${spec.prometheus.query} at ${spec.prometheus.url}` : `${spec.metrics!.series.name}${spec.metrics!.series.matchers.length ? `{${spec.metrics!.series.matchers.map((m) => `${m.label}${m.op}"${m.value}"`).join(",")}}` : ""} of ${spec.metrics!.component ?? spec.metrics!.url}`;
+    const asks = describeProbe(spec);
     return {
       name: spec.name,
       kind,

@@ -22,3 +22,12 @@ test.each(scenarios.flatMap((file) => [[file, false] as const, [file, true] as c
   if (!result.ok) return;
   expect(planText(result.value)).not.toMatch(/! cannot PASS/);
 });
+
+test("aire plan says what each probe asks and when, and where the exports go", async () => {
+  const outage = await loadScenarioFile("scenarios/provider-outage-failover.yaml", {});
+  const burst = await loadScenarioFile("scenarios/error-burst-5xx.yaml", { set: ["export.prometheus.url=http://127.0.0.1:9090/api/v1/write", "export.grafana.url=http://127.0.0.1:3000", "export.grafana.tokenEnv=GRAFANA_TOKEN"] });
+  if (!outage.ok || !burst.ok) throw new Error("the library's scenarios load");
+  expect(planText(outage.value)).toContain('probes (what the system is asked):\n  probe.primary-breaker: metrics aire_gateway_breaker_state{provider="primary"} of gateway, every 500ms while the traffic runs (timeout 2s)\n');
+  expect(planText(burst.value)).toContain("  probe.gateway-ready: http GET gateway /readyz, before the traffic and after it (timeout 2s)\n");
+  expect(planText(burst.value)).toContain("exports while running:\n  prometheus remote write to http://127.0.0.1:9090/api/v1/write every 5s\n  Grafana annotations at http://127.0.0.1:3000 (token from $GRAFANA_TOKEN)\n");
+});
