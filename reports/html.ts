@@ -35,7 +35,29 @@ export function niceStep(max: number): number {
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
 }
 
-function chart(id: string, title: string, unit: (v: number) => string, series: Series[], report: RunReport): string {
+/**
+ * A series' polylines: one per run of consecutive seconds with a value (gaps stay gaps). A
+ * measured line joins each second's middle to the next; a `step` line (a state read once a
+ * second: a breaker) holds each value across its second and changes at the boundary, so a change
+ * is never drawn before the second it was read in.
+ */
+export function seriesRuns(values: readonly (number | null)[], x: (t: number) => number, y: (v: number) => number, step = false): string[] {
+  const runs: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length > 0) runs.push(run.join(" "));
+    run = [];
+  };
+  values.forEach((v, t) => {
+    if (v === null) return flush();
+    if (step) run.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`, `${x(t + 1).toFixed(1)},${y(v).toFixed(1)}`);
+    else run.push(`${x(t + 0.5).toFixed(1)},${y(v).toFixed(1)}`);
+  });
+  flush();
+  return runs;
+}
+
+function chart(id: string, title: string, unit: (v: number) => string, series: Series[], report: RunReport, stepped = false): string {
   const seconds = Math.max(1, Math.ceil(report.timeline.end / 1000), ...series.map((s) => s.values.length));
   const values = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const max = Math.max(...values, 0) || 1;
@@ -60,18 +82,7 @@ function chart(id: string, title: string, unit: (v: number) => string, series: S
     parts.push(`<text class="phase-label" x="${(x(p.start / 1000) + 3).toFixed(1)}" y="${PAD.top + 10}">${esc(p.name)}</text>`);
   }
   for (const s of series) {
-    // A line per run of consecutive seconds with a value (gaps stay gaps).
-    let run: string[] = [];
-    const flush = () => {
-      if (run.length > 0) parts.push(`<polyline class="series" data-series="${esc(s.name)}" fill="none" stroke="${s.color}" stroke-width="1.6" points="${run.join(" ")}"/>`);
-      run = [];
-    };
-    s.values.forEach((v, t) => {
-      if (v === null) return flush();
-      // Each second is drawn at its middle.
-      run.push(`${x(t + 0.5).toFixed(1)},${y(v).toFixed(1)}`);
-    });
-    flush();
+    for (const points of seriesRuns(s.values, x, y, stepped)) parts.push(`<polyline class="series" data-series="${esc(s.name)}" fill="none" stroke="${s.color}" stroke-width="1.6" points="${points}"/>`);
   }
   const legend = series.map((s) => `<span class="key"><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join("");
   return `<figure class="chart" id="${id}"><figcaption>${esc(title)} ${legend}${report.timeline.faults.length > 0 ? `<span class="key"><i class="fault-key"></i>fault active</span>` : ""}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${parts.join("")}</svg></figure>`;
@@ -106,7 +117,7 @@ function stackCharts(report: RunReport): string[] {
   const { breakers, queues } = telemetryCharts(report);
   const series = (list: { name: string; points: [number, number][] }[]) => list.map((s, i) => ({ name: s.name, color: palette[i % palette.length]!, values: perSecond(s.points, seconds) }));
   return [
-    ...(breakers.length > 0 ? [chart("chart-breakers", "Gateway circuit breakers (0 closed, 1 half-open, 2 open), as the gateway reported them", (v) => `${v}`, series(breakers), report)] : []),
+    ...(breakers.length > 0 ? [chart("chart-breakers", "Gateway circuit breakers (0 closed, 1 half-open, 2 open), as the gateway reported them", (v) => `${v}`, series(breakers), report, true)] : []),
     ...(queues.length > 0 ? [chart("chart-queues", "In flight and waiting, as the gateway and the providers reported them", (v) => `${v}`, series(queues), report)] : []),
   ];
 }
