@@ -83,3 +83,14 @@ describe("what the stack reported, in words", () => {
     ]);
   });
 });
+
+describe("report.html's lines", () => {
+  test("a measured line joins seconds' middles; a state (a breaker) steps at the second it was read in, never before", async () => {
+    const { seriesRuns } = await import("../../reports/html.js");
+    const x = (t: number) => t * 10;
+    const y = (v: number) => 100 - v * 10;
+    expect(seriesRuns([0, 2, null, 1], x, y)).toEqual(["5.0,100.0 15.0,80.0", "35.0,90.0"]);
+    // Closed in second 0, open from second 1: flat at 0 until x(1), the rise at x(1), not before.
+    expect(seriesRuns([0, 2, 2], x, y, true)).toEqual(["0.0,100.0 10.0,100.0 10.0,80.0 20.0,80.0 20.0,80.0 30.0,80.0"]);
+  });
+});
