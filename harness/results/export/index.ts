@@ -61,8 +61,6 @@ export class RunExports {
     if (spec.prometheus) {
       e.#results.set("prometheus", { kind: "prometheus", url: spec.prometheus.url, sent: 0, failed: 0 });
       await warmRemoteWrite();
-      e.#timer = setInterval(() => void e.#push(), spec.prometheus.interval);
-      e.#timer.unref();
     }
     if (spec.otlp) {
       const result: ExportResult = { kind: "otlp", url: spec.otlp.url, sent: 0, failed: 0 };
@@ -73,6 +71,11 @@ export class RunExports {
     if (spec.grafana) {
       e.#results.set("grafana", { kind: "grafana", url: spec.grafana.url, sent: 0, failed: 0 });
       e.#grafana = new GrafanaAnnotations({ url: spec.grafana.url, token: env[spec.grafana.tokenEnv] ?? "", ...(spec.grafana.dashboardUid ? { dashboardUid: spec.grafana.dashboardUid } : {}), tags: spec.grafana.tags, timeoutMs: 5000 }, (message) => e.#failed("grafana", message), () => e.#results.get("grafana")!.sent++);
+    }
+    // The push timer last: an export that fails to start leaves nothing running.
+    if (spec.prometheus) {
+      e.#timer = setInterval(() => void e.#push(), spec.prometheus.interval);
+      e.#timer.unref();
     }
     return e;
   }
@@ -92,7 +95,8 @@ export class RunExports {
     const r = this.#results.get("prometheus")!;
     this.#pushing = pushRemoteWrite(spec.url, this.#histograms!, headersOf(spec.headersFromEnv, this.ctx.env ?? process.env), Math.min(spec.interval, 10_000))
       .then(
-        () => void r.sent++,
+        // A push with nothing recorded yet sends nothing, and is not counted.
+        (series) => void (series > 0 && r.sent++),
         (err: unknown) => this.#failed("prometheus", (err as Error).message),
       )
       .finally(() => (this.#pushing = undefined));
