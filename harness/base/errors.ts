@@ -16,6 +16,7 @@ export const errorCatalogue = {
   METRICS_UNREADABLE: { message: "a metrics endpoint's text could not be read", exitCode: 3 },
   PROBE_UNREADABLE: { message: "a probe could not be read", exitCode: 3 },
   EXPORT_FAILED: { message: "an export receiver did not take what was sent", exitCode: 3 },
+  WORKER_FAILED: { message: "a traffic worker process failed", exitCode: 3 },
   INTERRUPTED: { message: "the run was interrupted", exitCode: 130 },
 } as const;
 

@@ -5,10 +5,10 @@
 import { Command } from "commander";
 import { HarnessError } from "../base/errors.js";
 import { interruptSignal } from "./interrupt.js";
-import { loadOptions, percent, positiveNumber, type ScenarioFlags, withScenarioFlags } from "./options.js";
+import { loadOptions, percent, positiveNumber, type ScenarioFlags, withScenarioFlags, withWorkersFlag } from "./options.js";
 
 export function registerCapacity(program: Command): void {
-  withScenarioFlags(
+  withScenarioFlags(withWorkersFlag(
     program
       .command("capacity")
       .description("find the highest arrival rate at which the scenario's hypotheses still PASS (geometric ramp, then bisection, each step a full scored run), and verify it with another seed")
@@ -22,7 +22,7 @@ export function registerCapacity(program: Command): void {
       .option("--max-steps <n>", "runs at most, verification included", positiveNumber, 14)
       .option("--no-faults", "remove the scenario's faults: the capacity of the healthy system")
       .option("--no-verify", "skip re-running the capacity and the step above it with another seed"),
-  ).action(async (file: string, flags: ScenarioFlags & { out: string; from?: string; max?: string; require?: string; factor: number; tolerance: string; maxSteps: number; faults: boolean; verify: boolean }) => {
+  )).action(async (file: string, flags: ScenarioFlags & { workers: number | "auto"; out: string; from?: string; max?: string; require?: string; factor: number; tolerance: string; maxSteps: number; faults: boolean; verify: boolean }) => {
     const [{ capacitySearch }, { renderCapacityTerminal, writeCapacityReports }, { parseRate }] = await Promise.all([import("../commands/capacity.js"), import("../../reports/capacity.js"), import("../base/units.js")]);
     const rateFlag = (value: string | undefined, option: string) => {
       if (value === undefined) return undefined;
@@ -39,7 +39,7 @@ export function registerCapacity(program: Command): void {
       file,
       loadOptions(flags),
       { ...(from !== undefined ? { from } : {}), ...(max !== undefined ? { max } : {}), ...(require !== undefined ? { require } : {}), factor: flags.factor, tolerance: percent(flags.tolerance, "--tolerance"), maxSteps: flags.maxSteps, withFaults: flags.faults, verify: flags.verify },
-      { outDir: flags.out, signal, log: (line) => process.stdout.write(`${line}\n`) },
+      { outDir: flags.out, signal, workers: flags.workers, log: (line) => process.stdout.write(`${line}\n`) },
     );
     await writeCapacityReports(result);
     process.stdout.write(`\n${renderCapacityTerminal(result)}\nresults: ${result.dir} (capacity.html, capacity.json, one directory per step)\n`);

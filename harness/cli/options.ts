@@ -27,6 +27,19 @@ export const port = (value: string) => {
   return n;
 };
 
+/** `--workers N|auto`: a whole number from 1, or "auto" (the cores left after the reference stack's processes). */
+export const workersOption = (value: string): number | "auto" => {
+  if (value === "auto") return "auto";
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64, or "auto"');
+  return n;
+};
+
+/** The generator processes option, shared by run, capacity and proof. */
+export function withWorkersFlag(command: Command): Command {
+  return command.option("--workers <n|auto>", "generator processes: the schedule split between N child processes, each with its own connections (auto: the cores left after the reference stack's)", workersOption, 1);
+}
+
 export interface ScenarioFlags {
   set: string[];
   timeScale?: number;

@@ -25,6 +25,7 @@ import { registerServe } from "./serve.js";
 import { registerFaults } from "./faults.js";
 import { registerMetrics } from "./metrics.js";
 import { registerInit } from "./init.js";
+import { registerWorker } from "./worker.js";
 import { tolerateClosedOutput } from "./closed-output.js";
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
     .version(version, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults, registerMetrics, registerInit]) register(program);
+  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults, registerMetrics, registerInit, registerWorker]) register(program);
   return program;
 }
 

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { HarnessError } from "../base/errors.js";
 import { interruptSignal } from "./interrupt.js";
-import { loadOptions, type ScenarioFlags, withScenarioFlags, worst } from "./options.js";
+import { loadOptions, type ScenarioFlags, withScenarioFlags, withWorkersFlag, worst } from "./options.js";
 
 export function registerRun(program: Command): void {
-  withScenarioFlags(
+  withScenarioFlags(withWorkersFlag(
     program
       .command("run")
       .description("run scenarios end to end against the bundled stack and score their hypotheses")
@@ -22,7 +22,7 @@ export function registerRun(program: Command): void {
         if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
         return n;
       }),
-  ).action(async (files: string[], flags: ScenarioFlags & { out: string; baseline?: string }) => {
+  )).action(async (files: string[], flags: ScenarioFlags & { out: string; baseline?: string; workers: number | "auto" }) => {
     const [{ loadScenarioOrThrow }, { runScenario }, { Progress }, { renderTerminal }, { renderMarkdown }] = await Promise.all([import("../scenario/load.js"), import("../orchestrator/run-scenario.js"), import("../../reports/progress.js"), import("../../reports/terminal.js"), import("../../reports/index.js")]);
     const signal = interruptSignal();
     if (signal.aborted) return void (process.exitCode = 130);
@@ -33,7 +33,7 @@ export function registerRun(program: Command): void {
       const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
       // A status line redrawn in place on a terminal; a plain line every 5 s in CI logs.
       const progress = new Progress(process.stdout);
-      const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, log: (line) => progress.log(line), onProgress: (state) => progress.update(state), ...(flags.baseline ? { baselineDir: flags.baseline } : {}) }).finally(() => progress.done());
+      const { report, dir } = await runScenario(loaded, { outDir: flags.out, signal, workers: flags.workers, log: (line) => progress.log(line), onProgress: (state) => progress.update(state), ...(flags.baseline ? { baselineDir: flags.baseline } : {}) }).finally(() => progress.done());
       process.stdout.write(`\n${renderTerminal(report)}\nresults: ${dir} (report.html, summary.md, junit.xml, summary.json)\n\n`);
       // On GitHub Actions the job page shows the Markdown summary of every scenario run.
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${renderMarkdown(report)}\n`);

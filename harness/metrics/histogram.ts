@@ -45,6 +45,16 @@ export class LatencyHistogram {
   merge(other: LatencyHistogram): void {
     this.#h.add(other.#h);
   }
+
+  /** Every bucket, compressed, as text (HdrHistogram's own encoding): to send to another process. */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.#h);
+  }
+
+  /** Adds the buckets of an `encode()`d histogram: exact, as `merge`. */
+  mergeEncoded(text: string): void {
+    this.#h.add(hdr.decodeFromCompressedBase64(text, 32, false));
+  }
 }
 
 /**

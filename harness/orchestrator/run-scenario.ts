@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { KubernetesAccess } from "../../faults/types.js";
@@ -23,6 +24,8 @@ import { gatewayPolicy } from "../stack/reference-stack.js";
 import { startTarget, targetKeys, type TargetStack } from "../stack/target.js";
 import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
+import type { TrafficWorkers } from "../traffic/workers.js";
+import type { Sample } from "../metrics/sample.js";
 import { EventLog } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
 import { runPhaseFaults, type FaultTimelineContext } from "./fault-timeline.js";
@@ -54,6 +57,8 @@ export interface RunOptions {
   baselineDir?: string;
   /** Called every second while the traffic runs: phase, time, req/s, ttft p95, error rate, active faults. */
   onProgress?: (state: ProgressState) => void;
+  /** Generator processes (`--workers`): 1 (the default) sends from this process; more split the schedule between child processes; "auto" = `autoWorkers`. */
+  workers?: number | "auto";
 }
 
 export interface RunOutcome {
@@ -92,7 +97,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   // An abort condition that trips stops the run the way an interrupt does (exit 4, not 130).
   const abortRun = new AbortController();
   const aborted = () => abortRun.signal.aborted;
-  const control = AbortSignal.any([abortRun.signal, ...(options.signal ? [options.signal] : [])]);
+  // A traffic worker that dies stops the run as an infrastructure error (exit 3), rolled back as any.
+  const workerFailed = new AbortController();
+  const control = AbortSignal.any([abortRun.signal, workerFailed.signal, ...(options.signal ? [options.signal] : [])]);
   const runSignal = AbortSignal.any([trafficStop.signal, control]);
   let phasesOver = false;
   const live = new LiveStats();
@@ -109,6 +116,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   let error: unknown;
   let stack: TargetStack | undefined;
   let traffic: Promise<TrafficResult> | undefined;
+  let workers: TrafficWorkers | undefined;
   let telemetry: { file: TelemetryFile; watch: TelemetryWatch } | undefined;
   let probes: { file: JsonlFile<ProbeReading>; watch: ProbeWatch } | undefined;
   /** When the traffic started, in Unix ms (a range probe reads the run from there). */
@@ -148,7 +156,20 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       const { server } = await kubernetesClient(kubernetes);
       log(`kubernetes: ${server}`);
     }
-    const prepared = await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
+    const workerCount = options.workers === "auto" ? autoWorkers(scenario) : (options.workers ?? 1);
+    const drainMs = Math.min(scenario.traffic.client.timeout, scenario.limits.drain);
+    // One process prepares its prompts and connections here; workers each prepare their own.
+    const prepared = workerCount > 1 ? undefined : await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
+    if (workerCount > 1) {
+      const { TrafficWorkers } = await import("../traffic/workers.js");
+      workers = await TrafficWorkers.start(
+        workerCount,
+        { baseUrl: stack.gatewayUrl, tenantKeys: { ...stack.tenantKeys }, ...(stack.apiKey !== undefined ? { apiKey: stack.apiKey } : {}), traffic: scenario.traffic, seed: scenario.seed, phases: scenario.phases.map((p) => ({ name: p.name, duration: p.duration })), maxRequests: scenario.limits.maxRequests, drainMs },
+        control,
+      );
+      const offsets = workers.clocks.map((c) => c.rttMs / 2);
+      log(`${workerCount} traffic workers ready (pids ${workers.clocks.map((c) => c.pid).join(", ")}; clocks aligned to within ${Math.round(Math.max(...offsets) * 1000) / 1000} ms)`);
+    }
     // The system's own account of itself: the gateway's and the providers' /metrics every second,
     // from before the first phase (a counter's increase in it needs a scrape before it).
     const targets: TelemetryTarget[] =
@@ -188,8 +209,30 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       ...(scenario.target.reference
         ? { gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) } }
         : { target: { url: scenario.target.url } }),
+      ...(workers ? { workers: workers.clocks } : {}),
     });
-    traffic = runTraffic({
+    const onSample = (s: Sample) => {
+      recorder.record(s);
+      watch.add(s);
+      live.add(s);
+      exports?.onSample(s);
+    };
+    if (workers) {
+      traffic = workers.run({
+        start,
+        signal: runSignal,
+        onSample,
+        onFailure: (err) => {
+          events.append("error", { error: describeError(err) }, true);
+          log(`error: ${describeError(err)}: rolling back faults, stopping traffic, stopping the stack`);
+          workerFailed.abort(err);
+        },
+        // The drain, and the time it takes to cancel what is still in flight and say so.
+        reportTimeoutMs: scenario.phases.reduce((sum, p) => sum + p.duration, 0) + drainMs + 10_000,
+      });
+      // Its failure is handled through onFailure and awaited below.
+      traffic.catch(() => {});
+    } else traffic = runTraffic({
       baseUrl: stack.gatewayUrl,
       tenantKeys: stack.tenantKeys,
       ...(stack.apiKey !== undefined ? { apiKey: stack.apiKey } : {}),
@@ -199,14 +242,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       maxRequests: scenario.limits.maxRequests,
       start,
       signal: runSignal,
-      onSample: (s) => {
-        recorder.record(s);
-        watch.add(s);
-        live.add(s);
-        exports?.onSample(s);
-      },
-      drainMs: Math.min(scenario.traffic.client.timeout, scenario.limits.drain),
-      prepared,
+      onSample,
+      drainMs,
+      ...(prepared ? { prepared } : {}),
     });
 
     const faults: FaultTimelineContext = { runId, stack, kubernetes, events, signal: runSignal, active: activeFaults, teardown: faultTeardown, log };
@@ -234,7 +272,10 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     phasesOver = true;
     currentPhase = undefined;
   } catch (err) {
-    if (aborted()) {
+    if (workerFailed.signal.aborted) {
+      status = "error";
+      error = workerFailed.signal.reason;
+    } else if (aborted()) {
       status = "aborted";
       error = abortRun.signal.reason;
     } else if (interrupted()) status = "interrupted";
@@ -262,7 +303,18 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     if (status !== "completed") trafficStop.abort();
   }
   let trafficResult: TrafficResult = { scheduled: 0, completed: 0, unanswered: 0, cancelled: 0, maxScheduleLagMs: 0, scheduleLagMs: { p50: 0, p99: 0, max: 0 }, eventLoopLagMs: { p99: 0, max: 0 } };
-  if (traffic) trafficResult = await traffic;
+  try {
+    if (traffic) trafficResult = await traffic;
+  } catch (err) {
+    // The traffic failed (a worker died, a sample could not be recorded): what was recorded stays.
+    if (status !== "interrupted") status = "error";
+    if (!error) {
+      error = err;
+      if (!workerFailed.signal.aborted) events.append("error", { error: describeError(err) }, true);
+    }
+  } finally {
+    await workers?.close();
+  }
   if (status === "completed" && options.signal?.aborted) {
     // Aborted while the last requests drained.
     status = crashed() ? "error" : "interrupted";
@@ -298,6 +350,17 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   events.append("run_end", { status: report.status, verdict: report.verdict, exitCode: report.exitCode });
   events.close();
   return { report, dir };
+}
+
+/**
+ * `--workers auto`: the cores left once each busy process of the reference stack (the gateway, the
+ * embedded Toxiproxy, each provider's front) has one; against a team's URL, every core but the one
+ * this process needs for the timeline and the results. At least 1.
+ */
+export function autoWorkers(scenario: Scenario, cores = availableParallelism()): number {
+  const reference = scenario.target.reference;
+  const busy = reference ? 2 + reference.providers.length : 1;
+  return Math.max(1, cores - busy);
 }
 
 /** The arrival process's mean rate over the run, per second; null for a closed loop (its rate is the target's). */

@@ -170,7 +170,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     endedAt: String(last?.ts ?? events.at(-1)?.ts ?? start.ts),
     ...(error ? { error } : {}),
     target: { kind: scenario.target.reference ? "reference" : "url", ...(scenario.target.url ? { url: scenario.target.url } : {}), gateway: (trafficStart?.gateway as Record<string, unknown> | undefined) ?? (scenario.target.reference ? { profile: scenario.target.reference.gateway.profile } : {}), components: events.filter((e) => e.type === "component_ready" && typeof e.url === "string" && typeof e.pid === "number").map((e) => ({ label: String(e.component), pid: e.pid as number, url: e.url as string })) },
-    traffic: { arrival: String(trafficStart?.arrival ?? ""), ratePerSec: (trafficStart?.meanRatePerSec as number | null | undefined) ?? null, ...traffic, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
+    traffic: { arrival: String(trafficStart?.arrival ?? ""), ratePerSec: (trafficStart?.meanRatePerSec as number | null | undefined) ?? null, ...(Array.isArray(trafficStart?.workers) ? { workers: trafficStart.workers.length } : {}), ...traffic, valid: trafficValid, ...(invalidReason ? { invalidReason } : {}) },
     phases: scenario.phases.map((p, i) => ({
       name: p.name,
       startMs: phaseStarts.get(p.name) ?? (status === "completed" ? timeline.phases[i]!.start : -1),

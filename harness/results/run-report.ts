@@ -89,7 +89,7 @@ export interface RunReport {
   error?: string;
   /** The bundled stack (its gateway policy and processes) or a team's own gateway (`url`). */
   target: { kind: "reference" | "url"; url?: string; gateway: Record<string, unknown>; components: { label: string; pid: number; url: string }[] };
-  traffic: { arrival: string; ratePerSec: number | null; scheduled: number; completed: number; unanswered: number; cancelled: number; dropped?: number; lagMeasured?: boolean; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
+  traffic: { arrival: string; ratePerSec: number | null; /** Generator processes (`--workers`), when more than one sent the traffic. */ workers?: number; scheduled: number; completed: number; unanswered: number; cancelled: number; dropped?: number; lagMeasured?: boolean; maxScheduleLagMs: number; scheduleLagMs: { p50: number; p99: number; max: number }; eventLoopLagMs: { p99: number; max: number }; valid: boolean; invalidReason?: string };
   phases: PhaseSummary[];
   total: WindowSummary & { workloads: Record<string, WindowSummary>; tenants: Record<string, WindowSummary> };
   /** When phases and faults were, in ms since the traffic started (the samples' clock). */

@@ -14,7 +14,7 @@ import { hashString, seededRandom } from "../base/random/prng.js";
 import { arrivalOffsets, type ArrivalSpec } from "./arrival.js";
 import { Naps } from "./naps.js";
 import { openLoop } from "./open-loop.js";
-import { RequestPlanner, type SessionContext, type Stream, type TrafficSpec } from "./planner.js";
+import { RequestPlanner, type Segment, type SessionContext, type Stream, type TrafficSpec } from "./planner.js";
 import { PromptBook } from "./prompts.js";
 import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
 
@@ -41,6 +41,8 @@ export interface TrafficOptions {
   drainMs?: number;
   /** The prompts, built ahead (prepareTraffic) so that building them does not delay the first requests. */
   prepared?: PreparedTraffic;
+  /** This process's share of the requests (`--workers`): see `Segment`. Default: all of them. */
+  segment?: Segment;
 }
 
 export interface PreparedTraffic {
@@ -99,10 +101,15 @@ export interface TrafficResult {
 }
 
 export async function runTraffic(options: TrafficOptions): Promise<TrafficResult> {
+  return (await runTrafficMeasured(options)).result;
+}
+
+/** `runTraffic`, with the schedule lag of every request as a histogram (a worker sends it to be merged exactly). */
+export async function runTrafficMeasured(options: TrafficOptions): Promise<{ result: TrafficResult; lag: LatencyHistogram }> {
   const { traffic } = options;
   const books = options.prepared?.books ?? (await prepareTraffic(traffic, options.seed)).books;
   // The planner first: a tenant without a key is refused before any connection or listener.
-  const planner = new RequestPlanner({ traffic, seed: options.seed, start: options.start, phases: options.phases, books, ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(options.tenantKeys ? { tenantKeys: options.tenantKeys } : {}) });
+  const planner = new RequestPlanner({ traffic, seed: options.seed, start: options.start, phases: options.phases, books, maxRequests: options.maxRequests, ...(options.segment ? { segment: options.segment } : {}), ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(options.tenantKeys ? { tenantKeys: options.tenantKeys } : {}) });
   const url = new URL(options.baseUrl);
   const path = `${apiPath(options.baseUrl)}/chat/completions`;
   const warmed = options.prepared?.pool;
@@ -142,7 +149,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       if (!ctx || !sample.ok || !reply || !ctx.session.answered(reply)) return;
       await naps.nap(ctx.thinkTime);
       const offset = performance.now() - options.start;
-      if (stopped() || offset >= total || planner.issued >= options.maxRequests) return;
+      if (stopped() || offset >= total || planner.issued >= planner.limit) return;
       const next = planner.agentTurn(ctx, offset);
       next.dispatched = performance.now();
       lag.record(0);
@@ -165,10 +172,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
     const end = options.start + total;
     const user = async () => {
       await naps.nap(Math.max(0, options.start - performance.now()));
-      while (planner.issued < options.maxRequests && !stopped()) {
+      while (planner.issued < planner.limit && !stopped()) {
         const now = performance.now();
         if (now >= end) return;
-        const plan = planner.plan(now - options.start, stream);
+        const plan = planner.planOwn(now - options.start, stream);
         plan.dispatched = performance.now();
         lag.record(0);
         result.scheduled++;
@@ -176,18 +183,39 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
         if (thinkTime > 0) await naps.nap(Math.min(thinkTime, Math.max(0, end - performance.now())));
       }
     };
-    await Promise.all(Array.from({ length: vus }, user));
+    // The virtual users are striped over the segments like the requests: user v runs in segment v mod count.
+    const { index, count } = planner.segment;
+    await Promise.all(Array.from({ length: Math.max(0, Math.ceil((vus - index) / count)) }, user));
   };
 
-  /** Open loop: each request is sent when it is due, whatever the earlier ones are doing. */
-  const sendOpen = (spec: ArrivalSpec, arrivalSeed: number, stream: Stream) =>
-    openLoop({
+  /**
+   * Open loop: each request is sent when it is due, whatever the earlier ones are doing. The shared
+   * arrival and each tenant's own are merged into one sequence in due order (an earlier stream first
+   * on a tie): a request's index in it is its id, and decides its segment.
+   */
+  const sendOpen = (streams: { spec: ArrivalSpec; seed: number; stream: Stream }[]) => {
+    // Arrivals draw from their own streams, so changing the workload mix does not move the schedule.
+    const sources = streams.map((s) => ({ stream: s.stream, offsets: arrivalOffsets(s.spec, total, seededRandom(s.seed)), next: undefined as IteratorResult<number, void> | undefined }));
+    for (const source of sources) source.next = source.offsets.next();
+    const merged = function* (): Generator<{ offset: number; stream: Stream }, void, undefined> {
+      for (;;) {
+        let first: (typeof sources)[number] | undefined;
+        for (const source of sources) if (!source.next!.done && (!first || source.next!.value < (first.next!.value as number))) first = source;
+        if (!first) return;
+        const offset = first.next!.value as number;
+        first.next = first.offsets.next();
+        // Another segment's request: drawn here too, so that every stream stays where it would be.
+        if (!planner.owns(planner.drawn)) planner.skip(offset, first.stream);
+        else yield { offset, stream: first.stream };
+      }
+    };
+    return openLoop({
       start: options.start,
-      // Arrivals draw from their own stream, so changing the workload mix does not move the schedule.
-      offsets: arrivalOffsets(spec, total, seededRandom(arrivalSeed)),
+      offsets: merged(),
+      offsetOf: (entry) => entry.offset,
       signal: options.signal,
-      mayPlan: () => planner.issued < options.maxRequests,
-      plan: (offset) => planner.plan(offset, stream),
+      mayPlan: () => planner.issued < planner.limit,
+      plan: (entry) => planner.plan(entry.offset, entry.stream),
       dispatch: (plan) => {
         const late = plan.dispatched! - plan.scheduled;
         result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, late);
@@ -197,13 +225,13 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       },
       stopped,
     });
+  };
 
   try {
-    await Promise.all([
-      arrival.type === "closed" ? closedLoop(arrival.vus, arrival.thinkTime, planner.mainStream()) : sendOpen(arrival, hashString("arrival", options.seed), planner.mainStream()),
-      // Tenants with an arrival of their own send on it too, each from its own seeded draws.
-      ...planner.tenants.filter((t) => t.arrival).map((t) => sendOpen(t.arrival as ArrivalSpec, hashString(`arrival:${t.name}`, options.seed), planner.tenantStream(t))),
-    ]);
+    // Tenants with an arrival of their own send on it too, each from its own seeded draws.
+    const own = planner.tenants.filter((t) => t.arrival).map((t) => ({ spec: t.arrival as ArrivalSpec, seed: hashString(`arrival:${t.name}`, options.seed), stream: planner.tenantStream(t) }));
+    if (arrival.type === "closed") await Promise.all([closedLoop(arrival.vus, arrival.thinkTime, planner.mainStream()), ...(own.length > 0 ? [sendOpen(own)] : [])]);
+    else await sendOpen([{ spec: arrival, seed: hashString("arrival", options.seed), stream: planner.mainStream() }, ...own]);
     // Let the last requests finish (bounded); what is left then was never answered, and is recorded so.
     // The drain is counted from the end of the last phase, however early the last request was due.
     const drain = setTimeout(
@@ -230,5 +258,5 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
   result.scheduleLagMs = { p50: round(lag.stat("p50")), p99: round(lag.stat("p99")), max: result.maxScheduleLagMs };
   // The monitor reports ns, and the timer's own resolution (10 ms) as its floor.
   result.eventLoopLagMs = { p99: round(Math.max(0, loop.percentile(99) / 1e6 - 10)), max: round(Math.max(0, loop.max / 1e6 - 10)) };
-  return result;
+  return { result, lag };
 }

@@ -6,16 +6,18 @@
  */
 import type { RequestPlan } from "./request.js";
 
-export interface OpenLoop {
+export interface OpenLoop<T = number> {
   /** performance.now() at which offset 0 is due. */
   start: number;
-  /** Due offsets (ms from start), in order. */
-  offsets: Iterator<number>;
+  /** The requests to come, in due order. */
+  offsets: Iterator<T>;
+  /** A request's due offset, ms from start. */
+  offsetOf(t: T): number;
   signal: AbortSignal;
   /** False once no more requests may be planned (the run's request limit). */
   mayPlan(): boolean;
-  /** Plans the request due at `offset`. */
-  plan(offset: number): RequestPlan;
+  /** Plans the request. */
+  plan(t: T): RequestPlan;
   /** Sends a due request, `plan.dispatched` set; must not throw. */
   dispatch(plan: RequestPlan): void;
   /** True once the run has stopped. */
@@ -23,14 +25,14 @@ export interface OpenLoop {
 }
 
 /** Resolves when every request has been dispatched, or the run stopped. */
-export function openLoop(loop: OpenLoop): Promise<void> {
+export function openLoop<T>(loop: OpenLoop<T>): Promise<void> {
   return new Promise<void>((resolve) => {
     const { start, offsets, signal } = loop;
     let next = offsets.next();
     // Requests built ahead, in due order: those due within the next few ms.
     const ahead: RequestPlan[] = [];
     const buildAhead = (horizon: number) => {
-      while (ahead.length < 256 && loop.mayPlan() && !next.done && (ahead.length === 0 || start + next.value <= horizon)) {
+      while (ahead.length < 256 && loop.mayPlan() && !next.done && (ahead.length === 0 || start + loop.offsetOf(next.value) <= horizon)) {
         ahead.push(loop.plan(next.value));
         next = offsets.next();
       }

@@ -75,6 +75,20 @@ export interface PlannerOptions {
   books: readonly PromptBook[];
   apiKey?: string;
   tenantKeys?: Readonly<Record<string, string>>;
+  /**
+   * This process's share of the requests (`aire run --workers N`): of the one sequence of scheduled
+   * requests, it sends those whose index i has i mod count = index, and draws the others only to
+   * keep every stream where it would be. Default: all of them.
+   */
+  segment?: Segment;
+  /** The run's request limit: a session's later turns are numbered from it (default 1,000,000). */
+  maxRequests?: number;
+}
+
+/** One of `count` equal execution segments, striped: request i belongs to segment i mod count. */
+export interface Segment {
+  index: number;
+  count: number;
 }
 
 export class RequestPlanner {
@@ -82,8 +96,14 @@ export class RequestPlanner {
   readonly tenants: readonly (NonNullable<TrafficSpec["tenants"]>[number] & { headers: Record<string, string> })[];
   /** Total duration of the phases, ms. */
   readonly total: number;
-  /** Requests planned so far: the next one's id. */
+  /** Requests this process planned to send (its scheduled requests and its sessions' later turns). */
   issued = 0;
+  /** Scheduled requests drawn so far, every segment's: the next one's id. */
+  drawn = 0;
+  /** This process's share of the run's request limit. */
+  readonly limit: number;
+  readonly segment: Segment;
+  #turns = 0;
   readonly #o: PlannerOptions;
   readonly #bounds: { name: string; end: number }[];
   readonly #quality: QualityPlanner[];
@@ -106,6 +126,26 @@ export class RequestPlanner {
     this.total = this.#bounds.at(-1)?.end ?? 0;
     this.#anonymous = headersFor(options.apiKey);
     this.#model = JSON.stringify(traffic.model);
+    this.segment = options.segment ?? { index: 0, count: 1 };
+    const max = options.maxRequests ?? 1_000_000;
+    this.limit = Math.ceil((max - this.segment.index) / this.segment.count);
+  }
+
+  /** True when scheduled request `i` (its index among all segments' requests) is this process's to send. */
+  owns(i: number): boolean {
+    return i % this.segment.count === this.segment.index;
+  }
+
+  /** Draws the next scheduled request without sending it (another segment's): every stream moves on as if it had been planned here. */
+  skip(offset: number, stream: Stream): void {
+    this.plan(offset, stream);
+    this.issued--;
+  }
+
+  /** Plans this process's next scheduled request of `stream` (drawing, and skipping, the other segments' before it): for a closed loop. */
+  planOwn(offset: number, stream: Stream): RequestPlan {
+    while (!this.owns(this.drawn)) this.skip(offset, stream);
+    return this.plan(offset, stream);
   }
 
   /** The shared arrival's stream: it draws from the run's seed (as without tenants), for the tenants without an arrival of their own. */
@@ -150,11 +190,11 @@ export class RequestPlanner {
     if (workload.kind === "agent") {
       // A new session: its draws come from its own stream, so later turns (sent whenever the
       // earlier ones finish) do not move the draws of the other requests.
-      const id = this.issued;
+      const id = this.drawn;
       const spec = workload.session ?? { turns: [2, 4] as [number, number], thinkTime: 1000, toolCalls: 0.5 };
       const sessionRandom = seededRandom(hashString(`session:${id}`, seed));
       const turns = Array.isArray(spec.turns) ? spec.turns[0] + Math.floor(sessionRandom() * (spec.turns[1] - spec.turns[0] + 1)) : spec.turns;
-      return this.agentTurn({ session: new AgentSession(id, sessionRandom, turns, spec.toolCalls), index, tenant, thinkTime: spec.thinkTime }, offset);
+      return this.agentTurn({ session: new AgentSession(id, sessionRandom, turns, spec.toolCalls), index, tenant, thinkTime: spec.thinkTime }, offset, true);
     }
     const promptTokens = drawTokens(workload.promptTokens, random);
     const maxTokens = drawTokens(workload.maxTokens, random);
@@ -172,8 +212,9 @@ export class RequestPlanner {
       if (check.responseFormat) body += `,"response_format":${JSON.stringify(check.responseFormat)}`;
       body += "}";
     }
+    this.issued++;
     const plan: RequestPlan = {
-      id: this.issued++,
+      id: this.drawn++,
       phase,
       workload: workload.name,
       scheduled: start + offset,
@@ -205,7 +246,7 @@ export class RequestPlanner {
   }
 
   /** The next request of an agent session: its history so far, then a user message or a tool's result. */
-  agentTurn(ctx: SessionContext, offset: number): RequestPlan {
+  agentTurn(ctx: SessionContext, offset: number, first = false): RequestPlan {
     const { traffic, start, books } = this.#o;
     const { session, index } = ctx;
     const workload = traffic.mix[index]!;
@@ -218,8 +259,11 @@ export class RequestPlanner {
       return book.prompt(promptTokens, random) + check.suffix;
     });
     const maxTokens = drawTokens(workload.maxTokens, random);
+    // A session's first request is a scheduled one (its id is its index); its later turns come when
+    // the earlier ones are answered, numbered from the request limit up, striped like the segments.
+    this.issued++;
     const plan: RequestPlan = {
-      id: this.issued++,
+      id: first ? this.drawn++ : (this.#o.maxRequests ?? 1_000_000) + this.#turns++ * this.segment.count + this.segment.index,
       phase: this.#phaseAt(offset),
       workload: workload.name,
       scheduled: start + offset,

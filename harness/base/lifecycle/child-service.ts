@@ -95,6 +95,42 @@ export async function startChildService(kind: ServiceKind, label: string, args: 
   return { label, url, pid: child.pid!, process: child, stop, [Symbol.asyncDispose]: stop };
 }
 
+/** A child of this process that is not a listening component (a traffic worker): its exit, and how to stop it. */
+export interface AireChild {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  /** Resolves when it has exited and its channel and pipes are closed: its code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `aire <args>` (the bundled command line) with an IPC channel: it dies with this process
+ * as the components do (the channel closes; SIGTERM on the way out), and is stopped by its PID.
+ */
+export function spawnAireChild(args: readonly string[], options: { onStderr?: (line: string) => void } = {}): AireChild {
+  const entry = cliEntry();
+  if (!existsSync(entry)) throw new HarnessError("STACK_START_FAILED", { message: `${entry} is missing: run "npm run build" first (it compiles and bundles)` });
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, AIRE_CHILD: "1" } });
+  track(child);
+  createInterface({ input: child.stderr! }).on("line", (line) => options.onStderr?.(line));
+  // "close", not "exit": the messages it sent before exiting have all been delivered by then.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
+  let stopping: Promise<void> | undefined;
+  return {
+    process: child,
+    pid: child.pid!,
+    exited,
+    stop: (graceMs = 2000) =>
+      (stopping ??= kill(
+        child,
+        exited.then(() => {}),
+        graceMs,
+      )),
+  };
+}
+
 /**
  * In a component started by aire (with an IPC channel), calls `fn` once the channel to the parent
  * has closed: the parent has gone (killed, or ended without stopping us). Node emits `disconnect`
