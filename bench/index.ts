@@ -5,6 +5,7 @@ import { benchProxy } from "./proxy-bench.js";
 import { benchScale, benchTraffic } from "./traffic-bench.js";
 import { benchInstructions } from "./instructions-bench.js";
 import { benchExports } from "./export-bench.js";
+import { benchWorkers } from "./workers-bench.js";
 
 const only = process.argv[2];
 if (!only || only === "provider") await benchProvider();
@@ -13,5 +14,6 @@ if (!only || only === "gateway") await benchGateway();
 if (!only || only === "traffic") await benchTraffic();
 if (!only || only === "scale") await benchScale();
 if (!only || only === "exports") await benchExports();
+if (!only || only === "workers") await benchWorkers();
 // About 10 minutes under valgrind: only when asked for.
 if (only === "instructions") await benchInstructions();
