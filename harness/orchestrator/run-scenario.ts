@@ -59,6 +59,26 @@ export interface RunOptions {
   onProgress?: (state: ProgressState) => void;
   /** Generator processes (`--workers`): 1 (the default) sends from this process; more split the schedule between child processes; "auto" = `autoWorkers`. */
   workers?: number | "auto";
+  /** Traffic sent by another load generator (`--load k6`) instead of aire's own; the run keeps the timeline, the faults and the scoring. */
+  load?: ExternalLoad;
+}
+
+/**
+ * A load generator other than aire's own (k6 runners: commands/k6/load.ts), driven on the run's
+ * timeline: made ready once the target is up, started at the run's start, its requests handed to
+ * the run as samples on the run's clock while it goes, stopped on abort or interrupt.
+ */
+export interface ExternalLoad {
+  /** Gets ready to send (for k6: the script exported, the runners started paused); returns what `traffic_start` records of it. */
+  prepare(ctx: { loaded: LoadedScenario; dir: string; baseUrl: string; apiKey?: string; tenantKeys: Readonly<Record<string, string>>; signal: AbortSignal; log(line: string): void }): Promise<Record<string, unknown>>;
+  /**
+   * Starts sending at `start` (performance.now()); each request goes to `onSample` as soon as it is
+   * known, timed from `start`; resolves with the traffic's account once done (or stopped by
+   * `signal`). A generator that fails tells `onFailure` at once and rejects with the same error.
+   */
+  run(o: { start: number; signal: AbortSignal; onSample(sample: Sample): void; onFailure(err: HarnessError): void }): Promise<TrafficResult>;
+  /** Stops whatever still runs; idempotent. */
+  close(): Promise<void>;
 }
 
 export interface RunOutcome {
@@ -159,8 +179,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     const workerCount = options.workers === "auto" ? autoWorkers(scenario) : (options.workers ?? 1);
     const drainMs = Math.min(scenario.traffic.client.timeout, scenario.limits.drain);
     // One process prepares its prompts and connections here; workers each prepare their own.
-    const prepared = workerCount > 1 ? undefined : await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
-    if (workerCount > 1) {
+    const external = options.load;
+    const prepared = workerCount > 1 || external ? undefined : await prepareTraffic(scenario.traffic, scenario.seed, { baseUrl: stack.gatewayUrl, ...(firstKey ? { apiKey: firstKey } : {}) });
+    let loadInfo: Record<string, unknown> | undefined;
+    if (external) loadInfo = await external.prepare({ loaded, dir, baseUrl: stack.gatewayUrl, ...(stack.apiKey !== undefined ? { apiKey: stack.apiKey } : {}), tenantKeys: stack.tenantKeys, signal: control, log });
+    else if (workerCount > 1) {
       const { TrafficWorkers } = await import("../traffic/workers.js");
       workers = await TrafficWorkers.start(
         workerCount,
@@ -210,6 +233,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
         ? { gateway: { profile: scenario.target.reference.gateway.profile, ...policyJson(gatewayPolicy(scenario.target.reference.gateway)) } }
         : { target: { url: scenario.target.url } }),
       ...(workers ? { workers: workers.clocks } : {}),
+      ...(loadInfo ? { load: loadInfo } : {}),
     });
     const onSample = (s: Sample) => {
       recorder.record(s);
@@ -217,19 +241,22 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       live.add(s);
       exports?.onSample(s);
     };
-    if (workers) {
-      traffic = workers.run({
-        start,
-        signal: runSignal,
-        onSample,
-        onFailure: (err) => {
-          events.append("error", { error: describeError(err) }, true);
-          log(`error: ${describeError(err)}: rolling back faults, stopping traffic, stopping the stack`);
-          workerFailed.abort(err);
-        },
-        // The drain, and the time it takes to cancel what is still in flight and say so.
-        reportTimeoutMs: scenario.phases.reduce((sum, p) => sum + p.duration, 0) + drainMs + 10_000,
-      });
+    const onFailure = (err: HarnessError) => {
+      events.append("error", { error: describeError(err) }, true);
+      log(`error: ${describeError(err)}: rolling back faults, stopping traffic, stopping the stack`);
+      workerFailed.abort(err);
+    };
+    if (external || workers) {
+      traffic = external
+        ? external.run({ start, signal: runSignal, onSample, onFailure })
+        : workers!.run({
+            start,
+            signal: runSignal,
+            onSample,
+            onFailure,
+            // The drain, and the time it takes to cancel what is still in flight and say so.
+            reportTimeoutMs: scenario.phases.reduce((sum, p) => sum + p.duration, 0) + drainMs + 10_000,
+          });
       // Its failure is handled through onFailure and awaited below.
       traffic.catch(() => {});
     } else traffic = runTraffic({
@@ -314,6 +341,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     }
   } finally {
     await workers?.close();
+    await options.load?.close();
   }
   if (status === "completed" && options.signal?.aborted) {
     // Aborted while the last requests drained.

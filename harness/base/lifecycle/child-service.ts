@@ -112,15 +112,25 @@ export interface AireChild {
 export function spawnAireChild(args: readonly string[], options: { onStderr?: (line: string) => void } = {}): AireChild {
   const entry = cliEntry();
   if (!existsSync(entry)) throw new HarnessError("STACK_START_FAILED", { message: `${entry} is missing: run "npm run build" first (it compiles and bundles)` });
-  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, AIRE_CHILD: "1" } });
+  return spawnTracked(process.execPath, [entry, ...args], { ...options, ipc: true, env: { ...process.env, AIRE_CHILD: "1" } });
+}
+
+/**
+ * Starts another program as a child of this process (a k6 runner): stderr by line to `onStderr`,
+ * SIGTERM to it on the way out of this process, stopped by its PID.
+ */
+export function spawnTracked(command: string, args: readonly string[], options: { onStderr?: (line: string) => void; env?: NodeJS.ProcessEnv; ipc?: boolean } = {}): AireChild {
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe", ...(options.ipc ? (["ipc"] as const) : [])], env: options.env ?? process.env });
   track(child);
   createInterface({ input: child.stderr! }).on("line", (line) => options.onStderr?.(line));
   // "close", not "exit": the messages it sent before exiting have all been delivered by then.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
+  // A program that cannot start (not found) ends as a close with an error first.
+  child.once("error", () => {});
   let stopping: Promise<void> | undefined;
   return {
     process: child,
-    pid: child.pid!,
+    pid: child.pid ?? -1,
     exited,
     stop: (graceMs = 2000) =>
       (stopping ??= kill(

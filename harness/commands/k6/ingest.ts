@@ -40,7 +40,7 @@ interface PointLine {
 }
 
 /** One request's points, by metric. */
-interface Request {
+export interface Request {
   endMs: number;
   tags: Record<string, string>;
   values: Map<string, number>;
@@ -64,56 +64,87 @@ export function k6Time(text: string): number {
   return whole + (m[2] ? Number(`0${m[2]}`) * 1000 : 0);
 }
 
+/**
+ * Groups k6's points into requests as they are read, line by line: a whole file (`readK6File`) or
+ * a file still being written (`aire run --load k6`, which takes the requests that have gone quiet).
+ */
+export class K6Points {
+  readonly #byKey = new Map<string, Request & { seen: number }>();
+  dropped = 0;
+  readonly #file: string;
+  readonly #runner: number;
+
+  constructor(file: string, runner: number) {
+    this.#file = file;
+    this.#runner = runner;
+  }
+
+  /** Takes one line of the NDJSON (`seen`: when it was read, for `quiet`). */
+  add(line: string, lineNo: number, seen = 0): void {
+    if (line.trim() === "") return;
+    let parsed: PointLine | { type: "Metric" };
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new HarnessError("USAGE", { message: `${this.#file}:${lineNo}: not a JSON line (is this k6's --out json output?)` });
+    }
+    if (parsed.type !== "Point") return;
+    const p = parsed as PointLine;
+    if (p.metric === "dropped_iterations") {
+      this.dropped += p.data.value;
+      return;
+    }
+    if (!REQUEST_METRICS.has(p.metric)) return;
+    const time = k6Time(p.data.time);
+    if (Number.isNaN(time)) throw new HarnessError("USAGE", { message: `${this.#file}:${lineNo}: "${p.data.time}" is not an RFC 3339 time` });
+    const tags = p.data.tags ?? {};
+    const rid = p.data.metadata?.rid;
+    // With a request id (aire's scripts) the join is exact; otherwise k6's own: same time, tags and runner.
+    const key = rid !== undefined ? `${tags.instance_id ?? this.#runner}|rid|${rid}` : `${tags.instance_id ?? this.#runner}|${p.data.time}|${tags.name ?? tags.url ?? ""}|${tags.method ?? ""}|${tags.scenario ?? ""}`;
+    let request = this.#byKey.get(key);
+    if (!request) this.#byKey.set(key, (request = { endMs: time, tags: {}, values: new Map(), seen }));
+    request.seen = seen;
+    if (p.metric.startsWith("http_req")) {
+      request.endMs = time;
+      Object.assign(request.tags, tags);
+    } else if (p.metric === "aire_ok") {
+      // The script's verdict carries the error class and the provider that answered.
+      if (tags.aire_error) request.tags.aire_error = tags.aire_error;
+      if (tags.provider) request.tags.provider = tags.provider;
+      if (tags.model) request.tags.model = tags.model;
+    } else if (p.metric === "aire_e2e_any") request.recordedMs = time;
+    if (p.metric === "aire_itl") (request.gaps ??= []).push(p.data.value);
+    else request.values.set(p.metric, p.data.value);
+  }
+
+  /**
+   * Takes out the requests no point has joined since `before` (all of them without it). A group
+   * without an HTTP request (a stray custom point) is not a request.
+   */
+  take(before = Number.POSITIVE_INFINITY): Request[] {
+    const out: Request[] = [];
+    for (const [key, r] of this.#byKey) {
+      if (r.seen >= before) continue;
+      this.#byKey.delete(key);
+      if (r.values.has("http_req_duration")) out.push(r);
+    }
+    return out;
+  }
+}
+
 /** Reads one k6 NDJSON file (gzip by its `.gz` suffix) into requests; `dropped` counts dropped_iterations. */
 export async function readK6File(file: string, runner: number): Promise<{ requests: Request[]; dropped: number }> {
-  const byKey = new Map<string, Request>();
-  let dropped = 0;
+  const points = new K6Points(file, runner);
   const raw = createReadStream(file);
   const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
   let lineNo = 0;
   try {
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      lineNo++;
-      if (line.trim() === "") continue;
-      let parsed: PointLine | { type: "Metric" };
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        throw new HarnessError("USAGE", { message: `${file}:${lineNo}: not a JSON line (is this k6's --out json output?)` });
-      }
-      if (parsed.type !== "Point") continue;
-      const p = parsed as PointLine;
-      if (p.metric === "dropped_iterations") {
-        dropped += p.data.value;
-        continue;
-      }
-      if (!REQUEST_METRICS.has(p.metric)) continue;
-      const time = k6Time(p.data.time);
-      if (Number.isNaN(time)) throw new HarnessError("USAGE", { message: `${file}:${lineNo}: "${p.data.time}" is not an RFC 3339 time` });
-      const tags = p.data.tags ?? {};
-      const rid = p.data.metadata?.rid;
-      // With a request id (aire's scripts) the join is exact; otherwise k6's own: same time, tags and runner.
-      const key = rid !== undefined ? `${tags.instance_id ?? runner}|rid|${rid}` : `${tags.instance_id ?? runner}|${p.data.time}|${tags.name ?? tags.url ?? ""}|${tags.method ?? ""}|${tags.scenario ?? ""}`;
-      let request = byKey.get(key);
-      if (!request) byKey.set(key, (request = { endMs: time, tags: {}, values: new Map() }));
-      if (p.metric.startsWith("http_req")) {
-        request.endMs = time;
-        Object.assign(request.tags, tags);
-      } else if (p.metric === "aire_ok") {
-        // The script's verdict carries the error class and the provider that answered.
-        if (tags.aire_error) request.tags.aire_error = tags.aire_error;
-        if (tags.provider) request.tags.provider = tags.provider;
-        if (tags.model) request.tags.model = tags.model;
-      } else if (p.metric === "aire_e2e_any") request.recordedMs = time;
-      if (p.metric === "aire_itl") (request.gaps ??= []).push(p.data.value);
-      else request.values.set(p.metric, p.data.value);
-    }
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) points.add(line, ++lineNo);
   } catch (err) {
     if (err instanceof HarnessError) throw err;
     throw new HarnessError("USAGE", { message: `cannot read ${file}: ${(err as Error).message}` });
   }
-  // A group without an HTTP request (a stray custom point) is not a request.
-  return { requests: [...byKey.values()].filter((r) => r.values.has("http_req_duration")), dropped };
+  return { requests: points.take(), dropped: points.dropped };
 }
 
 function errorClassOf(status: number, tags: Record<string, string>): ErrorClass {
@@ -131,6 +162,74 @@ export interface IngestResult {
   dropped: number;
 }
 
+/** When a request started: a logical request of an aire script spans all its attempts (aire_e2e_any); otherwise it is k6's one HTTP request. */
+export function k6RequestStart(r: Request): number {
+  return r.recordedMs !== undefined ? r.recordedMs - r.values.get("aire_e2e_any")! : r.endMs - (r.values.get("http_req_duration") ?? 0);
+}
+
+const phaseBounds = (scenario: LoadedScenario["scenario"]) => scenario.phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
+
+/**
+ * k6's requests as aire's samples, on a timeline that starts at `t0` (Unix ms). k6 measures from the
+ * moment it sent, not from an intended time: the samples say so (`scheduledAt` = `sentAt`).
+ */
+export function k6Samples(scenario: LoadedScenario["scenario"], t0: number): (r: Request, id: number) => Sample {
+  const bounds = phaseBounds(scenario);
+  const streamOf = new Map(scenario.traffic.mix.map((w) => [w.name, w.stream]));
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  const pricing = Object.keys(scenario.prices).length > 0 ? new Pricing(scenario.prices, scenario.traffic.model) : undefined;
+  return (r, id) => {
+    const v = (m: string) => r.values.get(m);
+    const at = r3(k6RequestStart(r) - t0);
+    const status = Number(r.tags.status ?? 0);
+    const workload = r.tags.workload ?? scenario.traffic.mix[0]!.name;
+    const aireOk = v("aire_ok");
+    const ok = aireOk !== undefined ? aireOk === 1 : v("http_req_failed") !== 1 && status >= 200 && status < 300;
+    const e2e = r3(v("aire_e2e_any") ?? v("http_req_duration")!);
+    const ttfb = r3(v("aire_ttfb") ?? (v("http_req_sending") ?? 0) + (v("http_req_waiting") ?? 0));
+    // A non-streamed answer's first token is the whole answer (as aire defines it).
+    const ttft = v("aire_ttft") ?? (streamOf.get(workload) === false ? e2e : undefined);
+    const sample: Sample = {
+      id,
+      phase: r.tags.phase ?? bounds.find((b) => at < b.end)?.name ?? bounds.at(-1)!.name,
+      workload,
+      scheduledAt: at,
+      dispatchedAt: at,
+      sentAt: at,
+      status: status === 0 ? null : status,
+      ok,
+      ttfb,
+      e2e,
+      e2eService: e2e,
+      outputTokens: v("aire_output_tokens") ?? 0,
+      tokenSource: "counted",
+    };
+    if (ttft !== undefined) sample.ttft = sample.ttftService = r3(ttft);
+    const tpot = v("aire_tpot");
+    if (tpot !== undefined) sample.tpot = r3(tpot);
+    const stall = v("aire_max_stall");
+    if (stall !== undefined) sample.maxStall = r3(stall);
+    if (r.gaps) sample.gaps = r.gaps;
+    const attempts = v("aire_attempts");
+    if (attempts !== undefined) sample.clientAttempts = attempts;
+    if (r.tags.provider) sample.provider = r.tags.provider;
+    if (r.tags.model) sample.model = r.tags.model;
+    const prompt = v("aire_prompt_tokens");
+    if (prompt !== undefined) sample.promptTokens = prompt;
+    const upstream = v("aire_upstream_attempts");
+    if (upstream !== undefined) sample.attempts = upstream;
+    // Priced as a run prices them; an answer without its prompt tokens (stock k6) has no price, so cost is INCONCLUSIVE.
+    if (pricing) {
+      const answered = sample.status !== null && sample.status >= 200 && sample.status <= 299;
+      const cost = answered && prompt === undefined ? undefined : pricing.cost(sample);
+      sample.cost = cost === undefined ? null : Math.round(cost * 1e9) / 1e9;
+    }
+    if (!ok) sample.errorClass = errorClassOf(status, r.tags);
+    if (r.tags.tenant) sample.tenant = r.tags.tenant;
+    return sample;
+  };
+}
+
 /** Turns the runners' files into one results directory for the scenario (see the module comment). */
 export async function ingestK6(files: readonly string[], loaded: LoadedScenario, outDir: string): Promise<IngestResult> {
   const { scenario } = loaded;
@@ -142,67 +241,12 @@ export async function ingestK6(files: readonly string[], loaded: LoadedScenario,
     dropped += read.dropped;
   }
   if (all.length === 0) throw new HarnessError("USAGE", { message: `no HTTP requests in ${files.join(", ")} (k6 --out json writes http_req_duration points for each)` });
-  // A logical request of an aire script spans all its attempts (aire_e2e_any); otherwise it is k6's one HTTP request.
-  const startOf = (r: Request) => (r.recordedMs !== undefined ? r.recordedMs - r.values.get("aire_e2e_any")! : r.endMs - (r.values.get("http_req_duration") ?? 0));
   // Loops, not Math.min(...all) or push(...list): a long k6 run has more requests than a call has room for arguments.
   let t0 = Infinity;
-  for (const r of all) t0 = Math.min(t0, startOf(r));
-  const bounds = scenario.phases.reduce<{ name: string; end: number }[]>((acc, p) => [...acc, { name: p.name, end: (acc.at(-1)?.end ?? 0) + p.duration }], []);
-  const streamOf = new Map(scenario.traffic.mix.map((w) => [w.name, w.stream]));
-  const r3 = (v: number) => Math.round(v * 1000) / 1000;
-  const pricing = Object.keys(scenario.prices).length > 0 ? new Pricing(scenario.prices, scenario.traffic.model) : undefined;
-  const samples: Sample[] = all
-    .sort((a, b) => startOf(a) - startOf(b))
-    .map((r, id) => {
-      const v = (m: string) => r.values.get(m);
-      const at = r3(startOf(r) - t0);
-      const status = Number(r.tags.status ?? 0);
-      const workload = r.tags.workload ?? scenario.traffic.mix[0]!.name;
-      const aireOk = v("aire_ok");
-      const ok = aireOk !== undefined ? aireOk === 1 : v("http_req_failed") !== 1 && status >= 200 && status < 300;
-      const e2e = r3(v("aire_e2e_any") ?? v("http_req_duration")!);
-      const ttfb = r3(v("aire_ttfb") ?? (v("http_req_sending") ?? 0) + (v("http_req_waiting") ?? 0));
-      // A non-streamed answer's first token is the whole answer (as aire defines it).
-      const ttft = v("aire_ttft") ?? (streamOf.get(workload) === false ? e2e : undefined);
-      const sample: Sample = {
-        id,
-        phase: r.tags.phase ?? bounds.find((b) => at < b.end)?.name ?? bounds.at(-1)!.name,
-        workload,
-        scheduledAt: at,
-        dispatchedAt: at,
-        sentAt: at,
-        status: status === 0 ? null : status,
-        ok,
-        ttfb,
-        e2e,
-        e2eService: e2e,
-        outputTokens: v("aire_output_tokens") ?? 0,
-        tokenSource: "counted",
-      };
-      if (ttft !== undefined) sample.ttft = sample.ttftService = r3(ttft);
-      const tpot = v("aire_tpot");
-      if (tpot !== undefined) sample.tpot = r3(tpot);
-      const stall = v("aire_max_stall");
-      if (stall !== undefined) sample.maxStall = r3(stall);
-      if (r.gaps) sample.gaps = r.gaps;
-      const attempts = v("aire_attempts");
-      if (attempts !== undefined) sample.clientAttempts = attempts;
-      if (r.tags.provider) sample.provider = r.tags.provider;
-      if (r.tags.model) sample.model = r.tags.model;
-      const prompt = v("aire_prompt_tokens");
-      if (prompt !== undefined) sample.promptTokens = prompt;
-      const upstream = v("aire_upstream_attempts");
-      if (upstream !== undefined) sample.attempts = upstream;
-      // Priced as a run prices them; an answer without its prompt tokens (stock k6) has no price, so cost is INCONCLUSIVE.
-      if (pricing) {
-        const answered = sample.status !== null && sample.status >= 200 && sample.status <= 299;
-        const cost = answered && prompt === undefined ? undefined : pricing.cost(sample);
-        sample.cost = cost === undefined ? null : Math.round(cost * 1e9) / 1e9;
-      }
-      if (!ok) sample.errorClass = errorClassOf(status, r.tags);
-      if (r.tags.tenant) sample.tenant = r.tags.tenant;
-      return sample;
-    });
+  for (const r of all) t0 = Math.min(t0, k6RequestStart(r));
+  const convert = k6Samples(scenario, t0);
+  const samples: Sample[] = all.sort((a, b) => k6RequestStart(a) - k6RequestStart(b)).map((r, id) => convert(r, id));
+  const bounds = phaseBounds(scenario);
 
   const runId = newRunId(`${scenario.name}-k6`);
   const dir = join(outDir, runId);

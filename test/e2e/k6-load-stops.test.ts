@@ -1,0 +1,62 @@
+/**
+ * `aire run --load k6`, the outcomes that do not depend on latency: the naive gateway FAILs as in
+ * `aire run`; SIGINT mid-fault stops the runners and rolls back (exit 130); a runner that dies is
+ * an infrastructure error after full rollback (exit 3).
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { alive, onPath, runCli, startCli } from "../helpers/cli.js";
+import { onlyRunDir, readEvents } from "../helpers/results.js";
+
+const k6 = onPath("k6-sse") && onPath("k6");
+if (!k6) console.log("aire run --load k6 tests skipped: k6 or k6-sse is not on PATH (../shared/tools/bin has both; .ci/run puts it on PATH)");
+
+let out: string;
+beforeAll(async () => void (out = await mkdtemp(join(tmpdir(), "aire-e2e-k6-stops-"))));
+afterAll(async () => rm(out, { recursive: true, force: true }));
+
+type LoadEvent = { type: string; fault?: string; pid?: number; load?: { runners: { pid: number }[] } };
+
+describe.skipIf(!k6)("aire run --load k6", () => {
+  test("the naive gateway: users notice the slow primary, FAIL as with aire run (exit 1)", async () => {
+    const dir = await mkdtemp(join(out, "naive-"));
+    const result = await runCli(["run", "scenarios/provider-latency.yaml", "--quick", "--load", "k6", "--runners", "2", "--sse", "--set", "target.reference.gateway.profile=naive", "--out", dir], { timeoutMs: 120_000 });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+users barely notice a slow primary/);
+    const summary = JSON.parse(await readFile(join(await onlyRunDir(dir), "summary.json"), "utf8"));
+    expect(summary.hypotheses.find((h: { name: string }) => h.name === "users barely notice a slow primary").verdict).toBe("FAIL");
+  }, 120_000);
+
+  // Stock k6 here (streams read whole, no TTFT): what is tested is the stop, not the measurement.
+  test.each(["SIGINT", "a runner killed"] as const)("%s during the fault (stock k6): the runners stopped, every fault rolled back, nothing left", async (how) => {
+    const dir = await mkdtemp(join(out, "stop-"));
+    const { child, done } = startCli(["run", "scenarios/provider-latency.yaml", "--time-scale", "0.4", "--load", "k6", "--runners", "2", "--out", dir], { timeoutMs: 120_000 });
+    const lines = createInterface({ input: child.stdout! });
+    await new Promise<void>((resolve) => lines.on("line", (line) => line.includes("fault on:") && resolve()));
+    const run = await onlyRunDir(dir);
+    const runners = ((await readEvents(run)) as LoadEvent[]).find((e) => e.type === "traffic_start")!.load!.runners.map((r) => r.pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    const stopped = performance.now();
+    if (how === "SIGINT") child.kill("SIGINT");
+    else process.kill(runners[0]!, "SIGKILL");
+    const result = await done;
+    expect(performance.now() - stopped).toBeLessThan(8000);
+    expect(result.code).toBe(how === "SIGINT" ? 130 : 3);
+    if (how !== "SIGINT") expect(result.stdout).toMatch(/k6 runner 1 of 2 \(pid \d+\) exited \(SIGKILL\)/);
+    const events = (await readEvents(run)) as LoadEvent[];
+    const types = events.map((e) => e.type);
+    const applied = events.filter((e) => e.type === "fault_applied").map((e) => e.fault);
+    expect(applied.length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.type === "fault_reverted").map((e) => e.fault).sort()).toEqual(applied.sort());
+    expect(types.indexOf("fault_reverted")).toBeLessThan(types.indexOf("component_stop"));
+    // What the runners measured before the stop is kept and scored.
+    const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8"));
+    expect(summary.total.requests).toBeGreaterThan(20);
+    const pids = [...events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!), ...runners];
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  }, 60_000);
+});
