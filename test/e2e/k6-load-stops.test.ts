@@ -1,15 +1,16 @@
 /**
  * `aire run --load k6`, the outcomes that do not depend on latency: the naive gateway FAILs as in
  * `aire run`; SIGINT mid-fault stops the runners and rolls back (exit 130); a runner that dies is
- * an infrastructure error after full rollback (exit 3).
+ * an infrastructure error after full rollback (exit 3); a SIGKILLed run takes its runners with it.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { alive, onPath, runCli, startCli } from "../helpers/cli.js";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
+import { provider } from "../helpers/stack.js";
 
 const k6 = onPath("k6-sse") && onPath("k6");
 if (!k6) console.log("aire run --load k6 tests skipped: k6 or k6-sse is not on PATH (../shared/tools/bin has both; .ci/run puts it on PATH)");
@@ -58,5 +59,33 @@ describe.skipIf(!k6)("aire run --load k6", () => {
     expect(summary.total.requests).toBeGreaterThan(20);
     const pids = [...events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!), ...runners];
     for (const pid of pids) expect(alive(pid)).toBe(false);
+  }, 60_000);
+
+  test("aire SIGKILLed: its k6 runners stop with it, even when the target they load outlives the run (a team's gateway)", async () => {
+    // A target in this process: it stays up, so nothing makes k6 write to its (closed) stderr and
+    // die of the broken pipe; only the parent-death signal stops the runners.
+    await using upstream = await provider({ model: "m", ttftMs: 5, decodeTokensPerSec: 2000 });
+    const dir = await mkdtemp(join(out, "kill-"));
+    const file = join(await mkdtemp(join(out, "scenario-")), "team.yaml");
+    await writeFile(file, `apiVersion: aire/v1
+name: team
+target: { url: ${upstream.url}/v1 }
+traffic:
+  model: m
+  arrival: { rate: 20/s }
+  mix: [ { name: chat, promptTokens: 40, maxTokens: 4 } ]
+phases: [ { name: long, duration: 60s } ]
+`);
+    const { child, done } = startCli(["run", file, "--load", "k6", "--runners", "2", "--out", dir], { timeoutMs: 60_000 });
+    const lines = createInterface({ input: child.stdout! });
+    await new Promise<void>((resolve) => lines.on("line", (line) => line.startsWith("phase long") && resolve()));
+    const run = await onlyRunDir(dir);
+    const runners = ((await readEvents(run)) as LoadEvent[]).find((e) => e.type === "traffic_start")!.load!.runners.map((r) => r.pid);
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const pid of runners) expect(alive(pid)).toBe(true);
+    child.kill("SIGKILL");
+    await done;
+    await new Promise((r) => setTimeout(r, 500));
+    for (const pid of runners) expect(alive(pid)).toBe(false);
   }, 60_000);
 });

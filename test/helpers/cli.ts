@@ -1,6 +1,6 @@
 /** Runs the compiled CLI as a child process, bounded in time, and collects its output. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -51,13 +51,21 @@ export async function processesWith(marker: string): Promise<number[]> {
   return out;
 }
 
-/** True while a process with this PID exists. */
+/**
+ * True while a process with this PID runs. A zombie (exited, not yet reaped by whoever inherited
+ * it: a runner whose parent was SIGKILLed goes to init) has stopped: not alive.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): kill(0) is all there is
   }
 }
 

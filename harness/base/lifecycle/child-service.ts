@@ -116,10 +116,22 @@ export function spawnAireChild(args: readonly string[], options: { onStderr?: (l
 }
 
 /**
- * Starts another program as a child of this process (a k6 runner): stderr by line to `onStderr`,
- * SIGTERM to it on the way out of this process, stopped by its PID.
+ * Linux's parent-death signal, through util-linux's `setpriv --pdeathsig` (Essential in Debian):
+ * the kernel kills the child when this process dies, SIGKILL included. Elsewhere, undefined.
  */
-export function spawnTracked(command: string, args: readonly string[], options: { onStderr?: (line: string) => void; env?: NodeJS.ProcessEnv; ipc?: boolean } = {}): AireChild {
+const setpriv = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find((f) => existsSync(f)) : undefined;
+
+/**
+ * Starts another program as a child of this process (a k6 runner): stderr by line to `onStderr`,
+ * SIGTERM to it on the way out of this process, stopped by its PID. `dieWithParent`: a program
+ * that does not watch its parent is killed by the kernel when this process dies, however it dies
+ * (Linux, `setpriv --pdeathsig SIGKILL`, which execs the program: the PID is the program's).
+ */
+export function spawnTracked(command: string, args: readonly string[], options: { onStderr?: (line: string) => void; env?: NodeJS.ProcessEnv; ipc?: boolean; dieWithParent?: boolean } = {}): AireChild {
+  if (options.dieWithParent && setpriv) {
+    args = ["--pdeathsig", "SIGKILL", "--", command, ...args];
+    command = setpriv;
+  }
   const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe", ...(options.ipc ? (["ipc"] as const) : [])], env: options.env ?? process.env });
   track(child);
   createInterface({ input: child.stderr! }).on("line", (line) => options.onStderr?.(line));

@@ -116,6 +116,8 @@ export class K6Load implements ExternalLoad {
       const stderr: string[] = [];
       const child = spawnTracked(binary, ["run", "--paused", "--quiet", "--no-color", "--address", `127.0.0.1:${port}`, "--execution-segment", segment, "--execution-segment-sequence", sequence, "--out", `json=${file}`, script], {
         env,
+        // k6 does not watch its parent: were this run SIGKILLed, the kernel stops the runners too.
+        dieWithParent: true,
         onStderr: (line) => {
           stderr.push(line);
           if (stderr.length > 20) stderr.shift();
