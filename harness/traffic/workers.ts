@@ -143,6 +143,9 @@ export class TrafficWorkers {
       for (const m of this.#members) if (!m.done) send(m, { type: "stop" });
     };
     options.signal.addEventListener("abort", stopAll, { once: true });
+    // Stopped before it started (an interrupt between the start-up and now): the workers are told
+    // at once, after their "go", and report what little they did.
+    if (options.signal.aborted) queueMicrotask(stopAll);
     let sampleError: unknown;
     try {
       await Promise.allSettled(

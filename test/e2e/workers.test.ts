@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { alive, runCli, startCli } from "../helpers/cli.js";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
 import { provider } from "../helpers/stack.js";
+import { TrafficWorkers } from "../../harness/traffic/workers.js";
 
 let out: string;
 beforeAll(async () => void (out = await mkdtemp(join(tmpdir(), "aire-e2e-workers-"))));
@@ -108,5 +109,23 @@ describe("aire run --workers", () => {
     const pids = [...events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!), ...workers];
     expect(pids.length).toBeGreaterThanOrEqual(10);
     for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  test("stopped before the start (an interrupt right after the start-up): the workers are told at once and report; nothing waits for the schedule", async () => {
+    await using upstream = await provider({ model: "m", ttftMs: 5, decodeTokensPerSec: 2000 });
+    const traffic = { model: "m", arrival: { type: "constant" as const, rate: 50 }, mix: [{ name: "chat", weight: 1, stream: true, promptTokens: 20, maxTokens: 3 }], client: { timeout: 5000, connections: 8, warmConnections: 0, retries: 0 } };
+    const pool = await TrafficWorkers.start(2, { baseUrl: upstream.url, traffic, seed: 1, phases: [{ name: "long", duration: 60_000 }], maxRequests: 100_000, drainMs: 1000 });
+    try {
+      const stop = new AbortController();
+      stop.abort("SIGINT");
+      const began = performance.now();
+      const result = await pool.run({ start: performance.now() + 50, signal: stop.signal, onSample: () => {}, onFailure: (err) => expect.fail(err.message), reportTimeoutMs: 70_000 });
+      expect(performance.now() - began).toBeLessThan(3000);
+      expect(result.scheduled).toBeLessThan(5);
+      expect(result.workers).toHaveLength(2);
+    } finally {
+      await pool.close();
+    }
+    for (const c of pool.clocks) expect(alive(c.pid)).toBe(false);
   });
 });

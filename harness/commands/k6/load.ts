@@ -199,6 +199,8 @@ export class K6Load implements ExternalLoad {
       for (const r of this.#runners) r.child.process.kill("SIGINT");
     };
     o.signal.addEventListener("abort", stop, { once: true });
+    // Stopped before the start (an interrupt right after the start-up): the paused runners are stopped, never resumed.
+    if (o.signal.aborted) stop();
     const exits = this.#runners.map((r) =>
       r.child.exited.then((how) => {
         if (failure) return;
