@@ -22,12 +22,11 @@
  *   - { kind: k8s-pod-kill, namespace: inference, selector: app=vllm, count: 1, dryRun: false }
  * @module
  */
-import { resolve } from "node:path";
 import { z } from "zod";
 import { closed, duration, fraction } from "../../harness/base/fields.js";
 import { formatDuration } from "../../harness/base/units.js";
 import { HarnessError } from "../../harness/base/errors.js";
-import { isLoopbackHost } from "../../harness/base/net/http-server.js";
+import { loadKubeConfig } from "../../harness/base/net/kubeconfig.js";
 import { hashString } from "../../harness/base/random/prng.js";
 import { once, type FaultDefinition, type KubernetesAccess } from "../types.js";
 
@@ -62,21 +61,8 @@ export function kubernetesClient(access: KubernetesAccess): ReturnType<typeof co
 }
 
 async function connect(access: KubernetesAccess) {
-  const { KubeConfig, CoreV1Api } = await import("@kubernetes/client-node");
-  const kc = new KubeConfig();
-  try {
-    if (access.kubeconfig !== undefined) kc.loadFromFile(resolve(access.kubeconfig));
-    else kc.loadFromDefault();
-    if (access.context !== undefined) kc.setCurrentContext(access.context);
-  } catch (err) {
-    throw new HarnessError("FAULT_INJECT_FAILED", { message: `cannot load the kubeconfig${access.kubeconfig ? ` ${access.kubeconfig}` : ""}: ${(err as Error).message}` });
-  }
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new HarnessError("FAULT_INJECT_FAILED", { message: `the kubeconfig${access.context ? ` context ${access.context}` : ""} names no cluster server` });
-  const host = new URL(server).hostname;
-  if (!isLoopbackHost(host) && !access.allowed(host)) {
-    throw new HarnessError("FAULT_INJECT_FAILED", { message: `the Kubernetes API server ${server} is not loopback and not in the scenario's allow: list; refused before any call (add "${host}" to allow:)` });
-  }
+  const { CoreV1Api } = await import("@kubernetes/client-node");
+  const { kc, server } = await loadKubeConfig(access, "FAULT_INJECT_FAILED");
   return { api: kc.makeApiClient(CoreV1Api), server };
 }
 

@@ -77,6 +77,12 @@ export interface ExternalLoad {
    * `signal`). A generator that fails tells `onFailure` at once and rejects with the same error.
    */
   run(o: { start: number; signal: AbortSignal; onSample(sample: Sample): void; onFailure(err: HarnessError): void }): Promise<TrafficResult>;
+  /**
+   * For a load that starts by itself (k6-operator's starter): resolves with the instant
+   * (performance.now()) it was seen sending, which the run then counts its timeline from.
+   * Without it, the run picks the start and `run` begins at it.
+   */
+  started?(signal: AbortSignal): Promise<number>;
   /** Stops whatever still runs; idempotent. */
   close(): Promise<void>;
 }
@@ -220,9 +226,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       exports = await RunExports.start(scenario.export, { run: { runId, scenario: scenario.name, requestModel: scenario.traffic.model }, faultAt: (t) => activeFaults.at(t), warn: log });
       activeFaults.onChange = (name, description) => (description === undefined ? exports!.faultOff(name) : exports!.faultOn(name, description));
     }
-    const start = performance.now() + 50;
+    const start = external?.started ? await external.started(control) : performance.now() + 50;
     activeFaults.origin = start;
-    trafficStartUnixMs = Date.now() + 50;
+    trafficStartUnixMs = Date.now() + (start - performance.now());
     // t0: when the traffic starts on the events' clock, so the report can line samples up with faults.
     events.append("traffic_start", {
       t0: Math.round((start - events.origin) * 1000) / 1000,
@@ -410,7 +416,7 @@ function describeTraffic(scenario: Scenario): string {
 }
 
 /** The cluster a `k8s-pod-kill` may reach (kubeconfig relative to the scenario file, the allow: list). */
-function kubernetesAccess(scenario: Scenario, file: string): KubernetesAccess | undefined {
+export function kubernetesAccess(scenario: Scenario, file: string): KubernetesAccess | undefined {
   const kube = scenario.target.kubernetes;
   return kube && {
     ...(kube.kubeconfig !== undefined ? { kubeconfig: resolve(dirname(file), kube.kubeconfig) } : {}),

@@ -63,6 +63,12 @@ export interface ExportOptions {
   bodyBytes?: number;
   /** Caps each arrival-rate source's VUs. */
   maxVus: number;
+  /** The objects' name (default `aire-<scenario>`). */
+  name?: string;
+  /** The secret the TestRun takes the keys from (default `aire-keys`). */
+  keysSecret?: string;
+  /** More labels on every object (`aire run --load k6-operator`: the run that made them). */
+  labels?: Record<string, string>;
 }
 
 export interface ExportedThreshold {
@@ -93,6 +99,16 @@ export interface ExportResult {
   configMapBytes: number;
   /** The key variables the TestRun takes from the secret aire-keys. */
   keys: { env: string; optional: boolean }[];
+  /** The objects written to testrun.yaml and fetch-results.yaml, as the API takes them. */
+  manifests: { claim: KubeObject; configMap: KubeObject; testRun: KubeObject; fetchPod: KubeObject };
+}
+
+/** A Kubernetes object as its API takes it. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
 }
 
 type Traffic = Scenario["traffic"];
@@ -509,10 +525,11 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     .replace("/*AIRE:SSE_ATTEMPT*/", options.sse ? SSE_ATTEMPT : NO_SSE)
     .replace("/*AIRE:CONFIG*/", `/** @type {Config} */\nconst CONFIG = ${JSON.stringify(config, null, 2)};`);
 
-  const name = `aire-${scenario.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50);
+  const name = options.name ?? `aire-${scenario.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50);
+  const labels = { "app.kubernetes.io/managed-by": "aire", ...options.labels };
   // Every key the script reads comes from the secret; the one it can do without is optional there.
   const keyEnvs = [{ env: config.keyEnv, optional: !config.keyRequired }, ...config.tenants.map((t) => ({ env: t.keyEnv, optional: false }))];
-  const configMapOf = (requests: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } }, data: { "script.js": script, "aire-answer.js": answerJs, "requests.json": requests } });
+  const configMapOf = (requests: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: options.namespace, labels }, data: { "script.js": script, "aire-answer.js": answerJs, "requests.json": requests } });
   // kubectl apply keeps the whole object, as JSON, in its last-applied annotation, which holds at
   // most 256 KiB: cut the bodies until the ConfigMap fits it.
   let configMap = configMapOf(requestsJson);
@@ -527,7 +544,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
   const applyBytes = Buffer.byteLength(JSON.stringify(configMap));
   if (applyBytes > APPLY_LIMIT) notes.push(`the ConfigMap takes ${applyBytes} bytes even with one body per source, over the 256 KiB kubectl apply keeps: use kubectl apply --server-side or kubectl create`);
   else if (Object.values(data).reduce((n, d) => n + d.length, 0) < bodyCount) notes.push(`request bodies cut to ${Object.values(data).map((d) => d.length).join(" + ")} so that the ConfigMap (${Math.round(applyBytes / 1024)} KiB) fits the 256 KiB kubectl apply keeps in its annotation; iterations reuse them in turn`);
-  const { testRun, claim, fetchPod } = manifests(name, options, url, keyEnvs);
+  const { testRun, claim, fetchPod } = manifests(name, options, url, keyEnvs, labels);
   if (url === null) notes.push("no target URL (the scenario has none and --url was not given): pass -e AIRE_TARGET_URL=… to k6, and set AIRE_TARGET_URL in testrun.yaml (it says http://CHANGE-ME:8080/v1)");
   const configMapBytes = applyBytes;
 
@@ -551,6 +568,7 @@ export async function exportK6(loaded: LoadedScenario, options: ExportOptions): 
     bodies: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.length])),
     configMapBytes,
     keys: keyEnvs,
+    manifests: { claim, configMap, testRun, fetchPod },
   };
 }
 
@@ -626,38 +644,50 @@ function executors(scenario: Scenario, sources: ReturnType<typeof sourcesOf>, to
   return { scenarios, thinkTimeMs };
 }
 
-/** The k6-operator TestRun, the results claim its runners write to, and the pod that fetches them. */
-function manifests(name: string, options: ExportOptions, url: string | null, keyEnvs: readonly { env: string; optional: boolean }[]) {
+/**
+ * The k6-operator TestRun, the results claim its runners write to, and the pod that serves them
+ * (busybox httpd on 8080: `aire run --load k6-operator` reads the files through the API server's
+ * pod proxy; `kubectl cp` works as well).
+ */
+function manifests(name: string, options: ExportOptions, url: string | null, keyEnvs: readonly { env: string; optional: boolean }[], labels: Record<string, string>) {
   const image = options.image ?? DEFAULT_K6_IMAGE;
-  const testRun = {
+  const secret = options.keysSecret ?? "aire-keys";
+  const results = `${name}-results`;
+  const testRun: KubeObject = {
     apiVersion: "k6.io/v1alpha1",
     kind: "TestRun",
-    metadata: { name, namespace: options.namespace, labels: { "app.kubernetes.io/managed-by": "aire" } },
+    metadata: { name, namespace: options.namespace, labels },
     spec: {
       parallelism: options.parallelism,
       script: { configMap: { name, file: "script.js" } },
       // Each runner writes its own raw results to the shared volume; aire ingest k6 merges them.
       arguments: `--out json=/results/$(POD_NAME).json.gz --tag testid=${name}`,
+      // The runners start paused; the operator's starter resumes them together once all are up.
+      paused: "true",
       runner: {
         image,
         env: [
           { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
           { name: "AIRE_SUMMARY", value: "/results/$(POD_NAME)-summary.json" },
           ...(url === null ? [{ name: "AIRE_TARGET_URL", value: "http://CHANGE-ME:8080/v1" }] : []),
-          ...keyEnvs.map(({ env, optional }) => ({ name: env, valueFrom: { secretKeyRef: { name: "aire-keys", key: env, ...(optional ? { optional: true } : {}) } } })),
+          ...keyEnvs.map(({ env, optional }) => ({ name: env, valueFrom: { secretKeyRef: { name: secret, key: env, ...(optional ? { optional: true } : {}) } } })),
         ],
         volumeMounts: [{ name: "results", mountPath: "/results" }],
-        volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }],
+        volumes: [{ name: "results", persistentVolumeClaim: { claimName: results } }],
       },
       ...(options.sse ? { initializer: { image } } : {}),
     },
   };
-  const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: `${name}-results`, namespace: options.namespace }, spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } } };
-  const fetchPod = {
+  const claim: KubeObject = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: results, namespace: options.namespace, labels }, spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } } };
+  const fetchPod: KubeObject = {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: `${name}-results`, namespace: options.namespace },
-    spec: { restartPolicy: "Never", containers: [{ name: "results", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "results", mountPath: "/results" }] }], volumes: [{ name: "results", persistentVolumeClaim: { claimName: `${name}-results` } }] },
+    metadata: { name: results, namespace: options.namespace, labels },
+    spec: {
+      restartPolicy: "Never",
+      containers: [{ name: "results", image: "busybox:1.36", command: ["busybox", "httpd", "-f", "-p", "8080", "-h", "/results"], ports: [{ containerPort: 8080 }], volumeMounts: [{ name: "results", mountPath: "/results" }] }],
+      volumes: [{ name: "results", persistentVolumeClaim: { claimName: results } }],
+    },
   };
   return { testRun, claim, fetchPod };
 }
