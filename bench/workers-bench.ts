@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findOnPath } from "../harness/commands/k6/load.js";
 import { startProcess } from "./process.js";
 
 const SECONDS = 8;
@@ -36,17 +37,6 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   });
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    try {
-      readFileSync(join(dir, name), { flag: "r" });
-      return join(dir, name);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 interface Result {
   reqPerSec: number;
@@ -99,7 +89,7 @@ phases: [ { name: load, duration: ${SECONDS}s } ]
       const summary = JSON.parse(await readFile(join(out, runDir, "summary.json"), "utf8")) as { total: { requests: number; ok: number }; traffic: { valid: boolean } };
       return { reqPerSec: summary.total.ok / SECONDS, cpuUsPerRequest: (cpu * 1000) / summary.total.requests, valid: summary.traffic.valid };
     };
-    const k6 = onPath("k6-sse");
+    const k6 = findOnPath("k6-sse");
     let k6Script: string | undefined;
     if (k6) {
       const exported = await run(process.execPath, ["dist/bundle/aire.js", "export", "k6", file, "--sse", "--image", "local/k6-sse", "--out", join(dir, "k6")]);

@@ -46,6 +46,8 @@ export async function workerMain(): Promise<void> {
   const send = (message: FromWorker) => {
     if (process.connected) process.send!(message);
   };
+  /** The last message: resolves once it is on its way, before the channel closes. */
+  const sendLast = (message: FromWorker) => new Promise<void>((resolve) => (process.connected ? process.send!(message, undefined, {}, () => resolve()) : resolve()));
   const stop = new AbortController();
   // The parent coordinates an interrupt (faults first, then traffic): a terminal's Ctrl-C, which
   // reaches the whole process group, is left to it. SIGTERM (the parent stopping us) and a parent
@@ -102,12 +104,11 @@ export async function workerMain(): Promise<void> {
         },
       });
       flush();
-      // The last message is on its way before the channel closes.
-      await new Promise<void>((resolve) => (process.connected ? process.send!({ type: "done", result, lag: lag.encode() } satisfies FromWorker, undefined, {}, () => resolve()) : resolve()));
+      await sendLast({ type: "done", result, lag: lag.encode() });
     } finally {
       clearInterval(timer);
     }
   } catch (err) {
-    await new Promise<void>((resolve) => (process.connected ? process.send!({ type: "failed", error: describeError(err) } satisfies FromWorker, undefined, {}, () => resolve()) : resolve()));
+    await sendLast({ type: "failed", error: describeError(err) });
   }
 }

@@ -161,7 +161,7 @@ export class K6Load implements ExternalLoad {
     let id = 0;
     /** Per runner: its requests, and when its first one started after the resume (ms): how together they started. */
     const counts: { requests: number; firstMs: number }[] = [];
-    const handles = new Map<Runner, { fd: FileHandle; offset: number; rest: string; line: number }>();
+    const handles = new Map<Runner, { fd: FileHandle; offset: number; rest: string; line: number; buffer: Buffer }>();
     /** Reads what each runner wrote since the last read, and hands on the requests gone quiet. */
     const drain = async (all: boolean) => {
       const now = performance.now();
@@ -170,10 +170,10 @@ export class K6Load implements ExternalLoad {
         if (!h) {
           const fd = await open(r.file, "r").catch(() => undefined);
           if (!fd) continue;
-          handles.set(r, (h = { fd, offset: 0, rest: "", line: 0 }));
+          handles.set(r, (h = { fd, offset: 0, rest: "", line: 0, buffer: Buffer.allocUnsafe(1 << 20) }));
         }
         for (;;) {
-          const buffer = Buffer.allocUnsafe(1 << 20);
+          const { buffer } = h;
           const { bytesRead } = await h.fd.read(buffer, 0, buffer.length, h.offset);
           if (bytesRead === 0) break;
           h.offset += bytesRead;
