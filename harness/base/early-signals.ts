@@ -1,5 +1,5 @@
 /**
- * Imported first by the CLI, before any other module loads: the run, proof and capacity commands
+ * Imported first by the CLI, before any other module loads: the run, gameday, proof and capacity commands
  * take SIGINT and SIGTERM from their first moment. One listener stays for the life of the process
  * and hands each signal to the current handler: until the command installs its own, a signal is
  * kept (`earlyInterrupt`) and stops the command as soon as it can act on it (exit 130). (Replacing
@@ -15,7 +15,7 @@ export function onInterrupt(fn: (signal: NodeJS.Signals) => void): void {
   handler = fn;
 }
 
-if (["run", "proof", "capacity"].includes(process.argv[2] ?? "")) {
+if (["run", "gameday", "proof", "capacity"].includes(process.argv[2] ?? "")) {
   process.on("SIGINT", (signal) => handler(signal));
   process.on("SIGTERM", (signal) => handler(signal));
 }

@@ -26,6 +26,7 @@ import { registerFaults } from "./faults.js";
 import { registerMetrics } from "./metrics.js";
 import { registerInit } from "./init.js";
 import { registerWorker } from "./worker.js";
+import { registerGameday } from "./gameday.js";
 import { tolerateClosedOutput } from "./closed-output.js";
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
@@ -36,7 +37,7 @@ export function buildProgram(): Command {
     .version(version, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults, registerMetrics, registerInit, registerWorker]) register(program);
+  for (const register of [registerRun, registerValidate, registerPlan, registerReport, registerProof, registerCapacity, registerIngest, registerExport, registerCompare, registerServe, registerFaults, registerMetrics, registerInit, registerGameday, registerWorker]) register(program);
   return program;
 }
 

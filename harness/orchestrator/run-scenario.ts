@@ -28,7 +28,8 @@ import type { TrafficWorkers } from "../traffic/workers.js";
 import type { Sample } from "../metrics/sample.js";
 import { EventLog } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
-import { runPhaseFaults, type FaultTimelineContext } from "./fault-timeline.js";
+import { applyFault, runPhaseFaults, type FaultTimelineContext } from "./fault-timeline.js";
+import type { FaultSpec } from "../../faults/schema.js";
 import { keepOf, watchTelemetry, type TelemetryTarget, type TelemetryWatch } from "./telemetry-watch.js";
 import { JsonlFile, TelemetryFile } from "../results/telemetry.js";
 import type { ProbeReading } from "../metrics/probe-reading.js";
@@ -61,6 +62,30 @@ export interface RunOptions {
   workers?: number | "auto";
   /** Traffic sent by another load generator (`--load k6`) instead of aire's own; the run keeps the timeline, the faults and the scoring. */
   load?: ExternalLoad;
+  /** A game day's hand on the run (`aire gameday`): handed a `RunControl` when the traffic starts. */
+  onControl?: (control: RunControl) => void;
+}
+
+export type NoteKind = "note" | "detected" | "mitigated";
+
+/**
+ * What a facilitator may do to a running run (`aire gameday`), each an event in `events.jsonl`
+ * with who did it: inject a fault of the catalogue now (rolled back like a scheduled one: at its
+ * stop, at the run's end, on interrupt or crash), stop one, stop everything (the run ends as an
+ * abort condition ends it: rollback, exit 4), and note what the team sees.
+ */
+export interface RunControl {
+  readonly runId: string;
+  /** Applies the fault now; resolves once it is in place (rejects with the fault's own error). */
+  inject(fault: FaultSpec, by: string): Promise<{ name: string; description: string }>;
+  /** Rolls back a fault injected by hand. */
+  stopFault(name: string, by: string): Promise<void>;
+  /** Rolls back every fault and stops the run: status aborted, exit 4. */
+  stopAll(by: string): void;
+  /** A timestamped observation; `detected` and `mitigated` are measured against the faults in place. */
+  note(text: string, kind: NoteKind, by: string): { t: number; sinceFaultMs: number | null };
+  /** The faults injected by hand and still in place. */
+  manualFaults(): { name: string; description: string; sinceMs: number }[];
 }
 
 /**
@@ -281,6 +306,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     });
 
     const faults: FaultTimelineContext = { runId, stack, kubernetes, events, signal: runSignal, active: activeFaults, teardown: faultTeardown, log };
+    if (options.onControl) options.onControl(runControl(faults, { runId, start, events, activeFaults, over: () => phasesOver || control.aborted, stop: (reason) => abortRun.abort(reason), phase: () => currentPhase }));
 
     let offset = 0;
     watch.start();
@@ -437,6 +463,47 @@ function startProgress(onProgress: (state: ProgressState) => void, scenario: Sce
   return timer;
 }
 
+/** The run's `RunControl`: manual faults through the timeline's own `applyFault`, so their rollback is the same. */
+function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; over(): boolean; stop(reason: Error): void; phase(): string | undefined }): RunControl {
+  const manual = new Map<string, { revert: () => Promise<void>; description: string; since: number }>();
+  let count = 0;
+  const now = () => Math.round((performance.now() - run.start) * 1000) / 1000;
+  return {
+    runId: run.runId,
+    async inject(fault, by) {
+      if (run.over()) throw new HarnessError("USAGE", { message: "the run is over or stopping: nothing injected" });
+      const name = `aire-${run.runId}-manual-${++count}-${fault.kind}`;
+      run.events.append("manual_action", { action: "inject", by, fault: name, kind: fault.kind, params: fault, at: now() }, true);
+      const revert = await applyFault(faults, run.phase() ?? "manual", fault, name);
+      const description = run.activeFaults.get(name) ?? fault.kind;
+      manual.set(name, { revert, description, since: now() });
+      return { name, description };
+    },
+    async stopFault(name, by) {
+      const m = manual.get(name);
+      if (!m) throw new HarnessError("USAGE", { message: `no fault injected by hand is named ${name} (in place: ${[...manual.keys()].join(", ") || "none"})` });
+      run.events.append("manual_action", { action: "stop", by, fault: name, at: now() }, true);
+      manual.delete(name);
+      await m.revert();
+    },
+    stopAll(by) {
+      if (run.over()) return;
+      run.events.append("manual_action", { action: "stop_all", by, at: now() }, true);
+      run.events.append("abort", { condition: `stop everything, by the facilitator (${by})`, observed: "by hand", requests: 0 }, true);
+      run.stop(new AbortedRun(`aborted: stop everything, by the facilitator (${by})`));
+    },
+    note(text, kind, by) {
+      const t = now();
+      // Time to detect / to mitigate: from the start of the newest fault in place (or, with none in place, the newest one).
+      const starts = run.activeFaults.starts();
+      const since = starts.length > 0 ? Math.round((t - Math.max(...starts)) * 1000) / 1000 : null;
+      run.events.append("note", { by, kind, text, at: t, sinceFaultMs: since }, true);
+      return { t, sinceFaultMs: since };
+    },
+    manualFaults: () => [...manual.entries()].map(([name, m]) => ({ name, description: m.description, sinceMs: m.since })),
+  };
+}
+
 /**
  * The faults in place (name → description, for the progress line), and each activation on the
  * samples' clock (from `origin`, the traffic's start): which faults were active when a request
@@ -460,6 +527,12 @@ class FaultLedger extends Map<string, string> {
     if (open) open.end = performance.now() - this.origin;
     if (had) this.onChange?.(name, undefined);
     return had;
+  }
+
+  /** When each fault in place started (ms since the traffic started); with none in place, the newest that was. */
+  starts(): number[] {
+    const open = this.#windows.filter((w) => w.end === Number.POSITIVE_INFINITY).map((w) => w.start);
+    return open.length > 0 ? open : this.#windows.slice(-1).map((w) => w.start);
   }
 
   /** The faults active at `t` (ms since the traffic started), by name, joined by ","; "" for none. */

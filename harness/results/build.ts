@@ -193,10 +193,13 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   };
 }
 
-const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "fault_lost", "pod_kill", "pod_kill_failed", "k8s_pod_kill", "k8s_pods_recovered", "k8s_pods_not_recovered", "abort", "interrupt", "error", "traffic_end"]);
+const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "fault_lost", "pod_kill", "pod_kill_failed", "k8s_pod_kill", "k8s_pods_recovered", "k8s_pods_not_recovered", "abort", "interrupt", "error", "traffic_end", "manual_action", "note"]);
 
 function eventOf(e: Event, rel: (t: number) => number): RunEvent {
   if (e.type === "k8s_pod_kill") return { t: rel(e.t), type: e.type, detail: `${e.namespace}/${e.pod}${e.dryRun ? " (dry run: not deleted)" : ""}` };
+  // A game day's record: who acted, and what the team saw (detection and mitigation timed from the fault).
+  if (e.type === "manual_action") return { t: rel(e.t), type: e.type, detail: `${e.action === "stop_all" ? "stop everything" : `${e.action} ${e.fault ?? ""}`.trim()} (by ${e.by})` };
+  if (e.type === "note") return { t: rel(e.t), type: e.type, detail: `${e.kind === "note" ? "" : `${e.kind}${typeof e.sinceFaultMs === "number" ? ` ${Math.round(e.sinceFaultMs)} ms after the fault's start` : ""}: `}${e.text} (by ${e.by})` };
   if (e.type === "k8s_pods_recovered" || e.type === "k8s_pods_not_recovered") return { t: rel(e.t), type: e.type, detail: `${e.ready} of ${e.readyBefore} pods ready ${e.afterMs} ms after the kill` };
   const detail = e.type.startsWith("fault") ? String(e.description ?? e.fault ?? "") : e.type.startsWith("phase") ? String(e.phase ?? "") : String(e.error ?? e.reason ?? e.condition ?? e.pod ?? e.component ?? "");
   // The traffic starts at its own t0 (0 on the samples' clock), a moment after the event is written.

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { bandwidth, duration, fraction, positiveDuration, rate, switchableInner, writtenAs } from "../base/fields.js";
 import { scenarioSchema } from "./schema.js";
+import { allFaults } from "../../faults/registry.js";
 
 const durationText = { type: "string", pattern: "^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)\\s*$" };
 
@@ -115,4 +116,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(`${root}/scenario.schema.json`, `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
   writeFileSync(`${root}/scenario-part.schema.json`, `${JSON.stringify(scenarioPartJsonSchema(), null, 2)}\n`);
   console.log("wrote scenario.schema.json and scenario-part.schema.json");
+}
+
+/** Each fault kind's parameters as written in a scenario (the game-day console builds its form from them). */
+export function faultJsonSchemas(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(allFaults.map((f) => {
+    const { $schema: _drop, ...json } = z.toJSONSchema(f.params, options) as Record<string, unknown>;
+    return [f.kind, json];
+  }));
 }

@@ -262,26 +262,7 @@ export const scenarioSchema = closed({
   });
   scenario.phases.forEach((phase, i) =>
     phase.faults.forEach((fault, j) => {
-      const ramp = fault.schedule?.ramp;
-      if (ramp && typeof (fault as Record<string, unknown>)[ramp.param] !== "number") {
-        const numeric = Object.entries(fault).filter(([, v]) => typeof v === "number").map(([k]) => k);
-        ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "schedule", "ramp", "param"], message: `"${ramp.param}" is not a numeric parameter of ${fault.kind} (numeric: ${numeric.join(", ") || "none"})` });
-      }
-      if (fault.kind === "k8s-pod-kill") {
-        if (fault.count !== undefined && fault.percent !== undefined) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "percent"], message: "give count or percent, not both" });
-        if (reference) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "kind"], message: "k8s-pod-kill deletes pods of your own cluster (target.url); the reference stack's pods are killed with pod-kill" });
-        else if (!target.kubernetes) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "kind"], message: "k8s-pod-kill needs target.kubernetes: { kubeconfig: <file>, context: <name> } (both optional, the block is not)" });
-        return;
-      }
-      const key = "proxy" in fault ? "proxy" : "provider";
-      const name = "proxy" in fault ? fault.proxy : fault.provider;
-      if (!reference) {
-        // Against a team's own gateway: network faults on its Toxiproxy's proxies, by name; nothing else can be reached.
-        if (key === "provider") ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "provider"], message: `${fault.kind} acts on the reference stack's synthetic providers (their admin API); with target.url use network faults on your Toxiproxy's proxies (proxy: <name>)` });
-        else if (!target.toxiproxy) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, "proxy"], message: `${fault.kind} needs target.toxiproxy.url: the Toxiproxy whose proxy "${name}" sits in front of your provider` });
-      } else if (!providers.has(name)) {
-        ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, key], message: `no provider named "${name}" (providers: ${[...providers].join(", ")})` });
-      }
+      for (const issue of faultIssues(fault, target, providers)) ctx.addIssue({ code: "custom", path: ["phases", i, "faults", j, ...issue.path], message: issue.message });
     }),
   );
   const probes = new Set<string>();
@@ -342,6 +323,38 @@ export function hostAllowed(host: string, allow: readonly string[]): boolean {
 }
 
 /** A validated scenario: every default filled in, durations in ms, rates per second. */
+
+/**
+ * A fault's checks against the scenario's target: its ramp parameter, the reference stack's
+ * providers it names, a url target's Toxiproxy, k8s-pod-kill's cluster. The loader's own, and the
+ * game-day console's for a fault injected by hand (same messages). Paths are within the fault.
+ */
+export function faultIssues(fault: z.output<typeof faultSchema>, target: { reference?: unknown; toxiproxy?: unknown; kubernetes?: unknown }, providers: ReadonlySet<string>): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const reference = target.reference;
+  const ramp = fault.schedule?.ramp;
+  if (ramp && typeof (fault as Record<string, unknown>)[ramp.param] !== "number") {
+    const numeric = Object.entries(fault).filter(([, v]) => typeof v === "number").map(([k]) => k);
+    issues.push({ path: ["schedule", "ramp", "param"], message: `"${ramp.param}" is not a numeric parameter of ${fault.kind} (numeric: ${numeric.join(", ") || "none"})` });
+  }
+  if (fault.kind === "k8s-pod-kill") {
+    if (fault.count !== undefined && fault.percent !== undefined) issues.push({ path: ["percent"], message: "give count or percent, not both" });
+    if (reference) issues.push({ path: ["kind"], message: "k8s-pod-kill deletes pods of your own cluster (target.url); the reference stack's pods are killed with pod-kill" });
+    else if (!target.kubernetes) issues.push({ path: ["kind"], message: "k8s-pod-kill needs target.kubernetes: { kubeconfig: <file>, context: <name> } (both optional, the block is not)" });
+    return issues;
+  }
+  const key = "proxy" in fault ? "proxy" : "provider";
+  const name = "proxy" in fault ? fault.proxy : fault.provider;
+  if (!reference) {
+    // Against a team's own gateway: network faults on its Toxiproxy's proxies, by name; nothing else can be reached.
+    if (key === "provider") issues.push({ path: ["provider"], message: `${fault.kind} acts on the reference stack's synthetic providers (their admin API); with target.url use network faults on your Toxiproxy's proxies (proxy: <name>)` });
+    else if (!target.toxiproxy) issues.push({ path: ["proxy"], message: `${fault.kind} needs target.toxiproxy.url: the Toxiproxy whose proxy "${name}" sits in front of your provider` });
+  } else if (!providers.has(name)) {
+    issues.push({ path: [key], message: `no provider named "${name}" (providers: ${[...providers].join(", ")})` });
+  }
+  return issues;
+}
+
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ReferenceSpec = NonNullable<Scenario["target"]["reference"]>;
 export type ProviderSpec = ReferenceSpec["providers"][number];

@@ -1,0 +1,55 @@
+/**
+ * `aire gameday <scenario.yaml>`: the same run as `aire run`, with the game-day console beside it
+ * (commands/gameday/console.ts): a viewer link and a facilitator link, each with its own token.
+ * @module
+ */
+import { appendFileSync } from "node:fs";
+import { Command } from "commander";
+import { HarnessError } from "../base/errors.js";
+import { isLoopbackHost } from "../base/net/http-server.js";
+import { interruptSignal } from "./interrupt.js";
+import { loadOptions, type ScenarioFlags, withScenarioFlags } from "./options.js";
+
+export function registerGameday(program: Command): void {
+  withScenarioFlags(
+    program
+      .command("gameday")
+      .description("run a scenario as `aire run` does, with a live console in the browser: watch it, inject and stop faults, note what the team sees")
+      .argument("<scenario>", "scenario YAML file")
+      .option("--out <dir>", "parent directory for results", "results")
+      .option("--host <address>", "the console's address: loopback unless you name another (anyone who can reach it still needs a link's token)", "127.0.0.1")
+      .option("--port <n>", "the console's port (0: any free one)", (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new HarnessError("USAGE", { message: `--port takes a port number (got ${v})` });
+        return n;
+      }, 0),
+  ).action(async (file: string, flags: ScenarioFlags & { out: string; host: string; port: number }) => {
+    const [{ loadScenarioOrThrow }, { runScenario }, { Progress }, { renderTerminal }, { renderMarkdown }, { GamedayConsole }] = await Promise.all([import("../scenario/load.js"), import("../orchestrator/run-scenario.js"), import("../../reports/progress.js"), import("../../reports/terminal.js"), import("../../reports/index.js"), import("../commands/gameday/console.js")]);
+    const signal = interruptSignal();
+    if (signal.aborted) return void (process.exitCode = 130);
+    const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
+    const console_ = await GamedayConsole.start({ host: flags.host, port: flags.port, loaded });
+    try {
+      const progress = new Progress(process.stdout);
+      if (!isLoopbackHost(flags.host)) progress.log(`warning: the console listens on ${flags.host}, beyond this machine, over plain HTTP: the links' tokens are all that guard it; share them as you would a password`);
+      progress.log(`game-day console: viewer ${console_.links.viewer}`);
+      progress.log(`game-day console: facilitator ${console_.links.facilitator}`);
+      const { report, dir } = await runScenario(loaded, {
+        outDir: flags.out,
+        signal,
+        log: (line) => progress.log(line),
+        onProgress: (state) => {
+          progress.update(state);
+          console_.update(state);
+        },
+        onControl: (control) => console_.attach(control, control.runId),
+      }).finally(() => progress.done());
+      console_.ended(report.verdict, report.runId);
+      process.stdout.write(`\n${renderTerminal(report)}\nresults: ${dir} (report.html, summary.md, junit.xml, summary.json)\n\n`);
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${renderMarkdown(report)}\n`);
+      process.exitCode = report.exitCode;
+    } finally {
+      await console_.close();
+    }
+  });
+}

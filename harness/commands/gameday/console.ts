@@ -1,0 +1,300 @@
+/**
+ * The game-day console (`aire gameday`): a small HTTP server beside a run, serving one
+ * self-contained page and an API, with two random tokens — a **viewer** token (read the live
+ * state) and a **facilitator** token (also act: inject a fault of the catalogue now, stop it, stop
+ * everything, note what the team sees). The links carry the token in the URL fragment, which the
+ * browser never sends; the page sends it as `Authorization: Bearer …` on every API request. No
+ * cookie, so no cross-site request can act (no CSRF); the Host header must be the one the server
+ * was reached by (no DNS rebinding); the page is served with a strict CSP and makes no external
+ * request. The page itself holds no data: every `/api/` request without a token gets 401, a viewer
+ * token on an action 403.
+ *
+ * Live: `GET /api/stream` is an event stream (`text/event-stream`) read with fetch (EventSource
+ * cannot send the header), one state a second and one after every action. A fault injected here
+ * is validated as the scenario loader validates a scenario's fault (the fault schema, then its
+ * checks against the target), with the same messages, and applied through the run's own
+ * timeline code, so its rollback is the same (its stop, the run's end, an interrupt, a crash).
+ * @module
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { LineCounter, parseDocument } from "yaml";
+import { faultSchema, type FaultSpec } from "../../../faults/schema.js";
+import { describeError, HarnessError } from "../../base/errors.js";
+import type { NoteKind, RunControl } from "../../orchestrator/run-scenario.js";
+import { faultJsonSchemas } from "../../scenario/json-schema.js";
+import { toIssues, type LoadedScenario } from "../../scenario/load.js";
+import { faultIssues } from "../../scenario/schema.js";
+import type { ProgressState } from "../../../reports/progress.js";
+import { PAGE_CSS, PAGE_HTML, PAGE_JS } from "./page.js";
+
+export type Role = "viewer" | "facilitator";
+
+export interface ConsoleIssue {
+  path: string;
+  message: string;
+}
+
+/** A fault from the console's form, checked as the loader checks a scenario's fault. */
+export function checkManualFault(input: unknown, loaded: LoadedScenario): { ok: true; fault: FaultSpec } | { ok: false; issues: ConsoleIssue[] } {
+  const parsed = faultSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error.issues, parseDocument(JSON.stringify(input ?? null)), new LineCounter(), "console", new Map(), input, faultSchema);
+    return { ok: false, issues: issues.map((i) => ({ path: i.path, message: i.message })) };
+  }
+  const { target } = loaded.scenario;
+  const providers = new Set((target.reference?.providers ?? []).map((p) => p.name));
+  const issues = faultIssues(parsed.data, target, providers).map((i) => ({ path: i.path.join("."), message: i.message }));
+  if (parsed.data.schedule !== undefined) issues.push({ path: "schedule", message: "a fault injected by hand lasts until it is stopped (or the run ends): give it no schedule" });
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, fault: parsed.data as FaultSpec };
+}
+
+export interface ConsoleNote {
+  t: number;
+  by: string;
+  kind: NoteKind;
+  text: string;
+  sinceFaultMs: number | null;
+}
+
+/** What the page shows, sent once a second and after every action. */
+export interface ConsoleState {
+  scenario: string;
+  runId: string | null;
+  status: "starting" | "running" | "ended";
+  phases: { name: string; start: number; end: number; faults: string[] }[];
+  progress: ProgressState | null;
+  manualFaults: { name: string; description: string; sinceMs: number }[];
+  notes: ConsoleNote[];
+  actions: { t: number; by: string; action: string; detail: string }[];
+  hypotheses: { name: string; during: string; expect: string[] }[];
+  verdict: string | null;
+}
+
+export interface ConsoleOptions {
+  host: string;
+  port: number;
+  loaded: LoadedScenario;
+}
+
+const SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+} as const;
+
+export class GamedayConsole {
+  readonly #server: Server;
+  readonly #tokens: Record<Role, Buffer>;
+  readonly #loaded: LoadedScenario;
+  readonly #streams = new Set<ServerResponse>();
+  #control: RunControl | undefined;
+  #state: ConsoleState;
+  #origin = 0;
+  #host = "";
+
+  private constructor(server: Server, loaded: LoadedScenario) {
+    this.#server = server;
+    this.#loaded = loaded;
+    this.#tokens = { viewer: randomBytes(24), facilitator: randomBytes(24) };
+    const { scenario } = loaded;
+    let offset = 0;
+    this.#state = {
+      scenario: scenario.name,
+      runId: null,
+      status: "starting",
+      phases: scenario.phases.map((p) => ({ name: p.name, start: offset, end: (offset += p.duration), faults: p.faults.map((f) => f.kind) })),
+      progress: null,
+      manualFaults: [],
+      notes: [],
+      actions: [],
+      hypotheses: scenario.hypotheses.map((h) => ({ name: h.name, during: h.during, expect: h.expect.map((e) => e.text) })),
+      verdict: null,
+    };
+  }
+
+  /** Starts serving (loopback unless `host` says otherwise). */
+  static async start(o: ConsoleOptions): Promise<GamedayConsole> {
+    let made: GamedayConsole | undefined;
+    const server = createServer((req, res) => void made!.#handle(req, res).catch((err: unknown) => made!.#json(res, 500, { error: describeError(err) })));
+    made = new GamedayConsole(server, o.loaded);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err) => reject(new HarnessError("USAGE", { message: `the console cannot listen on ${o.host}:${o.port}: ${err.message}` })));
+      server.listen(o.port, o.host, resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    made.#host = `${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`;
+    return made;
+  }
+
+  /** The two links: the token in the fragment, which browsers do not send. */
+  get links(): Record<Role, string> {
+    return { viewer: `http://${this.#host}/#token=${this.#tokens.viewer.toString("base64url")}`, facilitator: `http://${this.#host}/#token=${this.#tokens.facilitator.toString("base64url")}` };
+  }
+
+  /** The run's hand, once its traffic has started. */
+  attach(control: RunControl, runId: string): void {
+    this.#control = control;
+    this.#origin = performance.now();
+    this.#state.runId = runId;
+    this.#state.status = "running";
+    this.#push();
+  }
+
+  /** The run's progress, every second. */
+  update(progress: ProgressState): void {
+    this.#state.progress = progress;
+    this.#state.manualFaults = this.#control?.manualFaults() ?? [];
+    this.#push();
+  }
+
+  /** The run is over: actions are refused from here on. */
+  ended(verdict: string, runId?: string): void {
+    this.#state.status = "ended";
+    this.#state.verdict = verdict;
+    if (runId) this.#state.runId = runId;
+    this.#state.manualFaults = [];
+    this.#control = undefined;
+    this.#push();
+  }
+
+  get state(): ConsoleState {
+    return this.#state;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#streams) s.end();
+    this.#streams.clear();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #push(): void {
+    const line = `data: ${JSON.stringify(this.#state)}\n\n`;
+    for (const s of this.#streams) s.write(line);
+  }
+
+  #role(req: IncomingMessage): Role | undefined {
+    const m = /^Bearer ([A-Za-z0-9_-]{1,64})$/.exec(req.headers.authorization ?? "");
+    if (!m) return undefined;
+    const given = Buffer.from(m[1]!, "base64url");
+    for (const role of ["facilitator", "viewer"] as const) {
+      const token = this.#tokens[role];
+      if (given.length === token.length && timingSafeEqual(given, token)) return role;
+    }
+    return undefined;
+  }
+
+  #json(res: ServerResponse, code: number, body: unknown): void {
+    if (res.headersSent) return void res.end();
+    res.writeHead(code, { "content-type": "application/json", ...SECURITY_HEADERS });
+    res.end(JSON.stringify(body));
+  }
+
+  #action(by: string, action: string, detail: string): void {
+    this.#state.actions.push({ t: Math.round(performance.now() - this.#origin), by, action, detail });
+  }
+
+  async #body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > 64 * 1024) throw new HarnessError("USAGE", { message: "the request body is over 64 KiB" });
+      chunks.push(chunk as Buffer);
+    }
+    try {
+      const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+      return typeof parsed === "object" && parsed !== null ? parsed : {};
+    } catch {
+      throw new HarnessError("USAGE", { message: "the request body is not JSON" });
+    }
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Only the address the links name: a page elsewhere that resolves its own name here is refused.
+    if (req.headers.host !== this.#host) return this.#json(res, 421, { error: `this console answers as ${this.#host}` });
+    const url = new URL(req.url ?? "/", `http://${this.#host}`);
+    if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/index.html")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...SECURITY_HEADERS });
+      return void res.end(PAGE_HTML);
+    }
+    if (req.method === "GET" && url.pathname === "/console.js") {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", ...SECURITY_HEADERS });
+      return void res.end(PAGE_JS);
+    }
+    if (req.method === "GET" && url.pathname === "/console.css") {
+      res.writeHead(200, { "content-type": "text/css; charset=utf-8", ...SECURITY_HEADERS });
+      return void res.end(PAGE_CSS);
+    }
+    // Browsers ask for an icon; there is none (and nothing else is fetched).
+    if (req.method === "GET" && url.pathname === "/favicon.ico") {
+      res.writeHead(204, SECURITY_HEADERS);
+      return void res.end();
+    }
+    if (!url.pathname.startsWith("/api/")) return this.#json(res, 404, { error: "not found" });
+    const role = this.#role(req);
+    if (!role) return this.#json(res, 401, { error: "a token is needed: open the console through the link aire printed" });
+    const by = role;
+    if (req.method === "GET" && url.pathname === "/api/state") return this.#json(res, 200, { role, state: this.#state });
+    if (req.method === "GET" && url.pathname === "/api/catalogue") return this.#json(res, 200, { faults: faultJsonSchemas() });
+    if (req.method === "GET" && url.pathname === "/api/stream") {
+      res.writeHead(200, { "content-type": "text/event-stream", ...SECURITY_HEADERS });
+      res.write(`data: ${JSON.stringify(this.#state)}\n\n`);
+      this.#streams.add(res);
+      req.on("close", () => this.#streams.delete(res));
+      return;
+    }
+    const acting = req.method === "POST" || req.method === "DELETE";
+    if (!acting) return this.#json(res, 404, { error: "not found" });
+    if (role !== "facilitator") return this.#json(res, 403, { error: "the viewer link can watch, not act: use the facilitator link" });
+    const control = this.#control;
+    if (!control) return this.#json(res, 409, { error: this.#state.status === "ended" ? "the run is over" : "the run's traffic has not started yet" });
+    if (req.method === "POST" && url.pathname === "/api/faults") {
+      const body = await this.#body(req);
+      const checked = checkManualFault(body.fault, this.#loaded);
+      if (!checked.ok) return this.#json(res, 422, { issues: checked.issues });
+      try {
+        const applied = await control.inject(checked.fault, by);
+        this.#action(by, "inject", applied.description);
+        this.#state.manualFaults = control.manualFaults();
+        this.#push();
+        return this.#json(res, 201, applied);
+      } catch (err) {
+        return this.#json(res, 409, { error: describeError(err) });
+      }
+    }
+    const one = /^\/api\/faults\/([\w.-]+)$/.exec(url.pathname);
+    if (req.method === "DELETE" && one) {
+      try {
+        await control.stopFault(one[1]!, by);
+      } catch (err) {
+        return this.#json(res, 404, { error: describeError(err) });
+      }
+      this.#action(by, "stop", one[1]!);
+      this.#state.manualFaults = control.manualFaults();
+      this.#push();
+      return this.#json(res, 200, { stopped: one[1] });
+    }
+    if (req.method === "POST" && url.pathname === "/api/stop") {
+      this.#action(by, "stop everything", "");
+      control.stopAll(by);
+      this.#push();
+      return this.#json(res, 202, { stopping: true });
+    }
+    if (req.method === "POST" && url.pathname === "/api/notes") {
+      const body = await this.#body(req);
+      const text = typeof body.text === "string" ? body.text.trim() : "";
+      const kind = body.kind === undefined ? "note" : body.kind;
+      if (!text || text.length > 2000) return this.#json(res, 422, { issues: [{ path: "text", message: "a note of 1 to 2,000 characters" }] });
+      if (kind !== "note" && kind !== "detected" && kind !== "mitigated") return this.#json(res, 422, { issues: [{ path: "kind", message: 'one of "note", "detected", "mitigated"' }] });
+      const noted = control.note(text, kind, by);
+      this.#state.notes.push({ t: noted.t, by, kind, text, sinceFaultMs: noted.sinceFaultMs });
+      this.#push();
+      return this.#json(res, 201, noted);
+    }
+    return this.#json(res, 404, { error: "not found" });
+  }
+}
