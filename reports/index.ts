@@ -9,6 +9,7 @@ import { renderTerminal } from "./terminal.js";
 import { renderJunit } from "./junit.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderHtml } from "./html.js";
+import { isGameday, renderGameday } from "./gameday.js";
 
 export const reportFormats = {
   "summary.json": (report: RunReport) => `${JSON.stringify(report, null, 2)}\n`,
@@ -20,6 +21,8 @@ export const reportFormats = {
 /** Writes every report format into the results directory. */
 export async function writeReports(dir: string, report: RunReport): Promise<void> {
   for (const [name, render] of Object.entries(reportFormats)) await writeFile(join(dir, name), render(report));
+  // A game day's record, the skeleton of its postmortem.
+  if (isGameday(report)) await writeFile(join(dir, "gameday.md"), renderGameday(report));
 }
 
 export { renderTerminal, renderJunit, renderMarkdown, renderHtml };

@@ -64,6 +64,8 @@ export interface RunOptions {
   load?: ExternalLoad;
   /** A game day's hand on the run (`aire gameday`): handed a `RunControl` when the traffic starts. */
   onControl?: (control: RunControl) => void;
+  /** A game day (`aire gameday`): said in the events, so the report writes its record (gameday.md). */
+  gameday?: boolean;
 }
 
 export type NoteKind = "note" | "detected" | "mitigated";
@@ -77,7 +79,7 @@ export type NoteKind = "note" | "detected" | "mitigated";
 export interface RunControl {
   readonly runId: string;
   /** Applies the fault now; resolves once it is in place (rejects with the fault's own error). */
-  inject(fault: FaultSpec, by: string): Promise<{ name: string; description: string }>;
+  inject(fault: FaultSpec, by: string, written?: unknown): Promise<{ name: string; description: string }>;
   /** Rolls back a fault injected by hand. */
   stopFault(name: string, by: string): Promise<void>;
   /** Rolls back every fault and stops the run: status aborted, exit 4. */
@@ -266,6 +268,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       ...(workers ? { workers: workers.clocks } : {}),
       ...(loadInfo ? { load: loadInfo } : {}),
     });
+    if (options.gameday) events.append("gameday", {});
     const onSample = (s: Sample) => {
       recorder.record(s);
       watch.add(s);
@@ -470,10 +473,11 @@ function runControl(faults: FaultTimelineContext, run: { runId: string; start: n
   const now = () => Math.round((performance.now() - run.start) * 1000) / 1000;
   return {
     runId: run.runId,
-    async inject(fault, by) {
+    async inject(fault, by, written) {
       if (run.over()) throw new HarnessError("USAGE", { message: "the run is over or stopping: nothing injected" });
       const name = `aire-${run.runId}-manual-${++count}-${fault.kind}`;
-      run.events.append("manual_action", { action: "inject", by, fault: name, kind: fault.kind, params: fault, at: now() }, true);
+      // As written in the form too: `aire gameday --to-scenario` writes it back into a scenario.
+      run.events.append("manual_action", { action: "inject", by, fault: name, kind: fault.kind, params: fault, ...(written !== undefined ? { written } : {}), at: now() }, true);
       const revert = await applyFault(faults, run.phase() ?? "manual", fault, name);
       const description = run.activeFaults.get(name) ?? fault.kind;
       manual.set(name, { revert, description, since: now() });

@@ -193,7 +193,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
   };
 }
 
-const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "fault_lost", "pod_kill", "pod_kill_failed", "k8s_pod_kill", "k8s_pods_recovered", "k8s_pods_not_recovered", "abort", "interrupt", "error", "traffic_end", "manual_action", "note"]);
+const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fault_applied", "fault_reverted", "fault_apply_failed", "fault_revert_failed", "fault_lost", "pod_kill", "pod_kill_failed", "k8s_pod_kill", "k8s_pods_recovered", "k8s_pods_not_recovered", "abort", "interrupt", "error", "traffic_end", "gameday", "manual_action", "note"]);
 
 function eventOf(e: Event, rel: (t: number) => number): RunEvent {
   if (e.type === "k8s_pod_kill") return { t: rel(e.t), type: e.type, detail: `${e.namespace}/${e.pod}${e.dryRun ? " (dry run: not deleted)" : ""}` };

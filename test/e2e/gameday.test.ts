@@ -42,23 +42,25 @@ afterAll(async () => rm(root, { recursive: true, force: true }));
 
 /** What the tests read of the console's state. */
 type LiveState = { status: string; progress: { rps: number; ttftP95: number | null } | null; manualFaults: { name: string }[] };
-type Links = { base: string; viewer: string; facilitator: string };
+type Links = { base: string; viewer: string; facilitator: string; tokens: Record<string, string> };
 type Event = { type: string; action?: string; by?: string; fault?: string; kind?: string; text?: string; sinceFaultMs?: number | null; pid?: number };
 
-/** Starts `aire gameday` and waits for its two links. */
-async function startGameday(live: string) {
+/** Starts `aire gameday` and waits for its links (the viewer's and each facilitator's). */
+async function startGameday(live: string, facilitators = 1) {
   const dir = await mkdtemp(join(root, "run-"));
   const file = join(dir, "drill.yaml");
   await writeFile(file, SCENARIO.replace("LIVE", live));
-  const { child, done } = startCli(["gameday", file, "--out", join(dir, "out")], { timeoutMs: 120_000 });
+  const { child, done } = startCli(["gameday", file, "--out", join(dir, "out"), ...(facilitators > 1 ? ["--facilitators", String(facilitators)] : [])], { timeoutMs: 120_000 });
   const lines = createInterface({ input: child.stdout! });
-  const seen: string[] = [];
+  const tokens: Record<string, string> = {};
+  let base = "";
   const links = await new Promise<Links>((resolve) => {
     lines.on("line", (line) => {
-      seen.push(line);
-      const viewer = seen.map((l) => /console: viewer (http:\/\/[^/]+)\/#token=([\w-]+)/.exec(l)).find(Boolean);
-      const facilitator = seen.map((l) => /console: facilitator http:\/\/[^/]+\/#token=([\w-]+)/.exec(l)).find(Boolean);
-      if (viewer && facilitator) resolve({ base: viewer[1]!, viewer: viewer[2]!, facilitator: facilitator[1]! });
+      const m = /console: (viewer|facilitator(?:-\d+)?) (http:\/\/[^/]+)\/#token=([\w-]+)/.exec(line);
+      if (!m) return;
+      tokens[m[1]!] = m[3]!;
+      base = m[2]!;
+      if (Object.keys(tokens).length === 1 + facilitators) resolve({ base, viewer: tokens.viewer!, facilitator: tokens.facilitator ?? tokens["facilitator-1"]!, tokens });
     });
   });
   const call = (token: string | undefined, method: string, path: string, body?: unknown) =>
@@ -142,8 +144,42 @@ describe("aire gameday", () => {
     expect(events.filter((e) => e.fault === name).map((e) => e.type)).toEqual(["manual_action", "fault_apply", "fault_applied", "manual_action", "fault_revert", "fault_reverted"]);
     const note = events.find((e) => e.type === "note")!;
     expect(note).toMatchObject({ by: "facilitator", kind: "detected", text: "alert fired: TTFT p95 over 400 ms", sinceFaultMs });
+    const run = await onlyRunDir(join(g.dir, "out"));
+    // The record: gameday.md, the skeleton of the postmortem, rebuilt as it was by aire report.
+    const record = await readFile(join(run, "gameday.md"), "utf8");
+    expect(record).toMatch(/^# Game day: gameday-drill — PASS/);
+    expect(record).toMatch(/\| \+[\d.]+ ?m?s \| fault on: \+400ms latency on downstream traffic of provider "primary" \| facilitator \|/);
+    expect(record).toMatch(/\| fault off: \+400ms latency on downstream traffic of provider "primary" \| facilitator \|/);
+    expect(record).toMatch(/note: detected \d+ ms after the fault's start: alert fired: TTFT p95 over 400 ms \| facilitator \|/);
+    expect(record).toContain("- **PASS** nothing fails (during live");
+    expect(record).toMatch(/## Findings[\s\S]*## Action items/);
+    await rm(join(run, "gameday.md"));
+    expect((await runCli(["report", run])).code).toBe(0);
+    expect(await readFile(join(run, "gameday.md"), "utf8")).toBe(record);
+    // The replay: the game day as a scenario that validates, plans and runs the same fault timeline.
+    const replay = await runCli(["gameday", "--to-scenario", run]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/# Replayed from the game day gameday-drill-/);
+    expect(replay.stdout).toMatch(/#   \+[\d.]+ ?m?s detected \(\d+ ms after the fault's start\): alert fired/);
+    const tonight = join(g.dir, "tonight.yaml");
+    await writeFile(tonight, replay.stdout);
+    expect((await runCli(["validate", tonight])).code).toBe(0);
+    expect((await runCli(["plan", tonight])).stdout).toMatch(/fault: \+400ms latency on downstream traffic of provider "primary"/);
+    const again = await runCli(["run", tonight, "--out", join(g.dir, "replayed")], { timeoutMs: 90_000 });
+    expect(again.code, again.stdout).toBe(0);
+    const times = (list: (Event & { t: number; t0?: number })[], type: string) => {
+      const t0 = list.find((e) => e.type === "traffic_start")!.t0!;
+      return list.filter((e) => e.type === type).map((e) => e.t - t0);
+    };
+    const replayed = (await readEvents(await onlyRunDir(join(g.dir, "replayed")))) as (Event & { t: number; t0?: number })[];
+    const original = (await readEvents(run)) as (Event & { t: number; t0?: number })[];
+    for (const type of ["fault_applied", "fault_reverted"]) {
+      const [a, b] = [times(original, type), times(replayed, type)];
+      expect(b).toHaveLength(a.length);
+      a.forEach((t, i) => expect(Math.abs(b[i]! - t), `${type} ${i}: ${t} then ${b[i]}`).toBeLessThan(100));
+    }
     // The report (summary.json, report.html) lists them on the run's timeline.
-    const summary = JSON.parse(await readFile(join(await onlyRunDir(join(g.dir, "out")), "summary.json"), "utf8")) as { events: { type: string; detail: string }[] };
+    const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8")) as { events: { type: string; detail: string }[] };
     expect(summary.events.filter((e) => e.type === "manual_action" || e.type === "note").map((e) => e.detail)).toEqual([
       `inject ${name} (by facilitator)`,
       `detected ${Math.round(sinceFaultMs)} ms after the fault's start: alert fired: TTFT p95 over 400 ms (by facilitator)`,
@@ -152,19 +188,23 @@ describe("aire gameday", () => {
   }, 120_000);
 
   test.each(["SIGINT", "stop everything"] as const)("%s with a fault injected by hand: rolled back, the run ends (130 / 4), no process left", async (how) => {
-    const g = await startGameday("60s");
+    // Two facilitators: each acts under its own name.
+    const g = await startGameday("60s", how === "SIGINT" ? 1 : 2);
     await g.until("traffic flowing", (s) => s.status === "running" && (s.progress?.rps ?? 0) > 5);
     const injected = await g.call(g.links.facilitator, "POST", "/api/faults", { fault: { kind: "provider-latency", provider: "primary", ttft: "300ms" } });
     expect(injected.status, await injected.clone().text()).toBe(201);
     const { name } = (await injected.json()) as { name: string };
     await new Promise((r) => setTimeout(r, 1000));
     if (how === "SIGINT") g.child.kill("SIGINT");
-    else expect((await g.call(g.links.facilitator, "POST", "/api/stop", {})).status).toBe(202);
+    else expect((await g.call(g.links.tokens["facilitator-2"], "POST", "/api/stop", {})).status).toBe(202);
     const result = await g.done;
     expect(result.code, result.stdout).toBe(how === "SIGINT" ? 130 : 4);
     const events = (await readEvents(await onlyRunDir(join(g.dir, "out")))) as Event[];
     expect(events.filter((e) => e.fault === name).map((e) => e.type).slice(-2)).toEqual(["fault_revert", "fault_reverted"]);
-    if (how !== "SIGINT") expect(events.find((e) => e.type === "manual_action" && e.action === "stop_all")?.by).toBe("facilitator");
+    if (how !== "SIGINT") {
+      expect(events.find((e) => e.type === "manual_action" && e.action === "inject")?.by).toBe("facilitator-1");
+      expect(events.find((e) => e.type === "manual_action" && e.action === "stop_all")?.by).toBe("facilitator-2");
+    }
     for (const pid of events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!)) expect(alive(pid)).toBe(false);
     // The console went with the run.
     await expect(fetch(`${g.links.base}/`)).rejects.toThrow();

@@ -76,6 +76,8 @@ export interface ConsoleOptions {
   host: string;
   port: number;
   loaded: LoadedScenario;
+  /** Facilitator links, each its own token and name on the record (default 1: "facilitator"). */
+  facilitators?: number;
 }
 
 const SECURITY_HEADERS = {
@@ -87,7 +89,8 @@ const SECURITY_HEADERS = {
 
 export class GamedayConsole {
   readonly #server: Server;
-  readonly #tokens: Record<Role, Buffer>;
+  /** The viewer's token, then each facilitator's, with the name its actions are recorded under. */
+  readonly #tokens: { role: Role; by: string; token: Buffer }[];
   readonly #loaded: LoadedScenario;
   readonly #streams = new Set<ServerResponse>();
   #control: RunControl | undefined;
@@ -95,10 +98,13 @@ export class GamedayConsole {
   #origin = 0;
   #host = "";
 
-  private constructor(server: Server, loaded: LoadedScenario) {
+  private constructor(server: Server, loaded: LoadedScenario, facilitators: number) {
     this.#server = server;
     this.#loaded = loaded;
-    this.#tokens = { viewer: randomBytes(24), facilitator: randomBytes(24) };
+    this.#tokens = [
+      { role: "viewer", by: "viewer", token: randomBytes(24) },
+      ...Array.from({ length: facilitators }, (_, i) => ({ role: "facilitator" as const, by: facilitators === 1 ? "facilitator" : `facilitator-${i + 1}`, token: randomBytes(24) })),
+    ];
     const { scenario } = loaded;
     let offset = 0;
     this.#state = {
@@ -119,7 +125,7 @@ export class GamedayConsole {
   static async start(o: ConsoleOptions): Promise<GamedayConsole> {
     let made: GamedayConsole | undefined;
     const server = createServer((req, res) => void made!.#handle(req, res).catch((err: unknown) => made!.#json(res, 500, { error: describeError(err) })));
-    made = new GamedayConsole(server, o.loaded);
+    made = new GamedayConsole(server, o.loaded, o.facilitators ?? 1);
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err) => reject(new HarnessError("USAGE", { message: `the console cannot listen on ${o.host}:${o.port}: ${err.message}` })));
       server.listen(o.port, o.host, resolve);
@@ -129,9 +135,9 @@ export class GamedayConsole {
     return made;
   }
 
-  /** The two links: the token in the fragment, which browsers do not send. */
-  get links(): Record<Role, string> {
-    return { viewer: `http://${this.#host}/#token=${this.#tokens.viewer.toString("base64url")}`, facilitator: `http://${this.#host}/#token=${this.#tokens.facilitator.toString("base64url")}` };
+  /** The links, the token in the fragment (which browsers do not send): the viewer's, then each facilitator's. */
+  get links(): { role: Role; by: string; url: string }[] {
+    return this.#tokens.map((t) => ({ role: t.role, by: t.by, url: `http://${this.#host}/#token=${t.token.toString("base64url")}` }));
   }
 
   /** The run's hand, once its traffic has started. */
@@ -176,15 +182,13 @@ export class GamedayConsole {
     for (const s of this.#streams) s.write(line);
   }
 
-  #role(req: IncomingMessage): Role | undefined {
+  #who(req: IncomingMessage): { role: Role; by: string } | undefined {
     const m = /^Bearer ([A-Za-z0-9_-]{1,64})$/.exec(req.headers.authorization ?? "");
     if (!m) return undefined;
     const given = Buffer.from(m[1]!, "base64url");
-    for (const role of ["facilitator", "viewer"] as const) {
-      const token = this.#tokens[role];
-      if (given.length === token.length && timingSafeEqual(given, token)) return role;
-    }
-    return undefined;
+    let found: { role: Role; by: string } | undefined;
+    for (const t of this.#tokens) if (given.length === t.token.length && timingSafeEqual(given, t.token)) found = { role: t.role, by: t.by };
+    return found;
   }
 
   #json(res: ServerResponse, code: number, body: unknown): void {
@@ -235,10 +239,10 @@ export class GamedayConsole {
       return void res.end();
     }
     if (!url.pathname.startsWith("/api/")) return this.#json(res, 404, { error: "not found" });
-    const role = this.#role(req);
-    if (!role) return this.#json(res, 401, { error: "a token is needed: open the console through the link aire printed" });
-    const by = role;
-    if (req.method === "GET" && url.pathname === "/api/state") return this.#json(res, 200, { role, state: this.#state });
+    const who = this.#who(req);
+    if (!who) return this.#json(res, 401, { error: "a token is needed: open the console through the link aire printed" });
+    const { role, by } = who;
+    if (req.method === "GET" && url.pathname === "/api/state") return this.#json(res, 200, { role, by, state: this.#state });
     if (req.method === "GET" && url.pathname === "/api/catalogue") return this.#json(res, 200, { faults: faultJsonSchemas() });
     if (req.method === "GET" && url.pathname === "/api/stream") {
       res.writeHead(200, { "content-type": "text/event-stream", ...SECURITY_HEADERS });
@@ -257,7 +261,7 @@ export class GamedayConsole {
       const checked = checkManualFault(body.fault, this.#loaded);
       if (!checked.ok) return this.#json(res, 422, { issues: checked.issues });
       try {
-        const applied = await control.inject(checked.fault, by);
+        const applied = await control.inject(checked.fault, by, body.fault);
         this.#action(by, "inject", applied.description);
         this.#state.manualFaults = control.manualFaults();
         this.#push();
