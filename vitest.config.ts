@@ -10,7 +10,7 @@ const shared = [
   "test/unit/**/*.test.ts",
   "test/static/**/*.test.ts",
   ...["bad-http", "k6-export", "k6-ingest", "reports", "report-killed", "provider-tokens", "provider-openai-client", "warmup", "telemetry-watch", "traffic-segments"].map((f) => `test/integration/${f}.test.ts`),
-  ...["cli", "cli-interrupts", "temp-files", "interrupt-storm", "interrupt-startup", "first-use", "backends", "init", "scenario-module", "starved-stack", "workers", "k6-load-stops", "k6-operator", "gameday"].map((f) => `test/e2e/${f}.test.ts`),
+  ...["cli", "cli-interrupts", "temp-files", "interrupt-storm", "interrupt-startup", "first-use", "backends", "init", "scenario-module", "starved-stack", "workers", "k6-load-stops", "k6-operator"].map((f) => `test/e2e/${f}.test.ts`),
 ];
 
 /**

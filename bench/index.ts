@@ -6,6 +6,7 @@ import { benchScale, benchTraffic } from "./traffic-bench.js";
 import { benchInstructions } from "./instructions-bench.js";
 import { benchExports } from "./export-bench.js";
 import { benchWorkers } from "./workers-bench.js";
+import { benchGameday } from "./gameday-bench.js";
 
 const only = process.argv[2];
 if (!only || only === "provider") await benchProvider();
@@ -15,5 +16,6 @@ if (!only || only === "traffic") await benchTraffic();
 if (!only || only === "scale") await benchScale();
 if (!only || only === "exports") await benchExports();
 if (!only || only === "workers") await benchWorkers();
+if (!only || only === "gameday") await benchGameday();
 // About 10 minutes under valgrind: only when asked for.
 if (only === "instructions") await benchInstructions();
