@@ -99,7 +99,8 @@ phases: [ { name: load, duration: ${SECONDS}s } ]
     const peer = async (): Promise<Result> => {
       const summaryFile = join(dir, `k6-${Math.random().toString(36).slice(2)}.json`);
       const before = childrenCpuMs();
-      const result = await run(k6!, ["run", "--quiet", "--address", "", "--summary-export", summaryFile, k6Script!], { K6_NO_USAGE_REPORT: "true" });
+      // The script's own summary (handleSummary) goes beside k6's, in the bench's directory, not the working one.
+      const result = await run(k6!, ["run", "--quiet", "--address", "", "--summary-export", summaryFile, k6Script!], { K6_NO_USAGE_REPORT: "true", AIRE_SUMMARY: `${summaryFile}.aire.json` });
       const cpu = childrenCpuMs() - before;
       const summary = JSON.parse(await readFile(summaryFile, "utf8").catch(() => "{}")) as { metrics?: Record<string, { count?: number }> };
       const iterations = summary.metrics?.iterations?.count;
