@@ -40,7 +40,8 @@ export function registerGameday(program: Command): void {
     const [{ loadScenarioOrThrow }, { runScenario }, { Progress }, { renderTerminal }, { renderMarkdown }, { GamedayConsole }] = await Promise.all([import("../scenario/load.js"), import("../orchestrator/run-scenario.js"), import("../../reports/progress.js"), import("../../reports/terminal.js"), import("../../reports/index.js"), import("../commands/gameday/console.js")]);
     const signal = interruptSignal();
     if (signal.aborted) return void (process.exitCode = 130);
-    const loaded = await loadScenarioOrThrow(file, loadOptions(flags));
+    // Its fault windows may be filled by hand: a scenario without scheduled faults may still have them.
+    const loaded = await loadScenarioOrThrow(file, { ...loadOptions(flags), faultsByHand: true });
     const console_ = await GamedayConsole.start({ host: flags.host, port: flags.port, loaded, facilitators: flags.facilitators });
     try {
       const progress = new Progress(process.stdout);

@@ -24,6 +24,8 @@ export interface FaultTimelineContext {
   signal: AbortSignal;
   /** The faults in place now, by name, with their description (for the progress line). */
   active: Map<string, string>;
+  /** When each scheduled fault in place is due to be rolled back (performance.now()), for the console. */
+  until?: Map<string, number>;
   /** Where each applied fault's revert is registered, so a failure or an interrupt rolls it back. */
   teardown: Teardown;
   log: (line: string) => void;
@@ -109,8 +111,10 @@ export async function runPhaseFaults(c: FaultTimelineContext, phase: PhaseSpec, 
         await sleep(Math.max(0, phaseStart + step.start - performance.now()), phaseSignal);
         const spec = (ramp && step.value !== undefined ? { ...fault, [ramp.param]: step.value } : fault) as FaultSpec;
         const suffix = `${fault.schedule?.every !== undefined ? `-r${n}` : ""}${ramp ? `-s${k}` : ""}`;
-        const revert = await applyFault(c, phase.name, spec, `aire-${c.runId}-${phase.name}-${i}-${fault.kind}${suffix}`);
+        const name = `aire-${c.runId}-${phase.name}-${i}-${fault.kind}${suffix}`;
+        const revert = await applyFault(c, phase.name, spec, name);
         const stepEnd = activation.steps[k + 1]?.start ?? activation.end;
+        c.until?.set(name, phaseStart + stepEnd);
         await sleep(Math.max(0, phaseStart + stepEnd - performance.now()), phaseSignal);
         await revert();
       }

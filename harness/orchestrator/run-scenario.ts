@@ -37,6 +37,7 @@ import { missingProbeEnv } from "../probes/read.js";
 import { ProbeWatch } from "./probe-watch.js";
 import { missingExportEnv, RunExports } from "../results/export/index.js";
 import { LiveStats } from "../results/live-stats.js";
+import { LiveWatch, type LiveFault, type LiveView } from "./live-watch.js";
 import type { ProgressState } from "../../reports/progress.js";
 
 /** The reason of a run stopped by an abort condition. */
@@ -88,6 +89,8 @@ export interface RunControl {
   note(text: string, kind: NoteKind, by: string): { t: number; sinceFaultMs: number | null };
   /** The faults injected by hand and still in place. */
   manualFaults(): { name: string; description: string; sinceMs: number }[];
+  /** The run now: its series (every second so far with `all`, else the recent ones), the hypotheses' standing, the generator's and the components' health, the faults in place. */
+  live(all?: boolean): LiveView;
 }
 
 /**
@@ -156,6 +159,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const runSignal = AbortSignal.any([trafficStop.signal, control]);
   let phasesOver = false;
   const live = new LiveStats();
+  // A game day's console shows more than the status line: kept only then.
+  const liveWatch = options.onControl ? new LiveWatch(scenario, { p99: scenario.limits.scheduleLag.p99, max: options.maxScheduleLagMs ?? scenario.limits.scheduleLag.max }) : undefined;
   /** The faults in place now; each activation is also kept on the samples' clock (the exports label requests with it). */
   const activeFaults = new FaultLedger();
   let progressTimer: NodeJS.Timeout | undefined;
@@ -178,7 +183,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   let exports: RunExports | undefined;
   const phaseStarts: number[] = [];
 
-  events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1 });
+  events.append("run_start", { runId, scenario: scenario.name, file: loaded.file, seed: scenario.seed, sha256, set: loaded.options.set ?? [], timeScale: loaded.options.timeScale ?? 1, ...(options.gameday ? { gameday: true } : {}) });
   if (sweptTemp.length > 0) events.append("sweep", { temp: sweptTemp }, true);
   const onInterrupt = () => {
     const crash = crashed();
@@ -234,7 +239,17 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
         : (scenario.target.metrics ?? []).map((m) => ({ component: m.name, url: m.url, keep: keepOf(m.keep) }));
     if (targets.length > 0) {
       const file = new TelemetryFile(join(dir, "telemetry.jsonl"));
-      telemetry = { file, watch: watchTelemetry(targets, (line) => file.write(line), () => performance.now() - events.origin) };
+      telemetry = {
+        file,
+        watch: watchTelemetry(
+          targets,
+          (line) => {
+            file.write(line);
+            liveWatch?.telemetry(line);
+          },
+          () => performance.now() - events.origin,
+        ),
+      };
     }
     if (scenario.probes.length > 0) {
       // What the system says about itself: the steady state before the traffic, then on each probe's interval.
@@ -273,6 +288,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       recorder.record(s);
       watch.add(s);
       live.add(s);
+      liveWatch?.add(s);
       exports?.onSample(s);
     };
     const onFailure = (err: HarnessError) => {
@@ -308,8 +324,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       ...(prepared ? { prepared } : {}),
     });
 
-    const faults: FaultTimelineContext = { runId, stack, kubernetes, events, signal: runSignal, active: activeFaults, teardown: faultTeardown, log };
-    if (options.onControl) options.onControl(runControl(faults, { runId, start, events, activeFaults, over: () => phasesOver || control.aborted, stop: (reason) => abortRun.abort(reason), phase: () => currentPhase }));
+    const faults: FaultTimelineContext = { runId, stack, kubernetes, events, signal: runSignal, active: activeFaults, until: activeFaults.until, teardown: faultTeardown, log };
+    if (options.onControl) options.onControl(runControl(faults, { runId, start, events, activeFaults, live: liveWatch!, over: () => phasesOver || control.aborted, stop: (reason) => abortRun.abort(reason), phase: () => currentPhase }));
 
     let offset = 0;
     watch.start();
@@ -467,7 +483,7 @@ function startProgress(onProgress: (state: ProgressState) => void, scenario: Sce
 }
 
 /** The run's `RunControl`: manual faults through the timeline's own `applyFault`, so their rollback is the same. */
-function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; over(): boolean; stop(reason: Error): void; phase(): string | undefined }): RunControl {
+function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; live: LiveWatch; over(): boolean; stop(reason: Error): void; phase(): string | undefined }): RunControl {
   const manual = new Map<string, { revert: () => Promise<void>; description: string; since: number }>();
   let count = 0;
   const now = () => Math.round((performance.now() - run.start) * 1000) / 1000;
@@ -505,6 +521,15 @@ function runControl(faults: FaultTimelineContext, run: { runId: string; start: n
       return { t, sinceFaultMs: since };
     },
     manualFaults: () => [...manual.entries()].map(([name, m]) => ({ name, description: m.description, sinceMs: m.since })),
+    live(all = false) {
+      const ledger = run.activeFaults;
+      const faults: LiveFault[] = [...ledger.entries()].map(([name, description]) => {
+        const m = manual.get(name);
+        const until = ledger.until.get(name);
+        return { name, description, manual: m !== undefined, sinceMs: Math.round(ledger.since(name) ?? 0), untilMs: until === undefined ? null : Math.round(until - run.start) };
+      });
+      return run.live.view(performance.now() - run.start, { windows: ledger.windows(), live: faults }, all);
+    },
   };
 }
 
@@ -515,6 +540,8 @@ function runControl(faults: FaultTimelineContext, run: { runId: string; start: n
  */
 class FaultLedger extends Map<string, string> {
   origin = 0;
+  /** When a scheduled fault in place is due to be rolled back (performance.now()). */
+  readonly until = new Map<string, number>();
   onChange?: (name: string, description: string | undefined) => void;
   readonly #windows: { name: string; start: number; end: number }[] = [];
 
@@ -527,6 +554,7 @@ class FaultLedger extends Map<string, string> {
 
   override delete(name: string): boolean {
     const had = super.delete(name);
+    this.until.delete(name);
     const open = this.#windows.find((w) => w.name === name && w.end === Number.POSITIVE_INFINITY);
     if (open) open.end = performance.now() - this.origin;
     if (had) this.onChange?.(name, undefined);
@@ -537,6 +565,16 @@ class FaultLedger extends Map<string, string> {
   starts(): number[] {
     const open = this.#windows.filter((w) => w.end === Number.POSITIVE_INFINITY).map((w) => w.start);
     return open.length > 0 ? open : this.#windows.slice(-1).map((w) => w.start);
+  }
+
+  /** Each activation so far (ms since the traffic started; `end` Infinity: in place). */
+  windows(): readonly { name: string; start: number; end: number }[] {
+    return this.#windows;
+  }
+
+  /** When the fault in place named so started (ms since the traffic started). */
+  since(name: string): number | undefined {
+    return this.#windows.filter((w) => w.name === name && w.end === Number.POSITIVE_INFINITY).at(-1)?.start;
   }
 
   /** The faults active at `t` (ms since the traffic started), by name, joined by ","; "" for none. */

@@ -75,7 +75,9 @@ async function readRun(dir: string): Promise<RunFiles> {
   // A run killed before its first event was written: its start is read from the resolved scenario's header.
   const start = events.find((e) => e.type === "run_start") ?? (await startFromHeader(text, resolvedPath));
   const timeScale = typeof start.timeScale === "number" ? start.timeScale : 1;
-  const parsed = parseScenario(text, resolvedPath, timeScale === 1 ? {} : { timeScale });
+  // A game day's fault windows may have been filled by hand only (its scenario schedules no fault).
+  const faultsByHand = start.gameday === true || events.some((e) => e.type === "gameday");
+  const parsed = parseScenario(text, resolvedPath, { ...(timeScale === 1 ? {} : { timeScale }), ...(faultsByHand ? { faultsByHand } : {}) });
   if (!parsed.ok) throw new HarnessError("SCENARIO_INVALID", { message: `${resolvedPath} does not validate`, details: parsed.issues.map(formatIssue) });
   // Sample times count from the traffic start; event times from the run start.
   const trafficStart = events.find((e) => e.type === "traffic_start");

@@ -35,6 +35,8 @@ export interface LoadOptions {
   timeScale?: number;
   /** Apply the scenario's own `quick:` block (its time scale and overrides) before `set` and `timeScale`. */
   quick?: boolean;
+  /** A game day (`aire gameday`): faults may come by hand from the console, so a scenario without scheduled ones may still have fault windows. */
+  faultsByHand?: boolean;
 }
 
 export interface LoadedScenario {
@@ -119,7 +121,7 @@ export function parseScenario(text: string, file: string, options: LoadOptions =
   if (issues.length > 0 || !result.success) return { ok: false, issues: sortIssues(issues) };
 
   const scenario = options.timeScale === undefined ? result.data : scaleTimeline(result.data, options.timeScale);
-  const timeline = timelineIssues(scenario);
+  const timeline = timelineIssues(scenario, options.faultsByHand === true);
   if (timeline.length > 0) return { ok: false, issues: sortIssues(toIssues(timeline, doc, lines, file, overridden, data.value, scenarioSchema, sources)) };
   const origin = (path: readonly (string | number)[]): string | undefined => {
     const overrider = overriddenAt(overridden, formatPath(path));
@@ -321,8 +323,11 @@ function pathProblem(doc: Document, path: readonly (string | number)[]): string 
   return undefined;
 }
 
-/** Timeline checks that need the scaled phases: an arrival spike must start before the run ends. */
-function timelineIssues(scenario: Scenario): z.core.$ZodIssue[] {
+/**
+ * Checks of the parsed timeline: an arrival spike must start before the (scaled) run ends; a
+ * fault window needs a fault to fill it (in a game day, one injected by hand can).
+ */
+function timelineIssues(scenario: Scenario, faultsByHand: boolean): z.core.$ZodIssue[] {
   const total = scenario.phases.reduce((sum, phase) => sum + phase.duration, 0);
   const arrivals: [(string | number)[], Scenario["traffic"]["arrival"] | undefined][] = [
     [["traffic", "arrival"], scenario.traffic.arrival],
@@ -332,6 +337,13 @@ function timelineIssues(scenario: Scenario): z.core.$ZodIssue[] {
   for (const [path, arrival] of arrivals) {
     if (arrival?.type !== "spike" || arrival.spike.at < total) continue;
     out.push({ code: "custom", path: [...path, "spike", "at"], message: `the spike starts at ${formatDuration(arrival.spike.at)}, after the run ends (${formatDuration(total)}): it would never be sent`, input: arrival.spike.at });
+  }
+  if (!faultsByHand && !scenario.phases.some((phase) => phase.faults.length > 0)) {
+    scenario.hypotheses.forEach((h, i) => {
+      if (h.window.kind !== "fault" && h.window.kind !== "after") return;
+      const key = h.window.kind === "fault" ? "during" : "after";
+      out.push({ code: "custom", path: ["hypotheses", i, key], message: `this scenario has no faults, so the window ${key}: fault is empty (in aire gameday, a fault injected by hand fills it)`, input: h.during });
+    });
   }
   return out;
 }

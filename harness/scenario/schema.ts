@@ -299,10 +299,6 @@ export const scenarioSchema = closed({
         ctx.addIssue({ code: "custom", path: ["hypotheses", i, "expect", j], message: "time_to_detect without a condition watches the hypothesis's other assertions, and it has none: write time_to_detect(<condition>) < <duration>" });
       }
     });
-    if ((hypothesis.window.kind === "fault" || hypothesis.window.kind === "after") && !scenario.phases.some((phase) => phase.faults.length > 0)) {
-      const key = hypothesis.window.kind === "fault" ? "during" : "after";
-      ctx.addIssue({ code: "custom", path: ["hypotheses", i, key], message: `this scenario has no faults, so the window ${key}: fault is empty` });
-    }
     if (hypothesis.window.kind === "phase" && !phases.has(hypothesis.window.phase)) {
       ctx.addIssue({ code: "custom", path: ["hypotheses", i, "during"], message: `no phase named "${hypothesis.window.phase}" (phases: ${[...phases].join(", ")}; or fault, run)` });
     }

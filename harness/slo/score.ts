@@ -421,7 +421,7 @@ export class Scorer {
  * PASS/FAIL from the value, INCONCLUSIVE when the 95% confidence interval of a percentile or a rate
  * straddles the threshold: a verdict must hold for the system, not only for the requests this run drew.
  */
-function judge(o: Observation, op: Operator, threshold: number | null, measure: Measure): Pick<AssertionResult, "verdict" | "note"> {
+export function judge(o: Observation, op: Operator, threshold: number | null, measure: Measure): Pick<AssertionResult, "verdict" | "note"> {
   if (threshold === null) return { verdict: "INCONCLUSIVE", note: "the baseline window has no value to compare with" };
   if (o.value === null) {
     // Requests succeeded, but none of them carries this latency: it was not measured, so nothing can be said.

@@ -45,11 +45,11 @@ type LiveState = { status: string; progress: { rps: number; ttftP95: number | nu
 type Links = { base: string; viewer: string; facilitator: string; tokens: Record<string, string> };
 type Event = { type: string; action?: string; by?: string; fault?: string; kind?: string; text?: string; sinceFaultMs?: number | null; pid?: number };
 
-/** Starts `aire gameday` and waits for its links (the viewer's and each facilitator's). */
-async function startGameday(live: string, facilitators = 1) {
+/** Starts `aire gameday` and waits for its links (the viewer's and each facilitator's); `hypotheses`: more of them, as YAML lines. */
+async function startGameday(live: string, facilitators = 1, hypotheses = "") {
   const dir = await mkdtemp(join(root, "run-"));
   const file = join(dir, "drill.yaml");
-  await writeFile(file, SCENARIO.replace("LIVE", live));
+  await writeFile(file, SCENARIO.replace("LIVE", live) + hypotheses);
   const { child, done } = startCli(["gameday", file, "--out", join(dir, "out"), ...(facilitators > 1 ? ["--facilitators", String(facilitators)] : [])], { timeoutMs: 120_000 });
   const lines = createInterface({ input: child.stdout! });
   const tokens: Record<string, string> = {};
@@ -187,6 +187,31 @@ describe("aire gameday", () => {
     ]);
   }, 120_000);
 
+  test("SIGKILL with a fault injected by hand: the stack's processes go with it, the fault with them; aire report writes the record of what happened", async () => {
+    const g = await startGameday("60s");
+    await g.until("traffic flowing", (s) => s.status === "running" && (s.progress?.rps ?? 0) > 5);
+    const injected = await g.call(g.links.facilitator, "POST", "/api/faults", { fault: { kind: "provider-latency", provider: "primary", ttft: "300ms" } });
+    expect(injected.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1000));
+    g.child.kill("SIGKILL");
+    await g.done;
+    const run = await onlyRunDir(join(g.dir, "out"));
+    const events = (await readEvents(run)) as Event[];
+    expect(events.map((e) => e.type)).not.toContain("run_end");
+    // The provider front holding the fault, and every other process of the stack, exit when their parent's channel closes.
+    const pids = events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!);
+    const deadline = performance.now() + 10_000;
+    while (pids.some(alive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+    await expect(fetch(`${g.links.base}/`)).rejects.toThrow();
+    const report = await runCli(["report", run]);
+    expect(report.code).toBe(3);
+    const record = await readFile(join(run, "gameday.md"), "utf8");
+    expect(record).toMatch(/^# Game day: gameday-drill — INCOMPLETE/);
+    expect(record).toMatch(/fault on: TTFT \+300ms on provider "primary" \| facilitator \|/);
+    expect(record).not.toMatch(/fault off/);
+  }, 90_000);
+
   test.each(["SIGINT", "stop everything"] as const)("%s with a fault injected by hand: rolled back, the run ends (130 / 4), no process left", async (how) => {
     // Two facilitators: each acts under its own name.
     const g = await startGameday("60s", how === "SIGINT" ? 1 : 2);
@@ -216,8 +241,9 @@ const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p)
 if (!chromiumPath) console.warn("game-day console browser test skipped: no Chromium at /usr/bin/chromium (.ci/run installs Debian's chromium)");
 
 describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium", () => {
-  test("the facilitator's page: live figures move, a latency fault injected from the generated form raises TTFT, stopped, a detected note; the viewer's page has no controls; no external request", async () => {
-    const g = await startGameday("24s");
+  test("the facilitator's page: live charts move, a latency fault injected from the generated form raises TTFT and turns a hypothesis on track, stopped, a detected note; the viewer's page has no controls; no external request", async () => {
+    // A fault window filled only by hand: the scenario schedules none.
+    const g = await startGameday("24s", 1, "  - { name: the fault is felt, during: fault, expect: [ \"ttft.p95 > 300ms\" ] }\n");
     const browser = await chromium.launch({ executablePath: chromiumPath!, args: ["--no-sandbox"] });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -230,10 +256,20 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
       await page.goto(`${g.links.base}/#token=${g.links.facilitator}`);
       const figure = (name: string) => page.locator(`dd[data-figure="${name}"]`).textContent();
       const ttft = async () => Number.parseFloat(((await figure("TTFT p95")) ?? "").replace(/ ?ms$/, "")) * (((await figure("TTFT p95")) ?? "").endsWith(" s") ? 1000 : 1);
+      const standing = (name: string) => page.locator(`li[data-hypothesis="${name}"] .badge`).textContent();
+      const seconds = async () => Number((await page.locator("#chart-rps").getAttribute("data-seconds")) ?? "0");
       await expect.poll(async () => Number.parseFloat((await figure("req/s")) ?? "0"), { timeout: 15_000 }).toBeGreaterThan(5);
       const firstPhase = await page.locator("#phase").textContent();
       await expect.poll(() => page.locator("#phase").textContent(), { timeout: 5000 }).not.toBe(firstPhase);
       expect(await ttft()).toBeLessThan(300);
+      // Six uPlot charts, growing a second at a time; the hypotheses' standing; the generator's and the components' health.
+      expect(await page.locator("#chart-grid canvas").count()).toBe(6);
+      const shown = await seconds();
+      await expect.poll(seconds, { timeout: 5000 }).toBeGreaterThan(shown);
+      expect(await standing("nothing fails")).toMatch(/^(on track|at risk)$/);
+      expect(await standing("the fault is felt")).toBe("waiting");
+      expect(await page.locator('dd[data-generator="schedule lag p99"]').textContent()).toMatch(/^\d+ ms \(budget 100 ms\)$/);
+      await expect.poll(() => page.locator("#components").textContent(), { timeout: 5000 }).toMatch(/gateway[\s\S]*provider-primary · running \d+/);
       // The form, generated from the catalogue: a latency on the primary.
       await page.selectOption("#kind", "latency");
       await page.fill('#fields input[name="proxy"]', "primary");
@@ -241,7 +277,8 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
       await page.click('#inject button[type="submit"]');
       await expect.poll(() => page.locator("#active").textContent(), { timeout: 10_000 }).toContain("by hand: +400ms latency");
       await expect.poll(ttft, { timeout: 15_000 }).toBeGreaterThan(400);
-      await page.screenshot({ path: process.env.AIRE_SCREENSHOT ?? join(g.dir, "console.png") });
+      await expect.poll(() => standing("the fault is felt"), { timeout: 15_000 }).toBe("on track");
+      await page.screenshot({ path: process.env.AIRE_SCREENSHOT ?? join(g.dir, "console.png"), fullPage: true });
       await page.fill("#note-text", "dashboard shows TTFT p95 over 400 ms");
       await page.selectOption("#note-kind", "detected");
       await page.click('#note button[type="submit"]');
@@ -262,8 +299,42 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
       const events = (await readEvents(await onlyRunDir(join(g.dir, "out")))) as Event[];
       expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["inject", "stop"]);
       expect(events.find((e) => e.type === "note")).toMatchObject({ kind: "detected", by: "facilitator" });
+      const summary = JSON.parse(await readFile(join(await onlyRunDir(join(g.dir, "out")), "summary.json"), "utf8")) as { hypotheses: { name: string; verdict: string }[] };
+      expect(summary.hypotheses.map((h) => [h.name, h.verdict])).toEqual([["nothing fails", "PASS"], ["the fault is felt", "PASS"]]);
     } finally {
       await browser.close();
     }
   }, 120_000);
+
+  test("the browser closed mid-fault: the run goes on, and the fault injected from the page is rolled back when the run ends", async () => {
+    const g = await startGameday("12s");
+    const browser = await chromium.launch({ executablePath: chromiumPath!, args: ["--no-sandbox"] });
+    let closed = false;
+    try {
+      const page = await browser.newPage();
+      page.on("dialog", (d) => void d.accept());
+      await page.goto(`${g.links.base}/#token=${g.links.facilitator}`);
+      await expect.poll(() => page.locator("#status").textContent(), { timeout: 15_000 }).toBe("running");
+      await page.selectOption("#kind", "provider-latency");
+      await page.fill('#fields input[name="provider"]', "primary");
+      await page.fill('#fields input[name="ttft"]', "200ms");
+      await page.click('#inject button[type="submit"]');
+      await expect.poll(() => page.locator("#active").textContent(), { timeout: 10_000 }).toContain("by hand:");
+      await browser.close();
+      closed = true;
+      // Nobody is watching: the run goes on, the fault in place.
+      const s = await g.state();
+      expect(s.status).toBe("running");
+      expect(s.manualFaults).toHaveLength(1);
+      const result = await g.done;
+      expect(result.code, result.stdout).toBe(0);
+      const events = (await readEvents(await onlyRunDir(join(g.dir, "out")))) as Event[];
+      const name = s.manualFaults[0]!.name;
+      expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["inject"]);
+      expect(events.filter((e) => e.fault === name).map((e) => e.type)).toEqual(["manual_action", "fault_apply", "fault_applied", "fault_revert", "fault_reverted"]);
+      for (const pid of events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!)) expect(alive(pid)).toBe(false);
+    } finally {
+      if (!closed) await browser.close();
+    }
+  }, 90_000);
 });

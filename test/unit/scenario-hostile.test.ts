@@ -137,8 +137,10 @@ describe("accepted nonsense is now a positioned error (defect 5)", () => {
   test("during: fault in a scenario with no faults", () => {
     const issues = issuesOf(`${minimal}hypotheses:\n  - { name: h, during: fault, expect: ['availability >= 99%'] }\n  - { name: g, after: fault + 1s, expect: ['availability >= 99%'] }\n`);
     expect(issues.map((i) => [i.where, i.message])).toEqual([
-      ["s.yaml:12:24", "this scenario has no faults, so the window during: fault is empty"],
-      ["s.yaml:13:23", "this scenario has no faults, so the window after: fault is empty"],
+      ["s.yaml:12:24", "this scenario has no faults, so the window during: fault is empty (in aire gameday, a fault injected by hand fills it)"],
+      ["s.yaml:13:23", "this scenario has no faults, so the window after: fault is empty (in aire gameday, a fault injected by hand fills it)"],
     ]);
+    // A game day's faults may all come by hand.
+    expect(issuesOf(`${minimal}hypotheses:\n  - { name: h, during: fault, expect: ['availability >= 99%'] }\n`, { faultsByHand: true })).toEqual([]);
   });
 });

@@ -17,11 +17,14 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { LineCounter, parseDocument } from "yaml";
 import { faultSchema, type FaultSpec } from "../../../faults/schema.js";
 import { describeError, HarnessError } from "../../base/errors.js";
+import type { LiveView } from "../../orchestrator/live-watch.js";
 import type { NoteKind, RunControl } from "../../orchestrator/run-scenario.js";
 import { faultJsonSchemas } from "../../scenario/json-schema.js";
 import { toIssues, type LoadedScenario } from "../../scenario/load.js";
@@ -30,6 +33,17 @@ import type { ProgressState } from "../../../reports/progress.js";
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from "./page.js";
 
 export type Role = "viewer" | "facilitator";
+
+const uplotFiles = new Map<string, string>();
+/** uPlot's script or style sheet (the package's own minified files), read once. */
+function uplot(kind: "js" | "css"): string {
+  let text = uplotFiles.get(kind);
+  if (text === undefined) {
+    text = readFileSync(createRequire(import.meta.url).resolve(kind === "js" ? "uplot/dist/uPlot.iife.min.js" : "uplot/dist/uPlot.min.css"), "utf8");
+    uplotFiles.set(kind, text);
+  }
+  return text;
+}
 
 export interface ConsoleIssue {
   path: string;
@@ -69,6 +83,8 @@ export interface ConsoleState {
   notes: ConsoleNote[];
   actions: { t: number; by: string; action: string; detail: string }[];
   hypotheses: { name: string; during: string; expect: string[] }[];
+  /** The series, the hypotheses' standing, the health of the generator and the components, the faults with their time left; null before the traffic. */
+  live: LiveView | null;
   verdict: string | null;
 }
 
@@ -117,6 +133,7 @@ export class GamedayConsole {
       notes: [],
       actions: [],
       hypotheses: scenario.hypotheses.map((h) => ({ name: h.name, during: h.during, expect: h.expect.map((e) => e.text) })),
+      live: null,
       verdict: null,
     };
   }
@@ -153,6 +170,7 @@ export class GamedayConsole {
   update(progress: ProgressState): void {
     this.#state.progress = progress;
     this.#state.manualFaults = this.#control?.manualFaults() ?? [];
+    if (this.#control) this.#state.live = this.#control.live();
     this.#push();
   }
 
@@ -233,6 +251,12 @@ export class GamedayConsole {
       res.writeHead(200, { "content-type": "text/css; charset=utf-8", ...SECURITY_HEADERS });
       return void res.end(PAGE_CSS);
     }
+    // The charts' library, served from the package, as the page's own files are.
+    if (req.method === "GET" && (url.pathname === "/uplot.js" || url.pathname === "/uplot.css")) {
+      const js = url.pathname === "/uplot.js";
+      res.writeHead(200, { "content-type": `text/${js ? "javascript" : "css"}; charset=utf-8`, ...SECURITY_HEADERS });
+      return void res.end(uplot(js ? "js" : "css"));
+    }
     // Browsers ask for an icon; there is none (and nothing else is fetched).
     if (req.method === "GET" && url.pathname === "/favicon.ico") {
       res.writeHead(204, SECURITY_HEADERS);
@@ -246,7 +270,8 @@ export class GamedayConsole {
     if (req.method === "GET" && url.pathname === "/api/catalogue") return this.#json(res, 200, { faults: faultJsonSchemas() });
     if (req.method === "GET" && url.pathname === "/api/stream") {
       res.writeHead(200, { "content-type": "text/event-stream", ...SECURITY_HEADERS });
-      res.write(`data: ${JSON.stringify(this.#state)}\n\n`);
+      // A console that just connected gets every second so far; the pushes after carry the recent ones.
+      res.write(`data: ${JSON.stringify(this.#control ? { ...this.#state, live: this.#control.live(true) } : this.#state)}\n\n`);
       this.#streams.add(res);
       req.on("close", () => this.#streams.delete(res));
       return;

@@ -2,8 +2,10 @@
  * The console's page: HTML, CSS and a script, served from the console itself (no external
  * request; the CSP allows nothing else). The token comes from the URL fragment and goes in the
  * Authorization header of every API request; the live state is read from `/api/stream` with fetch.
- * The facilitator's form is generated from each fault kind's JSON Schema (`/api/catalogue`); every
- * action asks for confirmation first.
+ * The charts are uPlot's (served by the console from the package): hover shows each series' value,
+ * dragging across a chart zooms all of them to that span (a double click follows the run again),
+ * faults are shaded. The facilitator's form is generated from each fault kind's JSON Schema
+ * (`/api/catalogue`); every action asks for confirmation first.
  * @module
  */
 
@@ -13,16 +15,21 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>aire game day</title>
+<link rel="stylesheet" href="/uplot.css">
 <link rel="stylesheet" href="/console.css">
+<script src="/uplot.js" defer></script>
 <script src="/console.js" defer></script>
 </head>
 <body>
 <header><h1>aire game day · <span id="scenario">…</span></h1><div id="status">connecting…</div></header>
+<div id="warning" hidden></div>
 <main>
-<section id="now"><h2>Now</h2><div id="phase"></div><div id="bar"><div id="fill"></div></div><dl id="figures"></dl></section>
-<section id="timeline"><h2>Timeline</h2><ol id="phases"></ol></section>
+<section id="now" class="wide"><h2>Now</h2><div id="phase"></div><div id="bar"></div><dl id="figures"></dl></section>
+<section id="charts" class="wide"><h2>Live <span class="muted" id="zoom">(drag across a chart to zoom; double-click to follow the run)</span></h2><div id="chart-grid"></div></section>
 <section id="faults"><h2>Faults in place</h2><ul id="active"></ul></section>
 <section id="hypotheses"><h2>Hypotheses</h2><ul id="hyps"></ul></section>
+<section id="health"><h2>Generator</h2><dl id="generator"></dl><h2 class="gap">Components</h2><ul id="components"></ul></section>
+<section id="timeline"><h2>Timeline</h2><ol id="phases"></ol></section>
 <section id="control" hidden><h2>Facilitator</h2>
 <form id="inject"><h3>Inject a fault now</h3><label>kind <select id="kind" name="kind"></select></label><div id="fields"></div><ul class="issues" id="inject-issues"></ul><button type="submit">Inject…</button></form>
 <form id="note"><h3>Note</h3><label>what the team sees <input id="note-text" name="text" maxlength="2000" required></label>
@@ -37,15 +44,23 @@ export const PAGE_HTML = `<!doctype html>
 
 export const PAGE_CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#0f1115;color:#e6e6e6}
 header{display:flex;justify-content:space-between;align-items:baseline;padding:8px 16px;background:#171a21;border-bottom:1px solid #2a2f3a}
-h1{font-size:18px;margin:0}h2{font-size:14px;margin:0 0 6px;color:#9aa4b2;text-transform:uppercase;letter-spacing:.05em}h3{font-size:14px;margin:8px 0 4px}
+h1{font-size:18px;margin:0}h2{font-size:14px;margin:0 0 6px;color:#9aa4b2;text-transform:uppercase;letter-spacing:.05em}h2.gap{margin-top:10px}h3{font-size:14px;margin:8px 0 4px}
 main{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px;padding:12px 16px}
-section{background:#171a21;border:1px solid #2a2f3a;border-radius:6px;padding:10px 12px}
-#bar{height:8px;background:#2a2f3a;border-radius:4px;margin:6px 0}#fill{height:100%;width:0;background:#4f8cff;border-radius:4px}
+section{background:#171a21;border:1px solid #2a2f3a;border-radius:6px;padding:10px 12px}.wide{grid-column:1/-1}
+#warning{background:#5a1f1f;border-bottom:1px solid #ff5d5d;padding:6px 16px;font-weight:bold}
+#bar{position:relative;height:22px;background:#2a2f3a;border-radius:4px;margin:6px 0;overflow:hidden}
+.seg{position:absolute;top:0;bottom:0;border-right:1px solid #0f1115;font-size:11px;line-height:22px;padding-left:4px;color:#c9d1dc;white-space:nowrap;overflow:hidden}
+.seg.past{background:#2a3550}.fault{position:absolute;bottom:0;height:6px;background:#ff5d5d;opacity:.85}.nowmark{position:absolute;top:0;bottom:0;width:2px;background:#ffd166}
+#chart-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:8px}.chart{min-height:150px;min-width:0;overflow:hidden}
+.uplot{font-family:inherit}.u-title{font-size:12px!important;font-weight:normal!important;color:#9aa4b2}.u-legend{font-size:11px;color:#c9d1dc}
 dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:0}dt{color:#9aa4b2}dd{margin:0;font-variant-numeric:tabular-nums}
 ol,ul{margin:0;padding-left:18px}li.now{font-weight:bold;color:#ffd166}
+.badge{display:inline-block;border-radius:3px;padding:0 6px;margin-right:6px;font-size:12px;background:#2a2f3a}
+.s-on-track{background:#1f4a2f;color:#8ff0b0}.s-at-risk{background:#4a3f1f;color:#ffd166}.s-failing{background:#5a1f1f;color:#ff9a9a}.s-waiting,.s-at-the-end{color:#9aa4b2}
+.up{color:#4fd18b}.down{color:#ff5d5d}ul.sub{padding-left:14px;color:#c9d1dc;font-size:13px}
 label{display:block;margin:4px 0}input,select{background:#0f1115;color:#e6e6e6;border:1px solid #2a2f3a;border-radius:4px;padding:3px 6px}
 button{background:#2a3550;color:#e6e6e6;border:1px solid #4f8cff;border-radius:4px;padding:4px 10px;cursor:pointer;margin-top:4px}
-button.danger{border-color:#ff5d5d;background:#4a1f1f}.issues{color:#ff8a8a}.muted{color:#9aa4b2}
+button.danger{border-color:#ff5d5d;background:#4a1f1f}.issues{color:#ff8a8a}.muted{color:#9aa4b2;text-transform:none;letter-spacing:0}
 `;
 
 export const PAGE_JS = `"use strict";
@@ -55,8 +70,13 @@ export const PAGE_JS = `"use strict";
   const $ = (id) => document.getElementById(id);
   const ms = (v) => v === null || v === undefined ? "–" : v >= 1000 ? (v / 1000).toFixed(v >= 10000 ? 0 : 1) + " s" : Math.round(v) + " ms";
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
+  const PALETTE = ["#4f8cff", "#ffd166", "#4fd18b", "#ff5d5d", "#c58fff", "#5ad1d1", "#ff9f5a", "#9aa4b2"];
   let role = "viewer";
   let catalogue = {};
+  /** Every second seen so far, by t. */
+  const points = new Map();
+  let faultWindows = [];
+  let zoomed = false;
 
   async function api(method, path, body) {
     const res = await fetch(path, { method, headers: body === undefined ? headers : { ...headers, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -64,12 +84,183 @@ export const PAGE_JS = `"use strict";
     return { status: res.status, json };
   }
 
+  function value(v, unit) {
+    if (v === null || v === undefined) return "–";
+    if (unit === "ms") return ms(v);
+    if (unit === "ratio") return (v * 100).toFixed(v >= 0.999 && v < 1 ? 2 : 1) + "%";
+    if (unit === "usd") return "$" + v.toFixed(v < 1 ? 4 : 2);
+    if (unit === "per_sec") return v.toFixed(1) + "/s";
+    return String(v);
+  }
+
+  // The charts: each a uPlot of the seconds so far; those whose series are the classes or providers seen are rebuilt when a new one appears.
+  const CHARTS = [
+    { id: "rps", title: "requests/s: sent, answered, succeeded", series: () => ["sent", "answered", "succeeded"], row: (p) => [p.sent, p.done, p.ok] },
+    { id: "ttft", title: "TTFT (ms) of the answers ending each second", series: () => ["p50", "p95"], row: (p) => [p.ttftP50, p.ttftP95] },
+    { id: "errors", title: "failures by class (% of the answers ending each second)", series: (keys) => keys.errors, row: (p, keys) => keys.errors.map((k) => (p.done ? (100 * (p.errors[k] || 0)) / p.done : null)) },
+    { id: "providers", title: "served by (answers/s)", series: (keys) => keys.providers, row: (p, keys) => keys.providers.map((k) => p.providers[k] || 0) },
+    { id: "tokens", title: "output tokens/s", series: () => ["tokens/s"], row: (p) => [p.tokens] },
+    { id: "cost", title: "cost so far (USD)", series: () => ["USD"], row: (p, keys, acc) => [(acc.cost += p.cost)] },
+  ];
+  const charts = {};
+
+  function shadeFaults(u) {
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.fillStyle = "rgba(255,93,93,0.12)";
+    for (const f of faultWindows) {
+      const x0 = Math.max(left, u.valToPos(f.start / 1000, "x", true));
+      const x1 = Math.min(left + width, u.valToPos(f.end === null ? latestT() + 1 : f.end / 1000, "x", true));
+      if (x1 > x0) ctx.fillRect(x0, top, x1 - x0, height);
+    }
+    ctx.restore();
+  }
+  function latestT() { let t = 0; for (const k of points.keys()) t = Math.max(t, k); return t; }
+
+  // One box per chart, in order, before any chart is drawn: each chart takes its box's width, and follows it.
+  function box(id) {
+    const grid = $("chart-grid");
+    if (!grid.children.length) for (const c of CHARTS) { const b = el("div", undefined, "chart"); b.id = "chart-" + c.id; grid.append(b); }
+    return $("chart-" + id);
+  }
+  const width = (b) => Math.max(280, b.clientWidth || 380);
+  if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => { for (const c of CHARTS) if (charts[c.id]) charts[c.id].u.setSize({ width: width(box(c.id)), height: 150 }); }).observe($("chart-grid"));
+
+  function makeChart(c, names) {
+    const b = box(c.id);
+    b.replaceChildren();
+    const opts = {
+      title: c.title, width: width(b), height: 150,
+      scales: { x: { time: false } },
+      cursor: { sync: { key: "aire" } },
+      legend: { live: true },
+      axes: [
+        { stroke: "#9aa4b2", grid: { stroke: "#2a2f3a" }, ticks: { stroke: "#2a2f3a" }, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 3600], values: (u, vals) => vals.map((v) => v + " s") },
+        { stroke: "#9aa4b2", grid: { stroke: "#2a2f3a" }, ticks: { stroke: "#2a2f3a" }, size: 50 },
+      ],
+      series: [{ label: "t (s)" }].concat(names.map((n, i) => ({ label: n, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false }))),
+      hooks: { drawClear: [shadeFaults], setSelect: [(u) => { if (u.select.width > 2) { zoomed = true; $("zoom").textContent = "(zoomed: double-click a chart to follow the run)"; } }] },
+    };
+    const data = [[]].concat(names.map(() => []));
+    const u = new uPlot(opts, data, b);
+    b.addEventListener("dblclick", () => { zoomed = false; $("zoom").textContent = "(drag across a chart to zoom; double-click to follow the run)"; drawCharts(); });
+    charts[c.id] = { u, names: names.join("\u0000") };
+  }
+
+  function drawCharts() {
+    if (typeof uPlot === "undefined") return;
+    const ts = [...points.keys()].sort((a, b) => a - b);
+    const errors = new Set(), providers = new Set();
+    for (const t of ts) { const p = points.get(t); for (const k of Object.keys(p.errors)) errors.add(k); for (const k of Object.keys(p.providers)) providers.add(k); }
+    const keys = { errors: [...errors].sort(), providers: [...providers].sort() };
+    if (keys.errors.length === 0) keys.errors = ["none"];
+    if (keys.providers.length === 0) keys.providers = ["unknown"];
+    for (const c of CHARTS) {
+      const names = c.series(keys);
+      if (!charts[c.id] || charts[c.id].names !== names.join("\u0000")) { charts[c.id]?.u.destroy(); makeChart(c, names); }
+      const data = [ts].concat(names.map(() => []));
+      const acc = { cost: 0 };
+      for (const t of ts) c.row(points.get(t), keys, acc).forEach((v, i) => data[i + 1].push(v));
+      charts[c.id].u.setData(data, !zoomed);
+      box(c.id).dataset.seconds = String(ts.length);
+      if (zoomed) charts[c.id].u.redraw(false);
+    }
+  }
+
+  function renderBar(s) {
+    const bar = $("bar");
+    bar.replaceChildren();
+    const total = s.phases.length ? s.phases[s.phases.length - 1].end : 0;
+    if (!total) return;
+    const now = s.live ? s.live.nowMs : s.progress ? s.progress.elapsedMs : 0;
+    const pct = (v) => Math.max(0, Math.min(100, (100 * v) / total)) + "%";
+    for (const ph of s.phases) {
+      const seg = el("div", ph.name, "seg" + (now >= ph.end ? " past" : ""));
+      seg.style.left = pct(ph.start); seg.style.width = pct(ph.end - ph.start);
+      seg.title = ph.name + " " + ms(ph.start) + " → " + ms(ph.end);
+      bar.append(seg);
+    }
+    for (const f of (s.live ? s.live.faultWindows : [])) {
+      const m = el("div", undefined, "fault");
+      m.style.left = pct(f.start); m.style.width = pct((f.end === null ? now : f.end) - f.start);
+      bar.append(m);
+    }
+    if (s.status !== "starting") { const n = el("div", undefined, "nowmark"); n.style.left = pct(now); bar.append(n); }
+  }
+
+  function renderLive(s) {
+    const live = s.live;
+    const active = $("active");
+    active.replaceChildren();
+    const byHand = new Map(s.manualFaults.map((m) => [m.name, m]));
+    const list = live ? live.faults : (s.progress ? s.progress.activeFaults.map((d) => ({ name: d, description: d, manual: false, untilMs: null })) : []);
+    for (const f of list) {
+      const m = byHand.get(f.name);
+      const left = f.untilMs === null ? (m ? "until stopped" : "") : ms(Math.max(0, f.untilMs - live.nowMs)) + " left";
+      const li = el("li", (m ? "by hand: " : "") + f.description + (m ? " (since " + ms(m.sinceMs) + ")" : "") + (left ? " · " + left + " " : " "));
+      if (m && role === "facilitator") {
+        const b = el("button", "Stop…");
+        b.dataset.fault = m.name;
+        b.addEventListener("click", async () => { if (confirm("Stop " + m.description + "?")) await api("DELETE", "/api/faults/" + encodeURIComponent(m.name)); });
+        li.append(b);
+      }
+      active.append(li);
+    }
+    if (!active.children.length) active.append(el("li", "none", "muted"));
+
+    const hyps = $("hyps");
+    hyps.replaceChildren();
+    const standings = live ? live.standings : [];
+    for (const h of s.hypotheses) {
+      const st = standings.find((x) => x.name === h.name);
+      const li = el("li");
+      li.dataset.hypothesis = h.name;
+      const standing = s.status === "ended" ? "" : st ? st.standing : "waiting";
+      if (standing) { const b = el("span", standing, "badge s-" + standing.replace(/ /g, "-")); b.dataset.standing = standing; li.append(b); }
+      li.append(document.createTextNode(h.name + " (during " + h.during + ")" + (st && st.samples ? " · " + st.samples + " requests" + (st.samples < st.minSamples ? " of " + st.minSamples + " needed" : "") : "")));
+      const sub = el("ul", undefined, "sub");
+      for (const [i, text] of h.expect.entries()) {
+        const a = st ? st.assertions[i] : undefined;
+        const now = a && a.observed !== null ? ": " + value(a.observed, a.unit) + " now, threshold " + a.op + " " + value(a.threshold, a.unit) : "";
+        sub.append(el("li", text + now + (a && a.note && a.standing !== "on track" ? " — " + a.note : "")));
+      }
+      li.append(sub);
+      hyps.append(li);
+    }
+
+    const gen = $("generator");
+    gen.replaceChildren();
+    const warning = $("warning");
+    if (live) {
+      const g = live.generator;
+      for (const [k, v] of [["schedule lag p99", ms(g.lagP99) + " (budget " + ms(g.budget.p99) + ")"], ["schedule lag max", ms(g.lagMax) + " (budget " + ms(g.budget.max) + ")"], ["requests measured", String(g.requests)]]) { gen.append(el("dt", k)); const dd = el("dd", v); dd.dataset.generator = k; gen.append(dd); }
+      warning.hidden = !g.warning;
+      warning.textContent = g.warning ? "INVALID: " + g.warning : "";
+    }
+    const comps = $("components");
+    comps.replaceChildren();
+    for (const c of (live ? live.components : [])) {
+      const li = el("li");
+      li.append(el("span", c.up ? "● " : "○ ", c.up ? "up" : "down"));
+      li.append(document.createTextNode(c.name + (c.up ? "" : " down: " + (c.error || "")) + (c.headline ? " · " + c.headline : "")));
+      comps.append(li);
+    }
+    if (!comps.children.length) comps.append(el("li", live ? "none watched (a url target's metrics: in the scenario)" : "–", "muted"));
+
+    if (live) {
+      for (const p of live.points) points.set(p.t, p);
+      faultWindows = live.faultWindows;
+      drawCharts();
+    }
+  }
+
   function render(s) {
     $("scenario").textContent = s.scenario + (s.runId ? " · " + s.runId : "");
     $("status").textContent = s.status === "ended" ? "ended · " + (s.verdict || "") : s.status;
     const p = s.progress;
     $("phase").textContent = p ? "phase " + p.phase + " (" + p.phaseIndex + "/" + p.phases + ") · " + ms(p.elapsedMs) + " of " + ms(p.totalMs) : "waiting for the traffic to start";
-    $("fill").style.width = p ? Math.min(100, (100 * p.elapsedMs) / p.totalMs).toFixed(1) + "%" : "0";
+    renderBar(s);
     const fig = $("figures");
     fig.replaceChildren();
     const rows = p ? [["req/s", p.rps.toFixed(1)], ["TTFT p95", ms(p.ttftP95)], ["errors", p.errorRate === null ? "–" : (p.errorRate * 100).toFixed(1) + "%"]] : [];
@@ -81,36 +272,13 @@ export const PAGE_JS = `"use strict";
       if (p && p.phase === ph.name && s.status === "running") li.className = "now";
       phases.append(li);
     }
-    const active = $("active");
-    active.replaceChildren();
-    // The progress lists every fault in place; the ones injected by hand are listed below with their stop button.
-    const byHand = s.manualFaults.map((m) => m.description);
-    for (const f of (p ? p.activeFaults : [])) {
-      const i = byHand.indexOf(f);
-      if (i >= 0) byHand.splice(i, 1);
-      else active.append(el("li", f));
-    }
-    for (const m of s.manualFaults) {
-      const li = el("li", "by hand: " + m.description + " (since " + ms(m.sinceMs) + ") ");
-      if (role === "facilitator") {
-        const b = el("button", "Stop…");
-        b.dataset.fault = m.name;
-        b.addEventListener("click", async () => { if (confirm("Stop " + m.description + "?")) await api("DELETE", "/api/faults/" + encodeURIComponent(m.name)); });
-        li.append(b);
-      }
-      active.append(li);
-    }
-    if (!active.children.length) active.append(el("li", "none", "muted"));
-    const hyps = $("hyps");
-    hyps.replaceChildren();
-    for (const h of s.hypotheses) hyps.append(el("li", h.name + " (during " + h.during + "): " + h.expect.join("; ")));
+    renderLive(s);
     const notes = $("notes");
     notes.replaceChildren();
     const items = s.notes.map((n) => [n.t, n.kind + (n.sinceFaultMs === null ? "" : " (" + ms(n.sinceFaultMs) + " after the fault)") + ": " + n.text + " — " + n.by]).concat(s.actions.map((a) => [a.t, a.action + " " + a.detail + " — " + a.by]));
     items.sort((a, b) => a[0] - b[0]);
     for (const [t, text] of items) notes.append(el("li", ms(t) + " · " + text));
   }
-
   function buildFields() {
     const fields = $("fields");
     fields.replaceChildren();

@@ -45,7 +45,7 @@ export async function toScenario(dir: string): Promise<string> {
   // The header aire wrote (the run, the --set it took) is comments; the rest is the scenario as it ran.
   const text = resolved.replace(/^(# aire resolved scenario:.*\n)(# --set .*\n)*/, "");
   const timeScale = typeof runStart.timeScale === "number" ? runStart.timeScale : 1;
-  const parsed = parseScenario(text, join(dir, "scenario.resolved.yaml"), timeScale !== 1 ? { timeScale } : {});
+  const parsed = parseScenario(text, join(dir, "scenario.resolved.yaml"), { ...(timeScale !== 1 ? { timeScale } : {}), faultsByHand: true });
   if (!parsed.ok) throw new HarnessError("USAGE", { message: `${dir}: its scenario.resolved.yaml does not load: ${parsed.issues[0]?.message ?? "?"}` });
   const { scenario } = parsed.value;
   const doc = parseDocument(text);
