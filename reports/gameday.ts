@@ -39,6 +39,7 @@ export function renderGameday(report: RunReport): string {
   for (const e of report.events) {
     if (e.type === "note") rows.push({ t: e.t, what: `note: ${e.detail.replace(/ \(by [^)]*\)$/, "")}`, by: /\(by ([^)]*)\)$/.exec(e.detail)?.[1] ?? "" });
     if (e.type === "manual_action" && /^stop everything/.test(e.detail)) rows.push({ t: e.t, what: "**stop everything**", by: /\(by ([^)]*)\)$/.exec(e.detail)?.[1] ?? "" });
+    if (e.type === "manual_action" && /^go, /.test(e.detail)) rows.push({ t: e.t, what: `**Go**: ${e.detail.replace(/^go, /, "").replace(/ \(by [^)]*\)$/, "")}`, by: /\(by ([^)]*)\)$/.exec(e.detail)?.[1] ?? "" });
     if (e.type === "abort" || e.type === "interrupt" || e.type === "error") rows.push({ t: e.t, what: `${e.type}: ${e.detail}`, by: "aire" });
   }
   rows.sort((a, b) => a.t - b.t);

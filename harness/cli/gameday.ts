@@ -7,6 +7,7 @@ import { appendFileSync } from "node:fs";
 import { Command } from "commander";
 import { HarnessError } from "../base/errors.js";
 import { isLoopbackHost } from "../base/net/http-server.js";
+import type { StartHold } from "../orchestrator/run-scenario.js";
 import { interruptSignal } from "./interrupt.js";
 import { loadOptions, type ScenarioFlags, withScenarioFlags } from "./options.js";
 
@@ -24,12 +25,13 @@ export function registerGameday(program: Command): void {
         if (!Number.isInteger(n) || n < 0 || n > 65535) throw new HarnessError("USAGE", { message: `--port takes a port number (got ${v})` });
         return n;
       }, 0)
+      .option("--hold", "hold at start: the target up and warmed up, the traffic waits for a facilitator's Go in the console")
       .option("--facilitators <n>", "facilitator links to print, each its own token and name on the record (facilitator-1, …)", (v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1 || n > 20) throw new HarnessError("USAGE", { message: `--facilitators takes 1 to 20 (got ${v})` });
         return n;
       }, 1),
-  ).action(async (file: string | undefined, flags: ScenarioFlags & { out: string; host: string; port: number; facilitators: number; toScenario?: string }) => {
+  ).action(async (file: string | undefined, flags: ScenarioFlags & { out: string; host: string; port: number; facilitators: number; hold?: boolean; toScenario?: string }) => {
     if (flags.toScenario !== undefined) {
       if (file !== undefined) throw new HarnessError("USAGE", { message: "--to-scenario reads a results directory: give no scenario file with it" });
       const { toScenario } = await import("../commands/gameday/replay.js");
@@ -56,6 +58,7 @@ export function registerGameday(program: Command): void {
           console_.update(state);
         },
         onControl: (control) => console_.attach(control, control.runId),
+        ...(flags.hold ? { onHold: (hold: StartHold) => console_.holding(hold) } : {}),
         gameday: true,
       }).finally(() => progress.done());
       console_.ended(report.verdict, report.runId);

@@ -67,6 +67,20 @@ export interface RunOptions {
   onControl?: (control: RunControl) => void;
   /** A game day (`aire gameday`): said in the events, so the report writes its record (gameday.md). */
   gameday?: boolean;
+  /**
+   * Hold at start (`aire gameday --hold`): once the target is up and warmed up, the traffic waits
+   * for a facilitator's Go; handed a `StartHold` to give it (or to stop everything instead).
+   */
+  onHold?: (hold: StartHold) => void;
+}
+
+/** A run held at start: the stack up and warmed up, the traffic waiting. */
+export interface StartHold {
+  readonly runId: string;
+  /** Starts the traffic (the phase timeline counts from here). */
+  go(by: string): void;
+  /** Stops the run before any traffic: status aborted, exit 4. */
+  stop(by: string): void;
 }
 
 export type NoteKind = "note" | "detected" | "mitigated";
@@ -268,6 +282,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       exports = await RunExports.start(scenario.export, { run: { runId, scenario: scenario.name, requestModel: scenario.traffic.model }, faultAt: (t) => activeFaults.at(t), warn: log });
       activeFaults.onChange = (name, description) => (description === undefined ? exports!.faultOff(name) : exports!.faultOn(name, description));
     }
+    if (options.onHold) await holdAtStart(options.onHold, { runId, events, control, log, stop: (by) => stopEverything(events, by, (reason) => abortRun.abort(reason)) });
     const start = external?.started ? await external.started(control) : performance.now() + 50;
     activeFaults.origin = start;
     trafficStartUnixMs = Date.now() + (start - performance.now());
@@ -325,7 +340,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     });
 
     const faults: FaultTimelineContext = { runId, stack, kubernetes, events, signal: runSignal, active: activeFaults, until: activeFaults.until, teardown: faultTeardown, log };
-    if (options.onControl) options.onControl(runControl(faults, { runId, start, events, activeFaults, live: liveWatch!, over: () => phasesOver || control.aborted, stop: (reason) => abortRun.abort(reason), phase: () => currentPhase }));
+    if (options.onControl) options.onControl(runControl(faults, { runId, start, events, activeFaults, live: liveWatch!, over: () => phasesOver || control.aborted, stop: (by) => stopEverything(events, by, (reason) => abortRun.abort(reason)), phase: () => currentPhase }));
 
     let offset = 0;
     watch.start();
@@ -483,7 +498,44 @@ function startProgress(onProgress: (state: ProgressState) => void, scenario: Sce
 }
 
 /** The run's `RunControl`: manual faults through the timeline's own `applyFault`, so their rollback is the same. */
-function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; live: LiveWatch; over(): boolean; stop(reason: Error): void; phase(): string | undefined }): RunControl {
+/** Stop everything, by a facilitator: on the record, then the run ends as an abort condition ends it (exit 4). */
+function stopEverything(events: EventLog, by: string, abort: (reason: Error) => void): void {
+  events.append("manual_action", { action: "stop_all", by }, true);
+  events.append("abort", { condition: `stop everything, by the facilitator (${by})`, observed: "by hand", requests: 0 }, true);
+  abort(new AbortedRun(`aborted: stop everything, by the facilitator (${by})`));
+}
+
+/** Waits for a facilitator's Go (or the run's end: an interrupt, stop everything), on the record either way. */
+async function holdAtStart(onHold: (hold: StartHold) => void, run: { runId: string; events: EventLog; control: AbortSignal; log(line: string): void; stop(by: string): void }): Promise<void> {
+  const held = performance.now();
+  run.events.append("hold", {}, true);
+  run.log("holding at start: the target is up and warmed up; the traffic starts at a facilitator's Go");
+  const by = await new Promise<string>((resolve, reject) => {
+    const onAbort = () => reject(run.control.reason);
+    if (run.control.aborted) return onAbort();
+    run.control.addEventListener("abort", onAbort, { once: true });
+    let done = false;
+    onHold({
+      runId: run.runId,
+      go: (who) => {
+        if (done || run.control.aborted) return;
+        done = true;
+        run.control.removeEventListener("abort", onAbort);
+        resolve(who);
+      },
+      stop: (who) => {
+        if (done || run.control.aborted) return;
+        done = true;
+        run.stop(who);
+      },
+    });
+  });
+  const heldMs = Math.round(performance.now() - held);
+  run.events.append("manual_action", { action: "go", by, heldMs }, true);
+  run.log(`go, by ${by}, after holding ${Math.round(heldMs / 100) / 10}s`);
+}
+
+function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; live: LiveWatch; over(): boolean; stop(by: string): void; phase(): string | undefined }): RunControl {
   const manual = new Map<string, { revert: () => Promise<void>; description: string; since: number }>();
   let count = 0;
   const now = () => Math.round((performance.now() - run.start) * 1000) / 1000;
@@ -508,9 +560,7 @@ function runControl(faults: FaultTimelineContext, run: { runId: string; start: n
     },
     stopAll(by) {
       if (run.over()) return;
-      run.events.append("manual_action", { action: "stop_all", by, at: now() }, true);
-      run.events.append("abort", { condition: `stop everything, by the facilitator (${by})`, observed: "by hand", requests: 0 }, true);
-      run.stop(new AbortedRun(`aborted: stop everything, by the facilitator (${by})`));
+      run.stop(by);
     },
     note(text, kind, by) {
       const t = now();

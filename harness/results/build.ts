@@ -11,6 +11,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { HarnessError } from "../base/errors.js";
+import { formatDuration } from "../base/units.js";
 import type { Sample } from "../metrics/sample.js";
 import { Aggregates } from "./recorder.js";
 import { formatIssue, parseScenario } from "../scenario/load.js";
@@ -200,7 +201,7 @@ const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fa
 function eventOf(e: Event, rel: (t: number) => number): RunEvent {
   if (e.type === "k8s_pod_kill") return { t: rel(e.t), type: e.type, detail: `${e.namespace}/${e.pod}${e.dryRun ? " (dry run: not deleted)" : ""}` };
   // A game day's record: who acted, and what the team saw (detection and mitigation timed from the fault).
-  if (e.type === "manual_action") return { t: rel(e.t), type: e.type, detail: `${e.action === "stop_all" ? "stop everything" : `${e.action} ${e.fault ?? ""}`.trim()} (by ${e.by})` };
+  if (e.type === "manual_action") return { t: rel(e.t), type: e.type, detail: `${e.action === "stop_all" ? "stop everything" : e.action === "go" ? `go, after holding at start ${formatDuration(Number(e.heldMs))}` : `${e.action} ${e.fault ?? ""}`.trim()} (by ${e.by})` };
   if (e.type === "note") return { t: rel(e.t), type: e.type, detail: `${e.kind === "note" ? "" : `${e.kind}${typeof e.sinceFaultMs === "number" ? ` ${Math.round(e.sinceFaultMs)} ms after the fault's start` : ""}: `}${e.text} (by ${e.by})` };
   if (e.type === "k8s_pods_recovered" || e.type === "k8s_pods_not_recovered") return { t: rel(e.t), type: e.type, detail: `${e.ready} of ${e.readyBefore} pods ready ${e.afterMs} ms after the kill` };
   const detail = e.type.startsWith("fault") ? String(e.description ?? e.fault ?? "") : e.type.startsWith("phase") ? String(e.phase ?? "") : String(e.error ?? e.reason ?? e.condition ?? e.pod ?? e.component ?? "");

@@ -1,11 +1,12 @@
 /**
- * `aire gameday`: a run with its console, driven over the console's HTTP API as its page drives
- * it (the page in a real browser is the next step of issue 20). Checked: the tokens (401 without,
- * 403 for the viewer's actions), the page's CSP and that it names nothing outside the console; a
- * fault injected by hand from the catalogue, checked with the loader's own messages, raising
- * TTFT in the live state and rolled back when stopped; a *detected* note timed against the fault;
- * all of it in events.jsonl with who did it; and the rollback of a manual fault on SIGINT and on
- * "stop everything" (exit 4), leaving no process.
+ * `aire gameday`: a run with its console, driven over the console's HTTP API and, in headless
+ * Chromium, through its page. Checked: the tokens (401 without, 403 for the viewer's actions), the
+ * page's CSP and that it names nothing outside the console; a fault injected by hand from the
+ * catalogue, checked with the loader's own messages, raising TTFT live and rolled back when
+ * stopped; a *detected* note timed against it; all of it in events.jsonl with who did it, in
+ * gameday.md, and replayed as a scenario; the live charts, standings and health in the page; hold
+ * at start and its Go; the rollback of a manual fault on SIGINT, "stop everything" (exit 4), a
+ * browser closed mid-fault and SIGKILL, leaving no process.
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -46,11 +47,11 @@ type Links = { base: string; viewer: string; facilitator: string; tokens: Record
 type Event = { type: string; action?: string; by?: string; fault?: string; kind?: string; text?: string; sinceFaultMs?: number | null; pid?: number };
 
 /** Starts `aire gameday` and waits for its links (the viewer's and each facilitator's); `hypotheses`: more of them, as YAML lines. */
-async function startGameday(live: string, facilitators = 1, hypotheses = "") {
+async function startGameday(live: string, facilitators = 1, hypotheses = "", extra: string[] = []) {
   const dir = await mkdtemp(join(root, "run-"));
   const file = join(dir, "drill.yaml");
   await writeFile(file, SCENARIO.replace("LIVE", live) + hypotheses);
-  const { child, done } = startCli(["gameday", file, "--out", join(dir, "out"), ...(facilitators > 1 ? ["--facilitators", String(facilitators)] : [])], { timeoutMs: 120_000 });
+  const { child, done } = startCli(["gameday", file, "--out", join(dir, "out"), ...(facilitators > 1 ? ["--facilitators", String(facilitators)] : []), ...extra], { timeoutMs: 120_000 });
   const lines = createInterface({ input: child.stdout! });
   const tokens: Record<string, string> = {};
   let base = "";
@@ -187,6 +188,46 @@ describe("aire gameday", () => {
     ]);
   }, 120_000);
 
+  test("hold at start: the target up and warmed up, nothing sent until a facilitator's Go; the hold on the record", async () => {
+    const g = await startGameday("4s", 1, "", ["--hold"]);
+    const held = await g.until("holding", (s) => s.status === "holding", 30_000);
+    expect(held.progress).toBeNull();
+    const run = await onlyRunDir(join(g.dir, "out"));
+    await new Promise((r) => setTimeout(r, 1500));
+    // Held: the warm-up done, no traffic started, no sample written; only a facilitator may Go, and nothing can be injected yet.
+    const before = (await readEvents(run)).map((e) => e.type);
+    expect(before).toContain("warmup");
+    expect(before).toContain("hold");
+    expect(before).not.toContain("traffic_start");
+    expect(existsSync(join(run, "samples.jsonl")) ? (await readFile(join(run, "samples.jsonl"), "utf8")).trim() : "").toBe("");
+    expect((await g.call(g.links.viewer, "POST", "/api/go", {})).status).toBe(403);
+    expect((await g.call(g.links.facilitator, "POST", "/api/faults", { fault: { kind: "latency", proxy: "primary", latency: "400ms" } })).status).toBe(409);
+    expect((await g.call(g.links.facilitator, "POST", "/api/go", {})).status).toBe(202);
+    await g.until("running", (s) => s.status === "running");
+    const result = await g.done;
+    expect(result.code, result.stdout).toBe(0);
+    const events = (await readEvents(run)) as (Event & { heldMs?: number })[];
+    const types = events.map((e) => e.type);
+    expect(types.indexOf("hold")).toBeLessThan(types.indexOf("manual_action"));
+    expect(types.indexOf("manual_action")).toBeLessThan(types.indexOf("traffic_start"));
+    const go = events.find((e) => e.type === "manual_action")!;
+    expect(go).toMatchObject({ action: "go", by: "facilitator" });
+    expect(go.heldMs).toBeGreaterThanOrEqual(1500);
+    expect(await readFile(join(run, "gameday.md"), "utf8")).toMatch(/\| \+0ms \| \*\*Go\*\*: after holding at start \d[\d.]* ?m?s \| facilitator \|/);
+  }, 90_000);
+
+  test("stop everything while holding at start: no traffic, exit 4, no process left", async () => {
+    const g = await startGameday("4s", 1, "", ["--hold"]);
+    await g.until("holding", (s) => s.status === "holding", 30_000);
+    expect((await g.call(g.links.facilitator, "POST", "/api/stop", {})).status).toBe(202);
+    const result = await g.done;
+    expect(result.code, result.stdout).toBe(4);
+    const events = (await readEvents(await onlyRunDir(join(g.dir, "out")))) as Event[];
+    expect(events.map((e) => e.type)).not.toContain("traffic_start");
+    expect(events.find((e) => e.type === "manual_action")).toMatchObject({ action: "stop_all", by: "facilitator" });
+    for (const pid of events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!)) expect(alive(pid)).toBe(false);
+  }, 90_000);
+
   test("SIGKILL with a fault injected by hand: the stack's processes go with it, the fault with them; aire report writes the record of what happened", async () => {
     const g = await startGameday("60s");
     await g.until("traffic flowing", (s) => s.status === "running" && (s.progress?.rps ?? 0) > 5);
@@ -306,15 +347,19 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
     }
   }, 120_000);
 
-  test("the browser closed mid-fault: the run goes on, and the fault injected from the page is rolled back when the run ends", async () => {
-    const g = await startGameday("12s");
+  test("held at start, Go from the page; the browser closed mid-fault: the run goes on, and the fault injected from the page is rolled back when the run ends", async () => {
+    // Held at start: the page's Go starts it.
+    const g = await startGameday("12s", 1, "", ["--hold"]);
     const browser = await chromium.launch({ executablePath: chromiumPath!, args: ["--no-sandbox"] });
     let closed = false;
     try {
       const page = await browser.newPage();
       page.on("dialog", (d) => void d.accept());
       await page.goto(`${g.links.base}/#token=${g.links.facilitator}`);
+      await expect.poll(() => page.locator("#status").textContent(), { timeout: 30_000 }).toBe("holding: waiting for a facilitator's Go");
+      await page.click("#go");
       await expect.poll(() => page.locator("#status").textContent(), { timeout: 15_000 }).toBe("running");
+      expect(await page.locator("#hold").isHidden()).toBe(true);
       await page.selectOption("#kind", "provider-latency");
       await page.fill('#fields input[name="provider"]', "primary");
       await page.fill('#fields input[name="ttft"]', "200ms");
@@ -330,7 +375,7 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
       expect(result.code, result.stdout).toBe(0);
       const events = (await readEvents(await onlyRunDir(join(g.dir, "out")))) as Event[];
       const name = s.manualFaults[0]!.name;
-      expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["inject"]);
+      expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["go", "inject"]);
       expect(events.filter((e) => e.fault === name).map((e) => e.type)).toEqual(["manual_action", "fault_apply", "fault_applied", "fault_revert", "fault_reverted"]);
       for (const pid of events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!)) expect(alive(pid)).toBe(false);
     } finally {

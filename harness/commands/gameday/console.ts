@@ -25,7 +25,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { faultSchema, type FaultSpec } from "../../../faults/schema.js";
 import { describeError, HarnessError } from "../../base/errors.js";
 import type { LiveView } from "../../orchestrator/live-watch.js";
-import type { NoteKind, RunControl } from "../../orchestrator/run-scenario.js";
+import type { NoteKind, RunControl, StartHold } from "../../orchestrator/run-scenario.js";
 import { faultJsonSchemas } from "../../scenario/json-schema.js";
 import { toIssues, type LoadedScenario } from "../../scenario/load.js";
 import { faultIssues } from "../../scenario/schema.js";
@@ -76,7 +76,8 @@ export interface ConsoleNote {
 export interface ConsoleState {
   scenario: string;
   runId: string | null;
-  status: "starting" | "running" | "ended";
+  /** `holding`: the target up and warmed up, the traffic waiting for a facilitator's Go (`--hold`). */
+  status: "starting" | "holding" | "running" | "ended";
   phases: { name: string; start: number; end: number; faults: string[] }[];
   progress: ProgressState | null;
   manualFaults: { name: string; description: string; sinceMs: number }[];
@@ -110,6 +111,8 @@ export class GamedayConsole {
   readonly #loaded: LoadedScenario;
   readonly #streams = new Set<ServerResponse>();
   #control: RunControl | undefined;
+  #hold: StartHold | undefined;
+  #held = 0;
   #state: ConsoleState;
   #origin = 0;
   #host = "";
@@ -157,8 +160,18 @@ export class GamedayConsole {
     return this.#tokens.map((t) => ({ role: t.role, by: t.by, url: `http://${this.#host}/#token=${t.token.toString("base64url")}` }));
   }
 
+  /** The run holds at start: a facilitator's Go starts the traffic. */
+  holding(hold: StartHold): void {
+    this.#hold = hold;
+    this.#held = performance.now();
+    this.#state.runId = hold.runId;
+    this.#state.status = "holding";
+    this.#push();
+  }
+
   /** The run's hand, once its traffic has started. */
   attach(control: RunControl, runId: string): void {
+    this.#hold = undefined;
     this.#control = control;
     this.#origin = performance.now();
     this.#state.runId = runId;
@@ -181,6 +194,7 @@ export class GamedayConsole {
     if (runId) this.#state.runId = runId;
     this.#state.manualFaults = [];
     this.#control = undefined;
+    this.#hold = undefined;
     this.#push();
   }
 
@@ -279,8 +293,19 @@ export class GamedayConsole {
     const acting = req.method === "POST" || req.method === "DELETE";
     if (!acting) return this.#json(res, 404, { error: "not found" });
     if (role !== "facilitator") return this.#json(res, 403, { error: "the viewer link can watch, not act: use the facilitator link" });
+    const hold = this.#hold;
+    if (hold && req.method === "POST" && (url.pathname === "/api/go" || url.pathname === "/api/stop")) {
+      const go = url.pathname === "/api/go";
+      // Before any traffic, times count back from the Go (negative), as the report has them.
+      this.#state.actions.push({ t: -Math.round(performance.now() - this.#held), by, action: go ? "go" : "stop everything", detail: "" });
+      this.#hold = undefined;
+      if (go) hold.go(by);
+      else hold.stop(by);
+      this.#push();
+      return this.#json(res, 202, go ? { going: true } : { stopping: true });
+    }
     const control = this.#control;
-    if (!control) return this.#json(res, 409, { error: this.#state.status === "ended" ? "the run is over" : "the run's traffic has not started yet" });
+    if (!control) return this.#json(res, 409, { error: this.#state.status === "ended" ? "the run is over" : this.#state.status === "running" ? "the run has started already" : this.#state.status === "holding" ? "the run holds at start: Go (POST /api/go) or stop everything first" : "the run's traffic has not started yet" });
     if (req.method === "POST" && url.pathname === "/api/faults") {
       const body = await this.#body(req);
       const checked = checkManualFault(body.fault, this.#loaded);

@@ -31,6 +31,7 @@ export const PAGE_HTML = `<!doctype html>
 <section id="health"><h2>Generator</h2><dl id="generator"></dl><h2 class="gap">Components</h2><ul id="components"></ul></section>
 <section id="timeline"><h2>Timeline</h2><ol id="phases"></ol></section>
 <section id="control" hidden><h2>Facilitator</h2>
+<div id="hold" hidden><p>Holding at start: the target is up and warmed up; the traffic and the phases start at your Go.</p><button id="go" type="button">Go…</button></div>
 <form id="inject"><h3>Inject a fault now</h3><label>kind <select id="kind" name="kind"></select></label><div id="fields"></div><ul class="issues" id="inject-issues"></ul><button type="submit">Inject…</button></form>
 <form id="note"><h3>Note</h3><label>what the team sees <input id="note-text" name="text" maxlength="2000" required></label>
 <label>as <select id="note-kind" name="kind"><option value="note">note</option><option value="detected">detected</option><option value="mitigated">mitigated</option></select></label><button type="submit">Add</button></form>
@@ -60,7 +61,7 @@ ol,ul{margin:0;padding-left:18px}li.now{font-weight:bold;color:#ffd166}
 .up{color:#4fd18b}.down{color:#ff5d5d}ul.sub{padding-left:14px;color:#c9d1dc;font-size:13px}
 label{display:block;margin:4px 0}input,select{background:#0f1115;color:#e6e6e6;border:1px solid #2a2f3a;border-radius:4px;padding:3px 6px}
 button{background:#2a3550;color:#e6e6e6;border:1px solid #4f8cff;border-radius:4px;padding:4px 10px;cursor:pointer;margin-top:4px}
-button.danger{border-color:#ff5d5d;background:#4a1f1f}.issues{color:#ff8a8a}.muted{color:#9aa4b2;text-transform:none;letter-spacing:0}
+button.danger{border-color:#ff5d5d;background:#4a1f1f}.issues{color:#ff8a8a}#hold{border:1px solid #ffd166;border-radius:4px;padding:4px 8px;margin-bottom:8px}#hold p{margin:2px 0}.muted{color:#9aa4b2;text-transform:none;letter-spacing:0}
 `;
 
 export const PAGE_JS = `"use strict";
@@ -257,7 +258,8 @@ export const PAGE_JS = `"use strict";
 
   function render(s) {
     $("scenario").textContent = s.scenario + (s.runId ? " · " + s.runId : "");
-    $("status").textContent = s.status === "ended" ? "ended · " + (s.verdict || "") : s.status;
+    $("status").textContent = s.status === "ended" ? "ended · " + (s.verdict || "") : s.status === "holding" ? "holding: waiting for a facilitator's Go" : s.status;
+    $("hold").hidden = !(role === "facilitator" && s.status === "holding");
     const p = s.progress;
     $("phase").textContent = p ? "phase " + p.phase + " (" + p.phaseIndex + "/" + p.phases + ") · " + ms(p.elapsedMs) + " of " + ms(p.totalMs) : "waiting for the traffic to start";
     renderBar(s);
@@ -338,6 +340,7 @@ export const PAGE_JS = `"use strict";
         const r = await api("POST", "/api/notes", { text: $("note-text").value, kind: $("note-kind").value });
         if (r.status === 201) $("note-text").value = "";
       });
+      $("go").addEventListener("click", async () => { if (confirm("Start the traffic and the phases now?")) await api("POST", "/api/go", {}); });
       $("stop-all").addEventListener("click", async () => { if (confirm("Roll back every fault and stop the run (exit 4)?")) await api("POST", "/api/stop", {}); });
     }
     const res = await fetch("/api/stream", { headers });
