@@ -7,13 +7,18 @@
  * stayed valid: the console must not make a run INVALID.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { startProcess } from "./process.js";
+import { startProcess, writeStreamingScenario } from "./process.js";
 
 const SECONDS = 10;
+/** What a game day states, so the console's live standing does its work on every answer (a phase window and the whole run). */
+const HYPOTHESES = `hypotheses:
+  - { name: fast, during: load, expect: [ "ttft.p95 < 2s", "availability >= 99%", "error_rate{class=timeout} < 1%" ] }
+  - { name: whole run, during: run, expect: [ "e2e.p99 < 5s", "goodput(ttft < 1s) >= 95%" ] }
+`;
 const RATE = 1000;
 const ROUNDS = 3;
 
@@ -72,20 +77,7 @@ export async function benchGameday(): Promise<void> {
   const upstream = await startProcess(["dist/bench/stream-upstream.js", "10", "1"]);
   try {
     const file = join(dir, "bench.yaml");
-    await writeFile(
-      file,
-      `apiVersion: aire/v1
-name: gameday-bench
-seed: 5
-target: { url: ${upstream.url}/v1 }
-traffic:
-  model: m
-  arrival: { rate: ${RATE}/s }
-  mix: [ { name: chat, stream: true, promptTokens: 50, maxTokens: 10 } ]
-  client: { timeout: 10s }
-phases: [ { name: load, duration: ${SECONDS}s } ]
-`,
-    );
+    await writeStreamingScenario(file, { name: "gameday-bench", url: upstream.url, arrival: `{ rate: ${RATE}/s }`, client: `{ timeout: 10s }`, seconds: SECONDS, hypotheses: HYPOTHESES });
     const results: Record<"without" | "with", Result[]> = { without: [], with: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const which of round % 2 === 0 ? (["without", "with"] as const) : (["with", "without"] as const)) {

@@ -1,6 +1,7 @@
-/** Starts a benchmark component as its own process and waits for its `listening on URL` line. */
+/** Starts a benchmark component as its own process and waits for its `listening on URL` line; and the scenario the streaming benches share. */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,4 +32,25 @@ export function serveUpstream(server: Server): void {
     server.close(() => process.exit(0));
   });
   if (process.send) process.once("disconnect", () => process.exit(0));
+}
+
+/**
+ * A one-phase scenario against a URL target that streams 10-token answers (stream-upstream.js),
+ * written to `file`: what the workers and game-day benches run, with their own arrival and client.
+ */
+export async function writeStreamingScenario(file: string, o: { name: string; url: string; arrival: string; client: string; seconds: number; hypotheses?: string }): Promise<void> {
+  await writeFile(
+    file,
+    `apiVersion: aire/v1
+name: ${o.name}
+seed: 5
+target: { url: ${o.url}/v1 }
+traffic:
+  model: m
+  arrival: ${o.arrival}
+  mix: [ { name: chat, stream: true, promptTokens: 50, maxTokens: 10 } ]
+  client: ${o.client}
+phases: [ { name: load, duration: ${o.seconds}s } ]
+${o.hypotheses ?? ""}`,
+  );
 }

@@ -9,11 +9,11 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findOnPath } from "../harness/commands/k6/load.js";
-import { startProcess } from "./process.js";
+import { startProcess, writeStreamingScenario } from "./process.js";
 
 const SECONDS = 8;
 const VUS = 256;
@@ -65,20 +65,7 @@ export async function benchWorkers(): Promise<void> {
   const upstream = await startProcess(["dist/bench/stream-upstream.js", "10", "1"]);
   try {
     const file = join(dir, "bench.yaml");
-    await writeFile(
-      file,
-      `apiVersion: aire/v1
-name: workers-bench
-seed: 5
-target: { url: ${upstream.url}/v1 }
-traffic:
-  model: m
-  arrival: { type: closed, vus: ${VUS}, thinkTime: 0s }
-  mix: [ { name: chat, stream: true, promptTokens: 50, maxTokens: 10 } ]
-  client: { timeout: 10s, connections: ${VUS} }
-phases: [ { name: load, duration: ${SECONDS}s } ]
-`,
-    );
+    await writeStreamingScenario(file, { name: "workers-bench", url: upstream.url, arrival: `{ type: closed, vus: ${VUS}, thinkTime: 0s }`, client: `{ timeout: 10s, connections: ${VUS} }`, seconds: SECONDS });
     const aire = async (workers: number): Promise<Result> => {
       const out = join(dir, `w${workers}-${Math.random().toString(36).slice(2)}`);
       const before = childrenCpuMs();

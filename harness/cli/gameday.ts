@@ -9,7 +9,7 @@ import { HarnessError } from "../base/errors.js";
 import { isLoopbackHost } from "../base/net/http-server.js";
 import type { StartHold } from "../orchestrator/run-scenario.js";
 import { interruptSignal } from "./interrupt.js";
-import { loadOptions, type ScenarioFlags, withScenarioFlags } from "./options.js";
+import { loadOptions, port, type ScenarioFlags, wholeNumber, withScenarioFlags } from "./options.js";
 
 export function registerGameday(program: Command): void {
   withScenarioFlags(
@@ -20,17 +20,9 @@ export function registerGameday(program: Command): void {
       .option("--to-scenario <dir>", "instead of running: print the game day of a results directory as a scenario (its faults injected by hand scheduled where they ran)")
       .option("--out <dir>", "parent directory for results", "results")
       .option("--host <address>", "the console's address: loopback unless you name another (anyone who can reach it still needs a link's token)", "127.0.0.1")
-      .option("--port <n>", "the console's port (0: any free one)", (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new HarnessError("USAGE", { message: `--port takes a port number (got ${v})` });
-        return n;
-      }, 0)
+      .option("--port <n>", "the console's port (0: any free one)", port, 0)
       .option("--hold", "hold at start: the target up and warmed up, the traffic waits for a facilitator's Go in the console")
-      .option("--facilitators <n>", "facilitator links to print, each its own token and name on the record (facilitator-1, …)", (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 20) throw new HarnessError("USAGE", { message: `--facilitators takes 1 to 20 (got ${v})` });
-        return n;
-      }, 1),
+      .option("--facilitators <n>", "facilitator links to print, each its own token and name on the record (facilitator-1, …)", wholeNumber(1, 20), 1),
   ).action(async (file: string | undefined, flags: ScenarioFlags & { out: string; host: string; port: number; facilitators: number; hold?: boolean; toScenario?: string }) => {
     if (flags.toScenario !== undefined) {
       if (file !== undefined) throw new HarnessError("USAGE", { message: "--to-scenario reads a results directory: give no scenario file with it" });

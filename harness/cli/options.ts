@@ -21,11 +21,14 @@ export const percent = (value: string, option: string) => {
   return Number(m[1]) / 100;
 };
 
-export const port = (value: string) => {
+/** A parser of whole numbers from `min` to `max` (no upper bound: Infinity); `what` names them in the message. */
+export const wholeNumber = (min: number, max = Number.POSITIVE_INFINITY, what = "a whole number") => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} ${max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `from ${min} to ${max}`}`);
   return n;
 };
+
+export const port = wholeNumber(0, 65535, "a port");
 
 /** `--workers N|auto`: a whole number from 1, or "auto" (the cores left after the reference stack's processes). */
 export const workersOption = (value: string): number | "auto" => {

@@ -4,12 +4,12 @@
  */
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { HarnessError } from "../base/errors.js";
 import type { ExternalLoad } from "../orchestrator/run-scenario.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import { interruptSignal } from "./interrupt.js";
-import { loadOptions, positiveNumber, type ScenarioFlags, withScenarioFlags, withWorkersFlag, worst } from "./options.js";
+import { loadOptions, type ScenarioFlags, wholeNumber, withScenarioFlags, withWorkersFlag, worst } from "./options.js";
 
 export function registerRun(program: Command): void {
   withScenarioFlags(withWorkersFlag(
@@ -19,13 +19,9 @@ export function registerRun(program: Command): void {
       .argument("<scenario...>", "scenario YAML files")
       .option("--out <dir>", "parent directory for results", "results")
       .option("--baseline <dir>", "a stored run's results directory: relative thresholds (k * baseline) compare with its same windows")
-      .option("--seed <n>", "override the scenario seed", (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
-        return n;
-      })
+      .option("--seed <n>", "override the scenario seed", wholeNumber(0))
       .addOption(new Option("--load <generator>", "what sends the traffic: aire's own generator, local k6 runners, or k6-operator's runners in a cluster, driven on the run's timeline").choices(["aire", "k6", "k6-operator"]).default("aire"))
-      .option("--runners <n>", "with --load k6 / k6-operator: k6 runners, each on its execution segment", positiveNumber, 1)
+      .option("--runners <n>", "with --load k6 / k6-operator: k6 runners, each on its execution segment", wholeNumber(1), 1)
       .option("--sse", "with --load k6 / k6-operator: read streams with xk6-sse (TTFT and inter-token gaps measured; locally needs k6-sse on PATH, in a cluster --image)", false)
       .option("--namespace <ns>", "with --load k6-operator: the namespace of the TestRun and its objects", "default")
       .option("--image <image>", "with --load k6-operator: the runner image (default grafana/k6:0.48.0; with --sse, a k6 built with xk6-sse)")
@@ -36,7 +32,6 @@ export function registerRun(program: Command): void {
     if (!external && (flags.runners !== 1 || flags.sse)) throw new HarnessError("USAGE", { message: "--runners and --sse go with --load k6 or k6-operator" });
     if (flags.load !== "k6-operator" && (flags.yes || flags.image !== undefined || flags.namespace !== "default")) throw new HarnessError("USAGE", { message: "--yes, --image and --namespace go with --load k6-operator" });
     if (flags.load === "k6-operator" && flags.sse && flags.image === undefined) throw new HarnessError("USAGE", { message: "--load k6-operator --sse needs --image: a k6 built with xk6-sse (xk6 build --with github.com/phymbert/xk6-sse), which the runner pods run" });
-    if (!Number.isInteger(flags.runners)) throw new HarnessError("USAGE", { message: `--runners takes a whole number (got ${flags.runners})` });
     const [{ loadScenarioOrThrow }, { runScenario }, { Progress }, { renderTerminal }, { renderMarkdown }] = await Promise.all([import("../scenario/load.js"), import("../orchestrator/run-scenario.js"), import("../../reports/progress.js"), import("../../reports/terminal.js"), import("../../reports/index.js")]);
     const signal = interruptSignal();
     if (signal.aborted) return void (process.exitCode = 130);

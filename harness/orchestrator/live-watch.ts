@@ -56,6 +56,11 @@ export interface LiveView {
 
 const BREAKER = ["closed", "half-open", "open"];
 
+/** Fault windows as the console and the standings take them: whole ms, `end` null while in place. */
+function spans(windows: readonly { start: number; end: number }[]): { start: number; end: number | null }[] {
+  return windows.map((w) => ({ start: Math.round(w.start), end: Number.isFinite(w.end) ? Math.round(w.end) : null }));
+}
+
 /** A component's few telling figures, from the series the telemetry keeps. */
 export function headline(values: Record<string, number>): string {
   const parts: string[] = [];
@@ -86,9 +91,12 @@ export class LiveWatch {
     this.#standing = new LiveStanding(scenario.hypotheses, baseline);
   }
 
+  /** The faults' spans so far, ms since the traffic started (`end` Infinity: in place): set by the run. */
+  faults: () => readonly { start: number; end: number }[] = () => [];
+
   add(sample: Sample): void {
     this.series.add(sample);
-    this.#standing.add(sample);
+    this.#standing.add(sample, spans(this.faults()));
   }
 
   /** A scrape of a component (performance.now() when it came). */
@@ -106,7 +114,7 @@ export class LiveWatch {
           ? `the generator fell ${lag.max} ms behind its schedule (budget ${this.budget.max} ms): the run is INVALID`
           : null;
     const now = performance.now();
-    const windows = faults.windows.map((w) => ({ start: Math.round(w.start), end: Number.isFinite(w.end) ? Math.round(w.end) : null }));
+    const windows = spans(faults.windows);
     return {
       nowMs: Math.round(nowMs),
       points: all ? this.series.all(nowMs) : this.series.recent(nowMs),

@@ -177,6 +177,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const liveWatch = options.onControl ? new LiveWatch(scenario, { p99: scenario.limits.scheduleLag.p99, max: options.maxScheduleLagMs ?? scenario.limits.scheduleLag.max }) : undefined;
   /** The faults in place now; each activation is also kept on the samples' clock (the exports label requests with it). */
   const activeFaults = new FaultLedger();
+  if (liveWatch) liveWatch.faults = () => activeFaults.windows();
   let progressTimer: NodeJS.Timeout | undefined;
   const watch = new AbortWatch(scenario.abort, (trip) => {
     if (phasesOver) return;

@@ -44,6 +44,8 @@ interface Second {
   providers: Record<string, number>;
   tokens: number;
   cost: number;
+  /** Its point as last computed; dropped when a sample changes it (most seconds stop changing once their requests ended). */
+  point?: LivePoint;
 }
 
 const round = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 10) / 10);
@@ -63,6 +65,7 @@ export class LiveSeries {
     if (s < this.#frozenUpTo) return undefined;
     let second = this.#open.get(s);
     if (!second) this.#open.set(s, (second = { sent: 0, done: 0, ok: 0, ttft: new LatencyHistogram(), lag: new LatencyHistogram(), errors: {}, providers: {}, tokens: 0, cost: 0 }));
+    delete second.point;
     return second;
   }
 
@@ -117,7 +120,7 @@ export class LiveSeries {
   #point(s: number): LivePoint {
     const second = this.#open.get(s);
     if (!second) return { t: s, sent: 0, done: 0, ok: 0, ttftP50: null, ttftP95: null, errors: {}, providers: {}, tokens: 0, cost: 0, lagP99: null };
-    return {
+    return (second.point ??= {
       t: s,
       sent: second.sent,
       done: second.done,
@@ -129,6 +132,6 @@ export class LiveSeries {
       tokens: second.tokens,
       cost: Math.round(second.cost * 1e6) / 1e6,
       lagP99: round(second.lag.stat("p99")),
-    };
+    });
   }
 }

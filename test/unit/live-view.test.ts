@@ -58,12 +58,12 @@ describe("LiveStanding", () => {
     const standing = new LiveStanding([hypothesis("fault", { kind: "phase", phase: "fault" }, ["ttft.p95 < 500ms"])], "baseline");
     const at = (now: number): LiveTimeline => ({ phases, faults: [], now });
     expect(standing.standings(at(5000))[0]).toMatchObject({ standing: "waiting", samples: 0 });
-    for (let i = 0; i < 200; i++) standing.add(sample({ phase: "fault", scheduledAt: 10_000 + i * 10, ttft: 100 }));
+    for (let i = 0; i < 200; i++) standing.add(sample({ phase: "fault", scheduledAt: 10_000 + i * 10, ttft: 100 }), []);
     expect(standing.standings(at(12_000))[0]).toMatchObject({ standing: "on track", samples: 200, assertions: [{ standing: "on track", observed: 100, threshold: 500, unit: "ms" }] });
     const risky = new LiveStanding([hypothesis("fault", { kind: "phase", phase: "fault" }, ["ttft.p95 < 500ms"])], "baseline");
-    for (let i = 0; i < 200; i++) risky.add(sample({ phase: "fault", scheduledAt: 10_000 + i * 10, ttft: 470 }));
+    for (let i = 0; i < 200; i++) risky.add(sample({ phase: "fault", scheduledAt: 10_000 + i * 10, ttft: 470 }), []);
     expect(risky.standings(at(12_000))[0]).toMatchObject({ standing: "at risk", assertions: [{ note: "within 10% of the threshold" }] });
-    for (let i = 0; i < 400; i++) risky.add(sample({ phase: "fault", scheduledAt: 12_000 + i * 10, ttft: 900 }));
+    for (let i = 0; i < 400; i++) risky.add(sample({ phase: "fault", scheduledAt: 12_000 + i * 10, ttft: 900 }), []);
     const failing = risky.standings(at(17_000))[0]!;
     expect(failing).toMatchObject({ standing: "failing", assertions: [{ standing: "failing" }] });
     expect(failing.assertions[0]!.observed).toBeCloseTo(900, -1);
@@ -71,26 +71,40 @@ describe("LiveStanding", () => {
 
   test("too few requests yet is at risk, not on track; a rate whose interval straddles the threshold is at risk", () => {
     const h = new LiveStanding([hypothesis("baseline", { kind: "phase", phase: "baseline" }, ["availability >= 90%"])], "baseline");
-    for (let i = 0; i < 5; i++) h.add(sample({ scheduledAt: i * 100 }));
+    for (let i = 0; i < 5; i++) h.add(sample({ scheduledAt: i * 100 }), []);
     expect(h.standings({ phases, faults: [], now: 1000 })[0]).toMatchObject({ standing: "at risk", samples: 5, minSamples: 20 });
   });
 
-  test("the fault window follows the faults as they come and go; after a fault waits for the last to end", () => {
-    const during = new LiveStanding([hypothesis("fault", { kind: "fault" }, ["error_rate < 20%"]), hypothesis("after fault + 2s", { kind: "after", delayMs: 2000 }, ["availability >= 50%"])], "baseline");
-    // Seconds 0..9 fine; 3..5 all failing (the fault from 3 s to 6 s).
-    for (let t = 0; t < 10_000; t += 20) during.add(sample({ scheduledAt: t, ...(t >= 3000 && t < 6000 ? { ok: false, errorClass: "http_5xx" as const } : {}) }));
-    expect(during.standings({ phases, faults: [], now: 2500 }).map((h) => h.standing)).toEqual(["waiting", "waiting"]);
-    expect(during.standings({ phases, faults: [{ start: 3000, end: null }], now: 5000 }).map((h) => h.standing)).toEqual(["failing", "waiting"]);
-    const later = during.standings({ phases, faults: [{ start: 3000, end: 6000 }], now: 10_000 });
-    expect(later.map((h) => h.standing)).toEqual(["failing", "on track"]);
-    // After the fault + 2 s: seconds 8 and 9, all fine.
-    expect(later[1]).toMatchObject({ samples: 100, assertions: [{ observed: 1 }] });
+  test("the fault window holds the requests due while a fault was in place; after a fault counts from the last one's end and starts over with the next", () => {
+    const h = new LiveStanding([hypothesis("fault", { kind: "fault" }, ["error_rate < 20%"]), hypothesis("after fault + 2s", { kind: "after", delayMs: 2000 }, ["availability >= 50%"])], "baseline");
+    const at = (faults: { start: number; end: number | null }[], now: number) => h.standings({ phases, faults, now });
+    // Each sample arrives 100 ms after it was due, with the faults as known then: one from 3 s to 6 s, all failing during it.
+    const feed = (from: number, to: number, faults: (t: number) => { start: number; end: number | null }[], failing: (t: number) => boolean) => {
+      for (let t = from; t < to; t += 20) h.add(sample({ scheduledAt: t, ...(failing(t) ? { ok: false, errorClass: "http_5xx" as const } : {}) }), faults(t + 100));
+    };
+    const first = (t: number) => (t < 3000 ? [] : [{ start: 3000, end: t < 6000 ? null : 6000 }]);
+    feed(0, 3000, first, () => false);
+    expect(at([], 3000).map((s) => s.standing)).toEqual(["waiting", "waiting"]);
+    feed(3000, 5000, first, () => true);
+    expect(at([{ start: 3000, end: null }], 5000).map((s) => s.standing)).toEqual(["failing", "waiting"]);
+    feed(5000, 10_000, first, (t) => t < 6000);
+    const later = at([{ start: 3000, end: 6000 }], 10_000);
+    expect(later.map((s) => s.standing)).toEqual(["failing", "on track"]);
+    // Due in the fault: 3 s to 6 s (150 requests); after it + 2 s: 8 s to 10 s (100), all answered.
+    expect(later.map((s) => s.samples)).toEqual([150, 100]);
+    expect(later[1]!.assertions[0]!.observed).toBe(1);
+    // A second fault: the after window waits for its end and counts from there.
+    const second = (t: number) => [{ start: 3000, end: 6000 }, { start: 10_000, end: t < 12_000 ? null : 12_000 }];
+    feed(10_000, 15_000, second, () => false);
+    const end = at(second(15_000), 15_000);
+    expect(end[1]).toMatchObject({ standing: "on track", samples: 50 });
+    expect(end[0]!.samples).toBe(250);
   });
 
   test("a threshold relative to the baseline uses the baseline so far; time-based assertions wait for the end", () => {
     const h = new LiveStanding([hypothesis("fault", { kind: "phase", phase: "fault" }, ["ttft.p50 < 2 * baseline", "recovery_time(availability >= 99%) < 10s"])], "baseline");
-    for (let i = 0; i < 100; i++) h.add(sample({ scheduledAt: i * 50, ttft: 100 }));
-    for (let i = 0; i < 100; i++) h.add(sample({ phase: "fault", scheduledAt: 10_000 + i * 50, ttft: 150 }));
+    for (let i = 0; i < 100; i++) h.add(sample({ scheduledAt: i * 50, ttft: 100 }), []);
+    for (let i = 0; i < 100; i++) h.add(sample({ phase: "fault", scheduledAt: 10_000 + i * 50, ttft: 150 }), []);
     const [s] = h.standings({ phases, faults: [], now: 16_000 });
     expect(s!.assertions.map((x) => [x.standing, x.threshold])).toEqual([["on track", 200], ["at the end", 10_000]]);
     expect(s!.standing).toBe("on track");
