@@ -48,6 +48,14 @@ export function renderGameday(report: RunReport): string {
   const marks = report.events.filter((e) => e.type === "note" && /^(detected|mitigated) /.test(e.detail));
   if (marks.length === 0) lines.push("No note was marked *detected* or *mitigated*.");
   else for (const m of marks) lines.push(`- ${at(m.t)}: ${m.detail}`);
+  // Beside the team's: what aire itself measured of detection and recovery (from the first fault's start, the last one's end).
+  const own = report.hypotheses.flatMap((h) => h.assertions.filter((a) => /^(recovery_time|time_to_detect)\b/.test(a.assertion)).map((a) => ({ h, a })));
+  lines.push("");
+  if (own.length === 0) lines.push("aire measured no `time_to_detect` or `recovery_time` (state one in a hypothesis to have it here, beside the team's).");
+  else {
+    lines.push("aire's own measures:", "");
+    for (const { h, a } of own) lines.push(`- \`${a.assertion}\`: ${a.observed === null ? "not measured" : formatValue(a.observed, a.unit)} — **${a.verdict}** (${h.name})${a.note ? `; ${a.note}` : ""}`);
+  }
   lines.push("", "## Hypotheses", "");
   if (report.hypotheses.length === 0) lines.push("The scenario states none.");
   for (const h of report.hypotheses) {

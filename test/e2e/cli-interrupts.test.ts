@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
-import { alive, CLI, firstLine, runCli, startCli } from "../helpers/cli.js";
+import { alive, CLI, firstLine, runCli, startCli, stillAlive } from "../helpers/cli.js";
 
 const SCENARIO = "scenarios/provider-latency.yaml";
 let out: string;
@@ -90,9 +90,7 @@ describe("aire run, interrupted", () => {
     expect(events.map((e) => e.type)).not.toContain("run_end");
     // The children watch their IPC channel to the parent and exit when it closes.
     const pids = events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!);
-    const deadline = performance.now() + 10_000;
-    while (pids.some(alive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(pids.filter(alive)).toEqual([]);
+    expect(await stillAlive(pids)).toEqual([]);
 
     const report = await runCli(["report", run]);
     expect(report.stderr).toBe("");

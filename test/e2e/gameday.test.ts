@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { alive, runCli, startCli } from "../helpers/cli.js";
+import { alive, runCli, startCli, stillAlive } from "../helpers/cli.js";
 import { onlyRunDir, readEvents } from "../helpers/results.js";
 
 const SCENARIO = `apiVersion: aire/v1
@@ -241,9 +241,7 @@ describe("aire gameday", () => {
     expect(events.map((e) => e.type)).not.toContain("run_end");
     // The provider front holding the fault, and every other process of the stack, exit when their parent's channel closes.
     const pids = events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!);
-    const deadline = performance.now() + 10_000;
-    while (pids.some(alive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(pids.filter(alive)).toEqual([]);
+    expect(await stillAlive(pids)).toEqual([]);
     await expect(fetch(`${g.links.base}/`)).rejects.toThrow();
     const report = await runCli(["report", run]);
     expect(report.code).toBe(3);

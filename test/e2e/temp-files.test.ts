@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { alive, runCli, startCli } from "../helpers/cli.js";
+import { runCli, startCli, stillAlive } from "../helpers/cli.js";
 
 const scenario = `apiVersion: aire/v1
 name: temp-files
@@ -82,9 +82,7 @@ describe("the temp directory after a run", () => {
     const killed = await done;
     expect(killed.code ?? killed.signal).toBe(signal === "SIGINT" ? 130 : "SIGKILL");
     // The children notice their parent is gone and stop by themselves.
-    const deadline = performance.now() + 10_000;
-    const pids = () => [...killed.stdout.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
-    while (pids().some(alive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await stillAlive([...killed.stdout.matchAll(/pid (\d+)/g)].map((m) => Number(m[1])));
     if (signal === "SIGINT") expect(await entries(tmp)).toEqual([]);
     // The next run sweeps what a killed one left, and leaves nothing of its own.
     const next = await runCli(["run", file, "--out", join(root, "out"), "--time-scale", "0.5"], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });

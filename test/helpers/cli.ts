@@ -69,6 +69,13 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Waits up to `withinMs` for every one of `pids` to exit (children noticing their parent is gone); returns those still running. */
+export async function stillAlive(pids: readonly number[], withinMs = 10_000): Promise<number[]> {
+  const deadline = performance.now() + withinMs;
+  while (pids.some(alive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive);
+}
+
 /**
  * The first line a child prints on stdout (a served component's `listening on …`). Rejects when the
  * child exits first or after `timeoutMs`, so that a test's `finally` runs and removes what it made
