@@ -204,6 +204,8 @@ describe("aire gameday", () => {
     expect((await g.call(g.links.facilitator, "POST", "/api/faults", { fault: { kind: "latency", proxy: "primary", latency: "400ms" } })).status).toBe(409);
     expect((await g.call(g.links.facilitator, "POST", "/api/go", {})).status).toBe(202);
     await g.until("running", (s) => s.status === "running");
+    // Once going, a second Go is refused.
+    expect((await g.call(g.links.facilitator, "POST", "/api/go", {})).status).toBe(409);
     const result = await g.done;
     expect(result.code, result.stdout).toBe(0);
     const events = (await readEvents(run)) as (Event & { heldMs?: number })[];

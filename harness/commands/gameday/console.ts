@@ -304,6 +304,7 @@ export class GamedayConsole {
       this.#push();
       return this.#json(res, 202, go ? { going: true } : { stopping: true });
     }
+    if (req.method === "POST" && url.pathname === "/api/go") return this.#json(res, 409, { error: this.#state.status === "starting" ? "the target is still starting: Go once the console says it holds" : "the run does not hold at start (aire gameday --hold), or has started already" });
     const control = this.#control;
     if (!control) return this.#json(res, 409, { error: this.#state.status === "ended" ? "the run is over" : this.#state.status === "running" ? "the run has started already" : this.#state.status === "holding" ? "the run holds at start: Go (POST /api/go) or stop everything first" : "the run's traffic has not started yet" });
     if (req.method === "POST" && url.pathname === "/api/faults") {
