@@ -122,7 +122,8 @@ export class LiveWatch {
       generator: { lagP99: lag.p99, lagMax: lag.max, requests: lag.requests, budget: this.budget, warning },
       faults: faults.live,
       faultWindows: windows,
-      components: [...this.#components.values()].map(({ line, at }) => {
+      // By name, so that a line stays where it was whichever component answered first.
+      components: [...this.#components.values()].sort((a, b) => a.line.component.localeCompare(b.line.component)).map(({ line, at }) => {
         const ageMs = Math.round(now - at);
         const up = line.error === undefined && ageMs < 3000;
         return { name: line.component, up, ...(line.error !== undefined ? { error: line.error } : !up ? { error: `no answer for ${Math.round(ageMs / 1000)} s` } : {}), ageMs, headline: line.values ? headline(line.values) : "" };

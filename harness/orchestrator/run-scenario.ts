@@ -498,7 +498,6 @@ function startProgress(onProgress: (state: ProgressState) => void, scenario: Sce
   return timer;
 }
 
-/** The run's `RunControl`: manual faults through the timeline's own `applyFault`, so their rollback is the same. */
 /** Stop everything, by a facilitator: on the record, then the run ends as an abort condition ends it (exit 4). */
 function stopEverything(events: EventLog, by: string, abort: (reason: Error) => void): void {
   events.append("manual_action", { action: "stop_all", by }, true);
@@ -536,6 +535,7 @@ async function holdAtStart(onHold: (hold: StartHold) => void, run: { runId: stri
   run.log(`go, by ${by}, after holding ${Math.round(heldMs / 100) / 10}s`);
 }
 
+/** The run's `RunControl`: manual faults through the timeline's own `applyFault`, so their rollback is the same. */
 function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; live: LiveWatch; over(): boolean; stop(by: string): void; phase(): string | undefined }): RunControl {
   const manual = new Map<string, { revert: () => Promise<void>; description: string; since: number }>();
   let count = 0;

@@ -43,6 +43,9 @@ phases:
   - { name: after, duration: 1500ms }
 hypotheses:
   - { name: answers, during: run, minSamples: 50, expect: [ "availability >= 90%" ] }
+# What is tested is the exports, not this machine: a loaded CI runner's stalls (259 ms seen) must
+# not turn the verdict INCONCLUSIVE, so the noise guards are wider than their defaults here.
+limits: { stackLag: 1s, scheduleLag: { p99: 500ms } }
 export:
 ${exports}
 `;
@@ -76,7 +79,7 @@ describe("exports while running", () => {
     const out = join(root, "out");
     const run = await runCli(["run", file, "--out", out], { timeoutMs: 90_000, env: { AIRE_TEST_GRAFANA_TOKEN: "glsa_test_token" } });
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout).toBe(0);
     const dir = await onlyRunDir(out);
     const summary = JSON.parse(await readFile(join(dir, "summary.json"), "utf8"));
     const runId: string = summary.runId;
@@ -162,7 +165,7 @@ describe("exports while running", () => {
   grafana: { url: "http://127.0.0.1:${c}", tokenEnv: AIRE_TEST_GRAFANA_TOKEN }`));
     const out = join(root, "down");
     const run = await runCli(["run", file, "--out", out], { timeoutMs: 90_000, env: { AIRE_TEST_GRAFANA_TOKEN: "t" } });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout).toBe(0);
     const summary = JSON.parse(await readFile(join(await onlyRunDir(out), "summary.json"), "utf8"));
     expect(summary.verdict).toBe("PASS");
     for (const e of summary.exports) {

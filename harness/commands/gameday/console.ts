@@ -296,8 +296,9 @@ export class GamedayConsole {
     const hold = this.#hold;
     if (hold && req.method === "POST" && (url.pathname === "/api/go" || url.pathname === "/api/stop")) {
       const go = url.pathname === "/api/go";
-      // Before any traffic, times count back from the Go (negative), as the report has them.
-      this.#state.actions.push({ t: -Math.round(performance.now() - this.#held), by, action: go ? "go" : "stop everything", detail: "" });
+      // The traffic's clock starts at the Go: the action is at 0, with how long the run held.
+      const heldS = Math.round((performance.now() - this.#held) / 100) / 10;
+      this.#state.actions.push({ t: 0, by, action: go ? "go" : "stop everything", detail: `after holding at start ${heldS}s` });
       this.#hold = undefined;
       if (go) hold.go(by);
       else hold.stop(by);
