@@ -11,6 +11,8 @@ export interface ProgressState extends LiveSnapshot {
   phase: string;
   /** 1-based. */
   phaseIndex: number;
+  /** A facilitator holds the phase (aire gameday): `totalMs` is the end if it went on now. */
+  held?: boolean;
   phases: number;
   elapsedMs: number;
   totalMs: number;
@@ -20,7 +22,7 @@ export interface ProgressState extends LiveSnapshot {
 export function progressLine(p: ProgressState): string {
   const pct = p.errorRate === null ? "–" : `${(p.errorRate * 100).toFixed(p.errorRate === 0 ? 0 : 1)}%`;
   const faults = p.activeFaults.length === 0 ? "none" : p.activeFaults.join("; ");
-  return `[${p.phase} ${p.phaseIndex}/${p.phases}] ${formatDuration(Math.min(p.elapsedMs, p.totalMs))} of ${formatDuration(p.totalMs)} · ${p.rps.toFixed(1)} req/s · ttft p95 ${p.ttftP95 === null ? "–" : formatDuration(p.ttftP95)} · errors ${pct} · faults: ${faults}`;
+  return `[${p.phase} ${p.phaseIndex}/${p.phases}${p.held ? ", held" : ""}] ${formatDuration(Math.min(p.elapsedMs, p.totalMs))} of ${formatDuration(p.totalMs)} · ${p.rps.toFixed(1)} req/s · ttft p95 ${p.ttftP95 === null ? "–" : formatDuration(p.ttftP95)} · errors ${pct} · faults: ${faults}`;
 }
 
 export interface ProgressOutput {

@@ -9,11 +9,11 @@ import { activations } from "../../faults/schedule.js";
 import type { FaultContext, KubernetesAccess } from "../../faults/types.js";
 import { describeError } from "../base/errors.js";
 import type { EventType } from "../base/events.js";
-import { sleep } from "../base/lifecycle/sleep.js";
 import type { Teardown } from "../base/lifecycle/teardown.js";
 import type { EventLog } from "../results/event-log.js";
 import type { PhaseSpec } from "../scenario/schema.js";
 import type { TargetStack } from "../stack/target.js";
+import type { PhaseClock } from "../traffic/phase-clock.js";
 
 export interface FaultTimelineContext {
   runId: string;
@@ -24,7 +24,7 @@ export interface FaultTimelineContext {
   signal: AbortSignal;
   /** The faults in place now, by name, with their description (for the progress line). */
   active: Map<string, string>;
-  /** When each scheduled fault in place is due to be rolled back (performance.now()), for the console. */
+  /** When each scheduled fault in place is due to be rolled back (plan ms, on the phase clock), for the console. */
   until?: Map<string, number>;
   /** Where each applied fault's revert is registered, so a failure or an interrupt rolls it back. */
   teardown: Teardown;
@@ -96,11 +96,14 @@ export async function applyFault(c: FaultTimelineContext, phase: string, fault: 
 }
 
 /**
- * Runs one phase's faults, each on its own schedule (activations, ramp steps) from `phaseStart`
- * (performance.now() time); all end by the phase end. One failing fault stops the others at once
- * and is thrown; so is the run's `control` reason when the run stops.
+ * Runs one phase's faults, each on its own schedule (activations, ramp steps) from the phase's
+ * start (`planStart`, plan ms on the run's phase clock, whose wall time 0 is `start`); all end by
+ * the phase end. A facilitator's hold or extension holds their schedule with the phase; an
+ * advance ends the phase: what is in place is rolled back, what had not begun never is. One
+ * failing fault stops the others at once and is thrown; so is the run's `control` reason when
+ * the run stops.
  */
-export async function runPhaseFaults(c: FaultTimelineContext, phase: PhaseSpec, phaseStart: number, control: AbortSignal): Promise<void> {
+export async function runPhaseFaults(c: FaultTimelineContext, phase: PhaseSpec, clock: { clock: PhaseClock; start: number; planStart: number }, control: AbortSignal): Promise<void> {
   const phaseAbort = new AbortController();
   const phaseSignal = AbortSignal.any([phaseAbort.signal, control]);
   const runners = phase.faults.map(async (fault, i) => {
@@ -108,14 +111,16 @@ export async function runPhaseFaults(c: FaultTimelineContext, phase: PhaseSpec, 
     const own = ramp ? ((fault as Record<string, unknown>)[ramp.param] as number) : undefined;
     for (const [n, activation] of activations(fault.schedule, phase.duration, own).entries()) {
       for (const [k, step] of activation.steps.entries()) {
-        await sleep(Math.max(0, phaseStart + step.start - performance.now()), phaseSignal);
+        await clock.clock.until(clock.start, clock.planStart + step.start, phaseSignal);
+        // Advanced past it: the rest of the phase was cut away.
+        if (clock.clock.planAt(performance.now() - clock.start) >= clock.planStart + phase.duration) return;
         const spec = (ramp && step.value !== undefined ? { ...fault, [ramp.param]: step.value } : fault) as FaultSpec;
         const suffix = `${fault.schedule?.every !== undefined ? `-r${n}` : ""}${ramp ? `-s${k}` : ""}`;
         const name = `aire-${c.runId}-${phase.name}-${i}-${fault.kind}${suffix}`;
         const revert = await applyFault(c, phase.name, spec, name);
         const stepEnd = activation.steps[k + 1]?.start ?? activation.end;
-        c.until?.set(name, phaseStart + stepEnd);
-        await sleep(Math.max(0, phaseStart + stepEnd - performance.now()), phaseSignal);
+        c.until?.set(name, clock.planStart + stepEnd);
+        await clock.clock.until(clock.start, clock.planStart + stepEnd, phaseSignal);
         await revert();
       }
     }

@@ -81,7 +81,7 @@ export function headline(values: Record<string, number>): string {
 export class LiveWatch {
   readonly series = new LiveSeries();
   readonly #standing: LiveStanding;
-  readonly #phases: { name: string; start: number; end: number }[];
+  #phases: { name: string; start: number; end: number }[];
   readonly #components = new Map<string, { line: TelemetryLine; at: number }>();
 
   constructor(scenario: Scenario, readonly budget: { p99: number; max: number }) {
@@ -89,6 +89,11 @@ export class LiveWatch {
     this.#phases = scenario.phases.map((p) => ({ name: p.name, start: offset, end: (offset += p.duration) }));
     const baseline = scenario.phases.find((p) => p.name === "baseline")?.name ?? scenario.phases[0]?.name;
     this.#standing = new LiveStanding(scenario.hypotheses, baseline);
+  }
+
+  /** The phases where the run's clock has them (`end` null: held), after a facilitator moved them. */
+  set phases(windows: readonly { name: string; start: number; end: number | null }[]) {
+    this.#phases = windows.map((w) => ({ name: w.name, start: w.start, end: w.end ?? Number.POSITIVE_INFINITY }));
   }
 
   /** The faults' spans so far, ms since the traffic started (`end` Infinity: in place): set by the run. */

@@ -13,7 +13,6 @@ import type { KubernetesAccess } from "../../faults/types.js";
 import { writeReports, type RunReport, type RunStatus } from "../../reports/index.js";
 import { buildReport } from "../results/build.js";
 import { describeError, HarnessError, isHarnessError } from "../base/errors.js";
-import { sleep } from "../base/lifecycle/sleep.js";
 import { Teardown } from "../base/lifecycle/teardown.js";
 import { sweepTemp } from "../base/lifecycle/temp.js";
 import type { LoadedScenario } from "../scenario/load.js";
@@ -25,6 +24,7 @@ import { startTarget, targetKeys, type TargetStack } from "../stack/target.js";
 import { prepareTraffic, runTraffic, type TrafficResult } from "../traffic/generator.js";
 import { warmUp } from "../traffic/warmup.js";
 import type { TrafficWorkers } from "../traffic/workers.js";
+import { PhaseClock, type PhaseAction, type PhaseWindow } from "../traffic/phase-clock.js";
 import type { Sample } from "../metrics/sample.js";
 import { EventLog } from "../results/event-log.js";
 import { AbortWatch } from "./abort-watch.js";
@@ -105,6 +105,27 @@ export interface RunControl {
   manualFaults(): { name: string; description: string; sinceMs: number }[];
   /** The run now: its series (every second so far with `all`, else the recent ones), the hypotheses' standing, the generator's and the components' health, the faults in place. */
   live(all?: boolean): LiveView;
+  /** Holds, resumes, extends or advances the current phase, or sets the shared arrival's rate (null: the scenario's); a refusal throws with its reason. */
+  phase(request: PhaseRequest, by: string): { at: number; phase: string; windows: PhaseWindow[] };
+  /** What the phase controls can do now. */
+  phases(): PhaseState;
+}
+
+export type PhaseRequest = { action: "hold" | "resume" | "advance" } | { action: "extend"; ms: number } | { action: "rate"; rate: number | null };
+
+/** The phases as they stand, and what a facilitator may change. */
+export interface PhaseState {
+  /** Why the phase controls cannot be used in this run. */
+  unavailable?: string;
+  windows: PhaseWindow[];
+  /** Plan time stands still (held, or extended). */
+  held: boolean;
+  /** Held until resumed (not an extension). */
+  open: boolean;
+  /** The rate set by hand (null: the scenario's). */
+  rate: number | null;
+  rateBounds?: { min: number; max: number };
+  rateUnavailable?: string;
 }
 
 /**
@@ -178,6 +199,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   /** The faults in place now; each activation is also kept on the samples' clock (the exports label requests with it). */
   const activeFaults = new FaultLedger();
   if (liveWatch) liveWatch.faults = () => activeFaults.windows();
+  // Where the run is in its phases: moved only by a facilitator (aire gameday), else wall time itself.
+  const clock = new PhaseClock(scenario.phases);
+  if (liveWatch) clock.onChange(() => (liveWatch.phases = clock.windows()));
   let progressTimer: NodeJS.Timeout | undefined;
   const watch = new AbortWatch(scenario.abort, (trip) => {
     if (phasesOver) return;
@@ -338,31 +362,36 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       onSample,
       drainMs,
       ...(prepared ? { prepared } : {}),
+      ...(options.onControl ? { clock } : {}),
     });
 
     const faults: FaultTimelineContext = { runId, stack, kubernetes, events, signal: runSignal, active: activeFaults, until: activeFaults.until, teardown: faultTeardown, log };
-    if (options.onControl) options.onControl(runControl(faults, { runId, start, events, activeFaults, live: liveWatch!, over: () => phasesOver || control.aborted, stop: (by) => stopEverything(events, by, (reason) => abortRun.abort(reason)), phase: () => currentPhase }));
+    if (options.onControl) {
+      // The phase controls need the clock in the process that sends: not with --workers or another load generator.
+      const phasesBy = external ? "the traffic comes from another load generator (--load): its schedule is its own" : workers ? "the traffic is sent by --workers processes: a game day's phase controls need one (--workers 1)" : undefined;
+      options.onControl(runControl(faults, { runId, start, events, activeFaults, live: liveWatch!, over: () => phasesOver || control.aborted, stop: (by) => stopEverything(events, by, (reason) => abortRun.abort(reason)), phase: () => currentPhase, clock, phasesBy, rates: rateBounds(scenario), log }));
+    }
 
     let offset = 0;
     watch.start();
     probes?.watch.start();
-    const total = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
-    if (options.onProgress) progressTimer = startProgress(options.onProgress, scenario, start, total, activeFaults, live);
+    if (options.onProgress) progressTimer = startProgress(options.onProgress, scenario, start, clock, activeFaults, live);
     for (const phase of scenario.phases) {
-      const phaseStart = start + offset;
-      await sleep(Math.max(0, phaseStart - performance.now()), control);
+      // Phase time is the clock's: a facilitator's hold, extension or advance moves what follows.
+      await clock.until(start, offset, control);
       phaseStarts.push(offset);
       currentPhase = phase.name;
       exports?.phaseStart(phase.name);
       events.append("phase_start", { phase: phase.name, durationMs: phase.duration });
       log(`phase ${phase.name} (${Math.round(phase.duration / 100) / 10}s)${phase.faults.length ? `: ${phase.faults.length} fault(s)` : ""}`);
       // Each fault follows its own schedule inside the phase; all of them end by the phase end.
-      await runPhaseFaults(faults, phase, phaseStart, control);
+      await runPhaseFaults(faults, phase, { clock, start, planStart: offset }, control);
       offset += phase.duration;
-      await sleep(Math.max(0, start + offset - performance.now()), control);
+      await clock.until(start, offset, control);
       events.append("phase_end", { phase: phase.name });
       exports?.phaseEnd(phase.name);
     }
+
     phasesOver = true;
     currentPhase = undefined;
   } catch (err) {
@@ -487,12 +516,15 @@ export function kubernetesAccess(scenario: Scenario, file: string): KubernetesAc
 }
 
 /** Calls `onProgress` every second with the phase, the time, the active faults and the live figures. */
-function startProgress(onProgress: (state: ProgressState) => void, scenario: Scenario, start: number, total: number, active: ReadonlyMap<string, string>, live: LiveStats): NodeJS.Timeout {
+function startProgress(onProgress: (state: ProgressState) => void, scenario: Scenario, start: number, clock: PhaseClock, active: ReadonlyMap<string, string>, live: LiveStats): NodeJS.Timeout {
   const timer = setInterval(() => {
     const elapsed = performance.now() - start;
-    let index = 0;
-    for (let end = 0; index < scenario.phases.length - 1 && elapsed >= (end += scenario.phases[index]!.duration); ) index++;
-    onProgress({ phase: scenario.phases[index]!.name, phaseIndex: index + 1, phases: scenario.phases.length, elapsedMs: elapsed, totalMs: total, activeFaults: [...active.values()], ...live.snapshot() });
+    const index = clock.phaseIndexAt(elapsed);
+    const held = clock.heldAt(elapsed);
+    // Held: the end as it would be if the phase went on now.
+    const end = clock.wallEnd();
+    const totalMs = Number.isFinite(end) ? end : elapsed + clock.total - clock.planAt(elapsed);
+    onProgress({ phase: scenario.phases[index]!.name, phaseIndex: index + 1, phases: scenario.phases.length, elapsedMs: elapsed, totalMs, ...(held ? { held } : {}), activeFaults: [...active.values()], ...live.snapshot() });
   }, 1000);
   timer.unref();
   return timer;
@@ -536,12 +568,49 @@ async function holdAtStart(onHold: (hold: StartHold) => void, run: { runId: stri
 }
 
 /** The run's `RunControl`: manual faults through the timeline's own `applyFault`, so their rollback is the same. */
-function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; live: LiveWatch; over(): boolean; stop(by: string): void; phase(): string | undefined }): RunControl {
+function runControl(faults: FaultTimelineContext, run: { runId: string; start: number; events: EventLog; activeFaults: FaultLedger; live: LiveWatch; over(): boolean; stop(by: string): void; phase(): string | undefined; clock: PhaseClock; phasesBy: string | undefined; rates: RateBounds; log(line: string): void }): RunControl {
   const manual = new Map<string, { revert: () => Promise<void>; description: string; since: number }>();
   let count = 0;
   const now = () => Math.round((performance.now() - run.start) * 1000) / 1000;
+  const { clock } = run;
+  const refuse = (message: string): never => {
+    throw new HarnessError("USAGE", { message });
+  };
   return {
     runId: run.runId,
+    phases() {
+      const at = performance.now() - run.start;
+      const rates = typeof run.rates === "string" ? run.rates : undefined;
+      return {
+        ...(run.phasesBy ? { unavailable: run.phasesBy } : {}),
+        windows: clock.windows(),
+        held: clock.heldAt(at),
+        open: clock.heldOpenAt(at),
+        rate: clock.rateAt(at),
+        ...(rates ? { rateUnavailable: rates } : { rateBounds: run.rates as { min: number; max: number } }),
+      };
+    },
+    phase(request, by) {
+      if (run.phasesBy) refuse(run.phasesBy);
+      if (run.over()) refuse("the run is over or stopping");
+      const at = Math.round((performance.now() - run.start) * 1000) / 1000;
+      const action: PhaseAction = request.action === "extend" ? { action: "extend", at, ms: request.ms } : request.action === "rate" ? { action: "rate", at, rate: request.rate } : { action: request.action, at };
+      if (action.action === "rate" && action.rate !== null) {
+        if (typeof run.rates === "string") refuse(run.rates);
+        const { min, max } = run.rates as { min: number; max: number };
+        if (!(action.rate >= min && action.rate <= max)) refuse(`the rate must be within the scenario's bounds, ${min}/s to ${max}/s (limits.rate)`);
+      }
+      const why = clock.refusal(action);
+      if (why) refuse(why);
+      const phase = run.phase() ?? clock.phases[clock.phaseIndexAt(at)]!.name;
+      // On the record first, with the exact wall time the clock takes it at: the report and the replay take it from here.
+      run.events.append("manual_action", { ...action, by, phase }, true);
+      clock.apply(action);
+      const windows = clock.windows();
+      run.events.append("phases_moved", { phases: windows, by }, true);
+      run.log(`${describePhaseAction(action, phase)}, by ${by}`);
+      return { at, phase, windows };
+    },
     async inject(fault, by, written) {
       if (run.over()) throw new HarnessError("USAGE", { message: "the run is over or stopping: nothing injected" });
       const name = `aire-${run.runId}-manual-${++count}-${fault.kind}`;
@@ -576,8 +645,10 @@ function runControl(faults: FaultTimelineContext, run: { runId: string; start: n
       const ledger = run.activeFaults;
       const faults: LiveFault[] = [...ledger.entries()].map(([name, description]) => {
         const m = manual.get(name);
+        // A scheduled fault ends at a plan time: held with its phase, it has no end for now.
         const until = ledger.until.get(name);
-        return { name, description, manual: m !== undefined, sinceMs: Math.round(ledger.since(name) ?? 0), untilMs: until === undefined ? null : Math.round(until - run.start) };
+        const wall = until === undefined ? Number.POSITIVE_INFINITY : clock.wallOf(until);
+        return { name, description, manual: m !== undefined, sinceMs: Math.round(ledger.since(name) ?? 0), untilMs: Number.isFinite(wall) ? Math.round(wall) : null };
       });
       return run.live.view(performance.now() - run.start, { windows: ledger.windows(), live: faults }, all);
     },
@@ -591,7 +662,7 @@ function runControl(faults: FaultTimelineContext, run: { runId: string; start: n
  */
 class FaultLedger extends Map<string, string> {
   origin = 0;
-  /** When a scheduled fault in place is due to be rolled back (performance.now()). */
+  /** When a scheduled fault in place is due to be rolled back (plan ms, on the phase clock). */
   readonly until = new Map<string, number>();
   onChange?: (name: string, description: string | undefined) => void;
   readonly #windows: { name: string; start: number; end: number }[] = [];
@@ -631,5 +702,37 @@ class FaultLedger extends Map<string, string> {
   /** The faults active at `t` (ms since the traffic started), by name, joined by ","; "" for none. */
   at(t: number): string {
     return this.#windows.filter((w) => t >= w.start && t < w.end).map((w) => w.name).join(",");
+  }
+}
+
+/** The rates a facilitator may set (limits.rate, else the arrival's own range), or why none can be. */
+type RateBounds = { min: number; max: number } | string;
+
+function rateBounds(scenario: Scenario): RateBounds {
+  const arrival = scenario.traffic.arrival;
+  // A rate set by hand is flat; a replay writes it as steps, which take uniform or Poisson spacing.
+  if (arrival.type === "closed") return "a closed loop has no arrival rate: its users send as the target answers";
+  if (arrival.type === "ramp" || arrival.type === "gamma") return `a ${arrival.type} arrival's rate cannot be set by hand (a replay could not write it back): use constant, poisson, steps or spike`;
+  const bounds = scenario.limits.rate;
+  if (bounds) return bounds;
+  const total = scenario.phases.reduce((sum, p) => sum + p.duration, 0);
+  const rates = arrivalModel(arrival, total).segments.flatMap((s) => [s.r0, s.r1]);
+  const min = Math.min(...rates);
+  const max = Math.max(...rates);
+  return min === max ? `traffic.arrival is a constant ${min}/s: set limits.rate (e.g. { min: 0/s, max: ${min * 2}/s }) to let a facilitator change it` : { min, max };
+}
+
+function describePhaseAction(a: PhaseAction, phase: string): string {
+  switch (a.action) {
+    case "hold":
+      return `phase ${phase} held`;
+    case "resume":
+      return `phase ${phase} resumed`;
+    case "extend":
+      return `phase ${phase} extended by ${Math.round(a.ms / 100) / 10}s`;
+    case "advance":
+      return `phase ${phase} advanced: it ends now`;
+    case "rate":
+      return a.rate === null ? "arrival rate back to the scenario's" : `arrival rate set to ${a.rate}/s`;
   }
 }

@@ -18,6 +18,7 @@ import { formatIssue, parseScenario } from "../scenario/load.js";
 import type { Scenario } from "../scenario/schema.js";
 import { Scorer, type Timeline } from "../slo/score.js";
 import type { TrafficResult } from "../traffic/generator.js";
+import { PhaseClock, type PhaseAction } from "../traffic/phase-clock.js";
 import { summarizeWindow, summarizeWindows, SCHEMA_VERSION, type RunEvent, type RunReport, type RunStatus } from "./run-report.js";
 import { starvedSeconds, summarizeTelemetry, type TelemetryLine } from "./telemetry.js";
 import { summarizeProbes } from "./probes.js";
@@ -177,7 +178,7 @@ export async function buildReport(dir: string, options: BuildOptions = {}): Prom
     phases: scenario.phases.map((p, i) => ({
       name: p.name,
       startMs: phaseStarts.get(p.name) ?? (status === "completed" ? timeline.phases[i]!.start : -1),
-      durationMs: p.duration,
+      durationMs: timeline.phases[i]!.end - timeline.phases[i]!.start,
       faults: faultsOf.get(p.name) ?? [],
       ...summarizeWindow(aggregates.windows.get(p.name)!),
       workloads: summarizeWindows(aggregates.workloads.get(p.name)),
@@ -201,7 +202,7 @@ const reportedEvents = new Set(["traffic_start", "phase_start", "phase_end", "fa
 function eventOf(e: Event, rel: (t: number) => number): RunEvent {
   if (e.type === "k8s_pod_kill") return { t: rel(e.t), type: e.type, detail: `${e.namespace}/${e.pod}${e.dryRun ? " (dry run: not deleted)" : ""}` };
   // A game day's record: who acted, and what the team saw (detection and mitigation timed from the fault).
-  if (e.type === "manual_action") return { t: rel(e.t), type: e.type, detail: `${e.action === "stop_all" ? "stop everything" : e.action === "go" ? `go, after holding at start ${formatDuration(Number(e.heldMs))}` : `${e.action} ${e.fault ?? ""}`.trim()} (by ${e.by})` };
+  if (e.type === "manual_action") return { t: rel(e.t), type: e.type, detail: `${e.action === "stop_all" ? "stop everything" : e.action === "go" ? `go, after holding at start ${formatDuration(Number(e.heldMs))}` : phaseMove(e) ?? `${e.action} ${e.fault ?? ""}`.trim()} (by ${e.by})` };
   if (e.type === "note") return { t: rel(e.t), type: e.type, detail: `${e.kind === "note" ? "" : `${e.kind}${typeof e.sinceFaultMs === "number" ? ` ${Math.round(e.sinceFaultMs)} ms after the fault's start` : ""}: `}${e.text} (by ${e.by})` };
   if (e.type === "k8s_pods_recovered" || e.type === "k8s_pods_not_recovered") return { t: rel(e.t), type: e.type, detail: `${e.ready} of ${e.readyBefore} pods ready ${e.afterMs} ms after the kill` };
   const detail = e.type.startsWith("fault") ? String(e.description ?? e.fault ?? "") : e.type.startsWith("phase") ? String(e.phase ?? "") : String(e.error ?? e.reason ?? e.condition ?? e.pod ?? e.component ?? "");
@@ -209,14 +210,20 @@ function eventOf(e: Event, rel: (t: number) => number): RunEvent {
   return { t: e.type === "traffic_start" && typeof e.t0 === "number" ? rel(e.t0) : rel(e.t), type: e.type, detail };
 }
 
-/** Phases at their planned offsets; each fault from applied to rolled back, in traffic time. */
+/**
+ * Phases at their planned offsets, or where a facilitator moved them (aire gameday: the clock
+ * replayed from its actions, exact to the millisecond the run used); each fault from applied to
+ * rolled back, in traffic time.
+ */
 function timelineOf(scenario: Scenario, events: readonly Event[], rel: (t: number) => number): Omit<RunReport["timeline"], "lastSampleMs"> & Timeline {
-  let offset = 0;
-  const phases = scenario.phases.map((p) => {
-    const phase = { name: p.name, start: offset, end: offset + p.duration };
-    offset += p.duration;
-    return phase;
-  });
+  const clock = PhaseClock.replay(scenario.phases, phaseActions(events));
+  // Held when the run stopped: the phase ends with the run.
+  const stopped = events.find((e) => e.type === "traffic_end" || e.type === "run_status") ?? events.at(-1);
+  const stoppedAt = stopped ? rel(stopped.t) : 0;
+  const phases = clock.windows().map((w) => ({ name: w.name, start: w.start, end: w.end ?? Math.max(w.start, stoppedAt) }));
+  // Phases never reached (held before them when the run stopped) keep their planned length after it.
+  for (const p of scenario.phases.slice(phases.length)) phases.push({ name: p.name, start: phases.at(-1)?.end ?? 0, end: (phases.at(-1)?.end ?? 0) + p.duration });
+  const offset = phases.at(-1)?.end ?? 0;
   const applied = new Map<string, Event>();
   for (const e of events) if (e.type === "fault_apply") applied.set(String(e.fault), e);
   const faults = events
@@ -228,6 +235,30 @@ function timelineOf(scenario: Scenario, events: readonly Event[], rel: (t: numbe
       return { name, phase: String(intent?.phase ?? ""), description: String(intent?.description ?? name), start: rel(e.t), end: reverted ? rel(reverted.t) : null };
     });
   return { phases, faults, end: offset };
+}
+
+/** A facilitator's move of the phase clock, said; undefined for other actions. */
+function phaseMove(e: Event): string | undefined {
+  switch (e.action) {
+    case "hold":
+    case "resume":
+    case "advance":
+      return `${e.action} phase ${String(e.phase)}`;
+    case "extend":
+      return `extend phase ${String(e.phase)} by ${formatDuration(Number(e.ms))}`;
+    case "rate":
+      return typeof e.rate === "number" ? `arrival rate ${e.rate}/s` : "arrival rate back to the scenario's";
+  }
+  return undefined;
+}
+
+/** A facilitator's moves of the phase clock, in order, as `events.jsonl` has them. */
+export function phaseActions(events: readonly Event[]): PhaseAction[] {
+  const moves = new Set(["hold", "resume", "extend", "advance", "rate"]);
+  return events.filter((e) => e.type === "manual_action" && moves.has(String(e.action)) && typeof e.at === "number").map((e) => {
+    const at = e.at as number;
+    return e.action === "extend" ? { action: "extend", at, ms: Number(e.ms) } : e.action === "rate" ? { action: "rate", at, rate: typeof e.rate === "number" ? e.rate : null } : { action: e.action as "hold" | "resume" | "advance", at };
+  });
 }
 
 function pick(e: Event, keys: readonly string[]): Partial<TrafficResult> {

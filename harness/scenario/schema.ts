@@ -13,7 +13,7 @@ import { parseAbortCondition } from "../slo/abort-condition.js";
 import type { WindowSpec } from "../slo/score.js";
 import { formatDuration, parseDuration } from "../base/units.js";
 import { isLoopbackHost } from "../base/net/http-server.js";
-import { closed, crossCheck, duration, envName, identifier, positiveDuration } from "../base/fields.js";
+import { closed, crossCheck, duration, envName, identifier, positiveDuration, rate } from "../base/fields.js";
 import { trafficSchema } from "../traffic/schema.js";
 import { probesSchema } from "../probes/schema.js";
 
@@ -161,6 +161,10 @@ const limitsSchema = closed({
     p99: positiveDuration.prefault("100ms").meta({ description: "The generator's schedule lag at p99 over all requests.", example: "50ms" }),
     max: positiveDuration.prefault("1s").meta({ description: "The generator's worst schedule lag.", example: "500ms" }),
   }).prefault({}).meta({ description: "A generator further behind its schedule than this makes the run INVALID: the load it claims was not sent.", example: { p99: "50ms" } }),
+  rate: closed({
+    min: rate.meta({ description: "The lowest (0/s: the traffic may be paused).", example: "1/s" }),
+    max: rate.meta({ description: "The highest.", example: "200/s" }),
+  }).refine((r) => r.min <= r.max, { message: "limits.rate.max is below its min", path: ["max"] }).optional().meta({ description: "The rates of `traffic.arrival` a facilitator may set during a game day (`aire gameday`). Default: from the lowest to the highest the arrival reaches in the scenario, so a constant rate cannot be changed unless this widens it.", example: { min: "0/s", max: "100/s" } }),
   stackLag: positiveDuration.prefault("250ms").meta({ description: "The reference stack's processes are simulations: one whose event loop stalled longer than this (its worst lag in a second, from its own /metrics) was starved by the machine, and every hypothesis window that second falls in is INCONCLUSIVE with the reason.", example: "500ms" }),
 }).meta({ description: "Bounds of the run.", example: { maxRequests: 50000, drain: "10s" } });
 

@@ -136,6 +136,38 @@ export function* arrivalOffsets(spec: ArrivalSpec, totalMs: number, random: Rand
   }
 }
 
+/**
+ * The unit-rate arrivals of a spec: the n-th is at uₙ expected arrivals (n for `uniform`, a sum of
+ * unit-mean draws otherwise). Mapped through a rate profile by `arrivalAt`, they are the offsets
+ * `arrivalOffsets` gives; through a profile a facilitator changed (phase-clock.ts), the same draws
+ * at the times the changed profile gives. Endless: the caller stops at the traffic's end.
+ */
+export function* unitArrivals(spec: ArrivalSpec, random: Random): Generator<number, never, undefined> {
+  const { spacing } = arrivalModel(spec, 1);
+  const draw = unitSpacing(spacing, random);
+  let u = spacing.kind === "uniform" ? 0 : draw();
+  for (;;) {
+    yield u;
+    u += draw();
+  }
+}
+
+/** The offset (ms) at which `u` arrivals are expected under `segments` (Infinity past their end); `uniform`: evenly spaced. */
+export function arrivalAt(segments: readonly RateSegment[], u: number, uniform: boolean): number {
+  let before = 0;
+  for (const s of segments) {
+    const count = s.r0 === 0 && s.r1 === 0 ? 0 : segmentCount(s);
+    if (before + count <= u) {
+      before += count;
+      continue;
+    }
+    // Evenly spaced at a flat rate: k · interval from the segment's start, as arrivalOffsets has it.
+    if (uniform && s.r0 === s.r1) return s.start + (u - before) * (1000 / s.r0);
+    return invertWithin(s, u - before);
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
 /** The time within segment `s` (absolute ms) at which `count` arrivals have been expected since its start. */
 function invertWithin(s: RateSegment, count: number): number {
   const length = (s.end - s.start) / 1000;

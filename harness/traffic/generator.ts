@@ -11,9 +11,10 @@ import { Pool } from "undici";
 import { LatencyHistogram } from "../metrics/histogram.js";
 import type { Sample } from "../metrics/sample.js";
 import { hashString, seededRandom } from "../base/random/prng.js";
-import { arrivalOffsets, type ArrivalSpec } from "./arrival.js";
+import { arrivalAt, arrivalModel, arrivalOffsets, unitArrivals, type ArrivalSpec, type RateSegment } from "./arrival.js";
 import { Naps } from "./naps.js";
-import { openLoop } from "./open-loop.js";
+import { openLoop, peekable } from "./open-loop.js";
+import type { PhaseClock } from "./phase-clock.js";
 import { RequestPlanner, type Segment, type SessionContext, type Stream, type TrafficSpec } from "./planner.js";
 import { PromptBook } from "./prompts.js";
 import { LiveRequests, sendRequest, type RequestPlan } from "./request.js";
@@ -43,6 +44,11 @@ export interface TrafficOptions {
   prepared?: PreparedTraffic;
   /** This process's share of the requests (`--workers`): see `Segment`. Default: all of them. */
   segment?: Segment;
+  /**
+   * A game day's phase clock (one process only): the phases and the arrivals follow a
+   * facilitator's hold, extend, advance and rate; the traffic ends when the clock's phases do.
+   */
+  clock?: PhaseClock;
 }
 
 export interface PreparedTraffic {
@@ -109,13 +115,16 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
   const { traffic } = options;
   const books = options.prepared?.books ?? (await prepareTraffic(traffic, options.seed)).books;
   // The planner first: a tenant without a key is refused before any connection or listener.
-  const planner = new RequestPlanner({ traffic, seed: options.seed, start: options.start, phases: options.phases, books, maxRequests: options.maxRequests, ...(options.segment ? { segment: options.segment } : {}), ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(options.tenantKeys ? { tenantKeys: options.tenantKeys } : {}) });
+  const { clock } = options;
+  const planner = new RequestPlanner({ traffic, seed: options.seed, ...(clock ? { clock } : {}), start: options.start, phases: options.phases, books, maxRequests: options.maxRequests, ...(options.segment ? { segment: options.segment } : {}), ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(options.tenantKeys ? { tenantKeys: options.tenantKeys } : {}) });
   const url = new URL(options.baseUrl);
   const path = `${apiPath(options.baseUrl)}/chat/completions`;
   const warmed = options.prepared?.pool;
   const pool = warmed && warmed.origin === url.origin ? warmed.pool : newPool(url.origin, traffic.client.connections);
   if (warmed && warmed.pool !== pool) await warmed.pool.destroy();
   const { total } = planner;
+  /** Where the traffic ends, ms from start: the phases' total, or where the clock has them end (Infinity while held). */
+  const end = () => (clock ? clock.wallEnd() : total);
   const arrival = traffic.arrival;
   const live = new LiveRequests();
   const onAbort = () => live.cancelAll();
@@ -149,7 +158,7 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
       if (!ctx || !sample.ok || !reply || !ctx.session.answered(reply)) return;
       await naps.nap(ctx.thinkTime);
       const offset = performance.now() - options.start;
-      if (stopped() || offset >= total || planner.issued >= planner.limit) return;
+      if (stopped() || offset >= end() || planner.issued >= planner.limit) return;
       const next = planner.agentTurn(ctx, offset);
       next.dispatched = performance.now();
       lag.record(0);
@@ -169,18 +178,17 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
 
   /** Closed loop: each virtual user sends, waits for the answer, thinks, and sends again until the end. */
   const closedLoop = async (vus: number, thinkTime: number, stream: Stream) => {
-    const end = options.start + total;
     const user = async () => {
       await naps.nap(Math.max(0, options.start - performance.now()));
       while (planner.issued < planner.limit && !stopped()) {
         const now = performance.now();
-        if (now >= end) return;
+        if (now >= options.start + end()) return;
         const plan = planner.planOwn(now - options.start, stream);
         plan.dispatched = performance.now();
         lag.record(0);
         result.scheduled++;
         await send(plan);
-        if (thinkTime > 0) await naps.nap(Math.min(thinkTime, Math.max(0, end - performance.now())));
+        if (thinkTime > 0) await naps.nap(Math.min(thinkTime, Math.max(0, options.start + end() - performance.now())));
       }
     };
     // The virtual users are striped over the segments like the requests: user v runs in segment v mod count.
@@ -193,7 +201,7 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
    * arrival and each tenant's own are merged into one sequence in due order (an earlier stream first
    * on a tie): a request's index in it is its id, and decides its segment.
    */
-  const sendOpen = (streams: { spec: ArrivalSpec; seed: number; stream: Stream }[]) => {
+  const sendOpen = (streams: { spec: ArrivalSpec; seed: number; stream: Stream; byHand?: boolean }[]) => {
     // Arrivals draw from their own streams, so changing the workload mix does not move the schedule.
     const sources = streams.map((s) => ({ stream: s.stream, offsets: arrivalOffsets(s.spec, total, seededRandom(s.seed)), next: undefined as IteratorResult<number, void> | undefined }));
     for (const source of sources) source.next = source.offsets.next();
@@ -209,9 +217,10 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
         else yield { offset, stream: first.stream };
       }
     };
+    if (clock) return sendClocked(streams, clock);
     return openLoop({
       start: options.start,
-      offsets: merged(),
+      ...peekable(merged()),
       offsetOf: (entry) => entry.offset,
       signal: options.signal,
       mayPlan: () => planner.issued < planner.limit,
@@ -227,19 +236,92 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
     });
   };
 
+  /**
+   * Open loop on a facilitator's clock: each stream's unit arrivals (the same draws) mapped through
+   * its rate profile as the clock runs it (phase-clock.ts `wallProfile`; the rate set by hand is the
+   * shared arrival's), re-mapped on every action. The merge takes the earliest due first, as above.
+   */
+  const sendClocked = (streams: { spec: ArrivalSpec; seed: number; stream: Stream; byHand?: boolean }[], clock: PhaseClock) => {
+    const sources = streams.map((s) => {
+      const model = arrivalModel(s.spec, total);
+      let version = -1;
+      let wall: RateSegment[] = [];
+      const profile = () => {
+        if (version !== clock.version) [version, wall] = [clock.version, clock.wallProfile(model.segments, s.byHand === true)];
+        return wall;
+      };
+      const units = unitArrivals(s.spec, seededRandom(s.seed));
+      return { stream: s.stream, units, u: units.next().value, uniform: model.spacing.kind === "uniform", profile };
+    });
+    type Entry = { source: (typeof sources)[number]; u: number };
+    const offsetOf = (e: Entry) => arrivalAt(e.source.profile(), e.u, e.source.uniform);
+    let head: Entry | undefined;
+    const peek = (): Entry | undefined => {
+      if (head) return head;
+      for (;;) {
+        const stop = end();
+        let first: Entry | undefined;
+        let firstAt = Number.POSITIVE_INFINITY;
+        for (const source of sources) {
+          const at = arrivalAt(source.profile(), source.u, source.uniform);
+          if (at < stop && (!first || at < firstAt)) [first, firstAt] = [{ source, u: source.u }, at];
+        }
+        if (!first) return undefined;
+        if (planner.owns(planner.drawn)) return (head = first);
+        planner.skip(firstAt, first.source.stream);
+        first.source.u = first.source.units.next().value;
+      }
+    };
+    return openLoop<Entry>({
+      start: options.start,
+      peek,
+      take: () => {
+        head!.source.u = head!.source.units.next().value;
+        head = undefined;
+      },
+      offsetOf,
+      signal: options.signal,
+      mayPlan: () => planner.issued < planner.limit,
+      plan: (entry) => planner.plan(offsetOf(entry), entry.source.stream),
+      dispatch: (plan) => {
+        const late = plan.dispatched! - plan.scheduled;
+        result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, late);
+        lag.record(late);
+        void send(plan);
+        result.scheduled++;
+      },
+      stopped,
+      clock: {
+        onChange: (listener) =>
+          clock.onChange(() => {
+            head = undefined;
+            listener();
+          }),
+        over: () => clock.planAt(performance.now() - options.start) >= clock.total,
+        endOffset: end,
+        retime: (plan, entry) => {
+          const offset = offsetOf(entry);
+          plan.scheduled = options.start + offset;
+          if (Number.isFinite(offset)) plan.phase = planner.phaseAt(offset);
+        },
+      },
+    });
+  };
+
   try {
     // Tenants with an arrival of their own send on it too, each from its own seeded draws.
     const own = planner.tenants.filter((t) => t.arrival).map((t) => ({ spec: t.arrival as ArrivalSpec, seed: hashString(`arrival:${t.name}`, options.seed), stream: planner.tenantStream(t) }));
     if (arrival.type === "closed") await Promise.all([closedLoop(arrival.vus, arrival.thinkTime, planner.mainStream()), ...(own.length > 0 ? [sendOpen(own)] : [])]);
-    else await sendOpen([{ spec: arrival, seed: hashString("arrival", options.seed), stream: planner.mainStream() }, ...own]);
+    else await sendOpen([{ spec: arrival, seed: hashString("arrival", options.seed), stream: planner.mainStream(), byHand: true }, ...own]);
     // Let the last requests finish (bounded); what is left then was never answered, and is recorded so.
     // The drain is counted from the end of the last phase, however early the last request was due.
+    const ended = Number.isFinite(end()) ? options.start + end() : performance.now();
     const drain = setTimeout(
       () => {
         live.cancelAll("drain");
         naps.wakeAll(); // sessions thinking about their next turn see the run has stopped
       },
-      Math.max(0, options.start + total - performance.now()) + (options.drainMs ?? traffic.client.timeout),
+      Math.max(0, ended - performance.now()) + (options.drainMs ?? traffic.client.timeout),
     );
     await allDone();
     clearTimeout(drain);

@@ -83,6 +83,8 @@ export interface PlannerOptions {
   segment?: Segment;
   /** The run's request limit: a session's later turns are numbered from it (default 1,000,000). */
   maxRequests?: number;
+  /** A game day's phase clock: a request's phase is the one the clock has at its offset. */
+  clock?: { planAt(wallOffset: number): number };
 }
 
 /** One of `count` equal execution segments, striped: request i belongs to segment i mod count. */
@@ -167,17 +169,19 @@ export class RequestPlanner {
     return { indices, weights, total: weights.reduce((sum, w) => sum + w, 0) };
   }
 
-  #phaseAt(offset: number): string {
+  /** The phase of a request due `offset` ms after start. */
+  phaseAt(offset: number): string {
     // From the offset, not from due − start: that difference of large floats puts a request due
     // exactly on a phase boundary into the phase before it.
-    return this.#bounds.find((b) => offset < b.end)?.name ?? this.#bounds.at(-1)!.name;
+    const at = this.#o.clock ? this.#o.clock.planAt(offset) : offset;
+    return this.#bounds.find((b) => at < b.end)?.name ?? this.#bounds.at(-1)!.name;
   }
 
   /** Plans the request due `offset` ms after start, drawing from `stream`. */
   plan(offset: number, stream: Stream): RequestPlan {
     const { traffic, seed, start, books } = this.#o;
     const { random } = stream;
-    const phase = this.#phaseAt(offset);
+    const phase = this.phaseAt(offset);
     // A workload of weight 0 is never drawn here: only a tenant whose own mix names it sends it.
     const { indices, weights, total } = stream.mix;
     let pick = random() * total;
@@ -264,7 +268,7 @@ export class RequestPlanner {
     this.issued++;
     const plan: RequestPlan = {
       id: first ? this.drawn++ : (this.#o.maxRequests ?? 1_000_000) + this.#turns++ * this.segment.count + this.segment.index,
-      phase: this.#phaseAt(offset),
+      phase: this.phaseAt(offset),
       workload: workload.name,
       scheduled: start + offset,
       origin: start,

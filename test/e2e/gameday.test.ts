@@ -46,11 +46,11 @@ type LiveState = { status: string; progress: { rps: number; ttftP95: number | nu
 type Links = { base: string; viewer: string; facilitator: string; tokens: Record<string, string> };
 type Event = { type: string; action?: string; by?: string; fault?: string; kind?: string; text?: string; sinceFaultMs?: number | null; pid?: number };
 
-/** Starts `aire gameday` and waits for its links (the viewer's and each facilitator's); `hypotheses`: more of them, as YAML lines. */
-async function startGameday(live: string, facilitators = 1, hypotheses = "", extra: string[] = []) {
+/** Starts `aire gameday` and waits for its links (the viewer's and each facilitator's); `hypotheses`: more of them, as YAML lines; `text`: another scenario. */
+async function startGameday(live: string, facilitators = 1, hypotheses = "", extra: string[] = [], text?: string) {
   const dir = await mkdtemp(join(root, "run-"));
   const file = join(dir, "drill.yaml");
-  await writeFile(file, SCENARIO.replace("LIVE", live) + hypotheses);
+  await writeFile(file, text ?? SCENARIO.replace("LIVE", live) + hypotheses);
   const { child, done } = startCli(["gameday", file, "--out", join(dir, "out"), ...(facilitators > 1 ? ["--facilitators", String(facilitators)] : []), ...extra], { timeoutMs: 120_000 });
   const lines = createInterface({ input: child.stdout! });
   const tokens: Record<string, string> = {};
@@ -188,6 +188,110 @@ describe("aire gameday", () => {
     ]);
   }, 120_000);
 
+  test("the phases by hand: hold (the traffic goes on), a rate within the bounds, resume, extend, advance (the phase's fault rolled back); the results, the report and a replay follow the clock to 100 ms", async () => {
+    const text = SCENARIO.replace("  - { name: live, duration: LIVE }", `  - { name: calm, duration: 3s }
+  - { name: storm, duration: 6s, faults: [ { kind: latency, proxy: primary, latency: 150ms } ] }
+  - { name: after, duration: 3s }`).replace("during: live", "during: run").replace("arrival: { rate: 10/s }", "arrival: { rate: 20/s }") + "limits: { rate: { min: 0/s, max: 60/s } }\n";
+    const g = await startGameday("", 1, "", [], text);
+    const { links, call } = g;
+    type Phased = LiveState & { progress: { phase: string; elapsedMs: number } | null; phaseControl: { held: boolean; open: boolean; rate: number | null } | null };
+    const state = async () => (await g.state()) as Phased;
+    const act = async (body: unknown, token = links.facilitator) => {
+      const r = await call(token, "POST", "/api/phase", body);
+      return { status: r.status, body: (await r.json()) as { error?: string; issues?: unknown[]; at?: number } };
+    };
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await g.until("calm running", (s) => s.status === "running" && ((s as Phased).progress?.elapsedMs ?? 0) >= 1000);
+    // Only a facilitator moves the phases, with a body the console understands.
+    expect((await act({ action: "hold" }, links.viewer)).status).toBe(403);
+    expect((await act({ action: "sideways" })).body.issues).toEqual([{ path: "action", message: 'one of "hold", "resume", "extend", "advance", "rate"' }]);
+    expect((await act({ action: "resume" })).body.error).toMatch(/the phase is not held/);
+    expect((await act({ action: "hold" })).status).toBe(200);
+    expect((await act({ action: "hold" })).body.error).toMatch(/held already/);
+    expect((await act({ action: "rate", rate: "100/s" })).body.error).toMatch(/within the scenario's bounds, 0\/s to 60\/s/);
+    expect((await act({ action: "rate", rate: "40/s" })).status).toBe(200);
+    await pause(3000);
+    // Held past its planned end: still calm, the traffic still going.
+    const held = await state();
+    expect(held.progress!.phase).toBe("calm");
+    expect(held.progress!.elapsedMs).toBeGreaterThan(3500);
+    expect(held.phaseControl).toMatchObject({ held: true, open: true, rate: 40 });
+    expect((await act({ action: "resume" })).status).toBe(200);
+    await g.until("storm", (s) => (s as Phased).progress?.phase === "storm", 10_000);
+    await pause(1000);
+    expect((await act({ action: "extend", by: "2s" })).status).toBe(200);
+    await pause(500);
+    expect((await act({ action: "advance" })).status).toBe(200);
+    await g.until("after", (s) => (s as Phased).progress?.phase === "after", 5_000);
+    expect((await act({ action: "rate", rate: null })).status).toBe(200);
+    const result = await g.done;
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/phase calm held, by facilitator/);
+
+    const run = await onlyRunDir(join(g.dir, "out"));
+    type Timed = Event & { t: number; t0?: number; at?: number; phase?: string; rate?: number | null; ms?: number };
+    const events = (await readEvents(run)) as Timed[];
+    const t0 = events.find((e) => e.type === "traffic_start")!.t0!;
+    const moves = events.filter((e) => e.type === "manual_action");
+    expect(moves.map((e) => [e.action, e.phase, e.by])).toEqual([["hold", "calm", "facilitator"], ["rate", "calm", "facilitator"], ["resume", "calm", "facilitator"], ["extend", "storm", "facilitator"], ["advance", "storm", "facilitator"], ["rate", "after", "facilitator"]]);
+    const at = (action: string, n = 0) => moves.filter((e) => e.action === action)[n]!.at!;
+    const rel = (type: string, match: (e: Timed) => boolean = () => true) => events.find((e) => e.type === type && match(e))!.t - t0;
+    // The clock, observed: storm began when calm's 3 s of plan time were spent; after, at the advance.
+    const stormStart = 3000 + at("resume") - at("hold");
+    expect(Math.abs(rel("phase_start", (e) => e.phase === "storm") - stormStart)).toBeLessThan(100);
+    expect(Math.abs(rel("phase_start", (e) => e.phase === "after") - at("advance"))).toBeLessThan(100);
+    // The storm's scheduled fault: on at its start, rolled back at the advance.
+    expect(Math.abs(rel("fault_applied") - stormStart)).toBeLessThan(100);
+    expect(Math.abs(rel("fault_reverted") - at("advance"))).toBeLessThan(150);
+    // The requests: due at the rate in force (20/s, then 40/s by hand), labelled with the phase the clock had.
+    const samples = (await readFile(join(run, "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { scheduledAt: number; phase: string });
+    const due = (from: number, to: number) => samples.filter((x) => x.scheduledAt >= from && x.scheduledAt < to);
+    expect(due(0, 1000)).toHaveLength(20);
+    const byHand = due(at("rate") + 100, at("resume") - 100);
+    expect(Math.abs(byHand.length - (40 * (at("resume") - at("rate") - 200)) / 1000)).toBeLessThanOrEqual(2);
+    expect(new Set(due(at("hold"), at("resume")).map((x) => x.phase))).toEqual(new Set(["calm"]));
+    expect(new Set(due(stormStart + 1, at("advance")).map((x) => x.phase))).toEqual(new Set(["storm"]));
+    expect(new Set(due(at("advance"), Number.POSITIVE_INFINITY).map((x) => x.phase))).toEqual(new Set(["after"]));
+    // Back to the scenario's 20/s in the last phase, which ran its 3 s.
+    const last = due(at("rate", 1) + 100, at("advance") + 3000);
+    expect(Math.abs(last.length - (20 * (at("advance") + 3000 - at("rate", 1) - 100)) / 1000)).toBeLessThanOrEqual(2);
+    const summary = JSON.parse(await readFile(join(run, "summary.json"), "utf8")) as { phases: { name: string; durationMs: number }[]; events: { type: string; detail: string }[] };
+    expect(summary.phases.map((p) => Math.round(p.durationMs))).toEqual([Math.round(stormStart), Math.round(at("advance") - stormStart), 3000]);
+    expect(summary.events.filter((e) => e.type === "manual_action").map((e) => e.detail)).toEqual([
+      "hold phase calm (by facilitator)", "arrival rate 40/s (by facilitator)", "resume phase calm (by facilitator)", "extend phase storm by 2s (by facilitator)", "advance phase storm (by facilitator)", "arrival rate back to the scenario's (by facilitator)",
+    ]);
+
+    // The replay: the phases as they ran, the fault where it was, the arrival as steps; run unattended, the same timeline.
+    const replay = await runCli(["gameday", "--to-scenario", run]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/# The phases ran as the facilitator moved them \(hold at \+/);
+    expect(replay.stdout).toMatch(/type: steps, steps: \[ \{ rate: 20\/s, for: [\d.]+ms \}, \{ rate: 40\/s, for: [\d.]+ms \}, \{ rate: 20\/s/);
+    // The storm's fault as the scenario wrote it, where it was in place; none left over in the next phase.
+    expect(replay.stdout).toMatch(/- \{ name: storm, duration: [\d.]+ms, faults: \[ \{ kind: latency, proxy: primary, latency: 150ms, schedule: \{ at: \d+ms \} \} \] \}\n  - \{ name: after, duration: 3000ms \}/);
+    const tonight = join(g.dir, "tonight.yaml");
+    await writeFile(tonight, replay.stdout);
+    const valid = await runCli(["validate", tonight]);
+    expect(valid.code, replay.stdout + valid.stdout + valid.stderr).toBe(0);
+    const again = await runCli(["run", tonight, "--out", join(g.dir, "replayed")], { timeoutMs: 90_000 });
+    expect(again.code, again.stdout).toBe(0);
+    const replayed = (await readEvents(await onlyRunDir(join(g.dir, "replayed")))) as Timed[];
+    const times = (list: Timed[], type: string) => {
+      const zero = list.find((e) => e.type === "traffic_start")!.t0!;
+      return list.filter((e) => e.type === type).map((e) => e.t - zero);
+    };
+    for (const type of ["phase_start", "fault_applied", "fault_reverted"]) {
+      const [a, b] = [times(events, type), times(replayed, type)];
+      expect(b).toHaveLength(a.length);
+      a.forEach((t, i) => expect(Math.abs(b[i]! - t), `${type} ${i}: ${t} then ${b[i]}`).toBeLessThan(100));
+    }
+    const again2 = (await readFile(join(await onlyRunDir(join(g.dir, "replayed")), "samples.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { scheduledAt: number; phase: string });
+    // The same draws on the same profile: the same requests at the same times, in the same phases.
+    const byTime = (list: { scheduledAt: number; phase: string }[]) => [...list].sort((a, b) => a.scheduledAt - b.scheduledAt);
+    const [was, is] = [byTime(samples), byTime(again2)];
+    expect(is.map((x) => x.phase)).toEqual(was.map((x) => x.phase));
+    is.forEach((x, i) => expect(Math.abs(x.scheduledAt - was[i]!.scheduledAt), `request ${i}`).toBeLessThan(1));
+  }, 150_000);
+
   test("hold at start: the target up and warmed up, nothing sent until a facilitator's Go; the hold on the record", async () => {
     const g = await startGameday("4s", 1, "", ["--hold"]);
     const held = await g.until("holding", (s) => s.status === "holding", 30_000);
@@ -253,13 +357,15 @@ describe("aire gameday", () => {
     expect(record).not.toMatch(/fault off/);
   }, 90_000);
 
-  test.each(["SIGINT", "stop everything"] as const)("%s with a fault injected by hand: rolled back, the run ends (130 / 4), no process left", async (how) => {
+  test.each(["SIGINT", "stop everything"] as const)("%s with a fault injected by hand, the phase held: rolled back, the run ends (130 / 4), no process left", async (how) => {
     // Two facilitators: each acts under its own name.
     const g = await startGameday("60s", how === "SIGINT" ? 1 : 2);
     await g.until("traffic flowing", (s) => s.status === "running" && (s.progress?.rps ?? 0) > 5);
     const injected = await g.call(g.links.facilitator, "POST", "/api/faults", { fault: { kind: "provider-latency", provider: "primary", ttft: "300ms" } });
     expect(injected.status, await injected.clone().text()).toBe(201);
     const { name } = (await injected.json()) as { name: string };
+    // Held: the phase waits for a resume that never comes; the stop must not.
+    expect((await g.call(g.links.facilitator, "POST", "/api/phase", { action: "hold" })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1000));
     if (how === "SIGINT") g.child.kill("SIGINT");
     else expect((await g.call(g.links.tokens["facilitator-2"], "POST", "/api/stop", {})).status).toBe(202);
@@ -272,6 +378,10 @@ describe("aire gameday", () => {
       expect(events.find((e) => e.type === "manual_action" && e.action === "stop_all")?.by).toBe("facilitator-2");
     }
     for (const pid of events.filter((e) => e.type === "component_ready" && e.pid).map((e) => e.pid!)) expect(alive(pid)).toBe(false);
+    // The held phase ends in the report where the run stopped.
+    const summary = JSON.parse(await readFile(join(await onlyRunDir(join(g.dir, "out")), "summary.json"), "utf8")) as { phases: { durationMs: number }[] };
+    expect(summary.phases[0]!.durationMs).toBeGreaterThan(1000);
+    expect(summary.phases[0]!.durationMs).toBeLessThan(30_000);
     // The console went with the run.
     await expect(fetch(`${g.links.base}/`)).rejects.toThrow();
   }, 120_000);
@@ -326,6 +436,15 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
       await expect.poll(() => page.locator("#notes").textContent(), { timeout: 5000 }).toMatch(/detected \(\d+(\.\d)? m?s after the fault\): dashboard shows/);
       await page.click("#active button");
       await expect.poll(() => page.locator("#active").textContent(), { timeout: 10_000 }).not.toContain("by hand");
+      // The phase by hand: held (the timeline says so), then resumed; a constant rate without limits.rate cannot be set, and the page says why.
+      expect(await page.locator("#ph-rate-set").isDisabled()).toBe(true);
+      expect(await page.locator("#phase-state").textContent()).toMatch(/traffic\.arrival is a constant 10\/s: set limits\.rate/);
+      await page.click("#ph-hold");
+      await expect.poll(() => page.locator("#phase-control").getAttribute("data-held"), { timeout: 5000 }).toBe("open");
+      await expect.poll(() => page.locator("#phases").textContent(), { timeout: 5000 }).toMatch(/live \d+(\.\d+)? ?m?s → held/);
+      expect(await page.locator("#ph-hold").isDisabled()).toBe(true);
+      await page.click("#ph-resume");
+      await expect.poll(() => page.locator("#phase-control").getAttribute("data-held"), { timeout: 5000 }).toBe("no");
       // The viewer's page: the same live view, no controls.
       const viewer = await browser.newPage();
       await viewer.goto(`${g.links.base}/#token=${g.links.viewer}`);
@@ -338,7 +457,7 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
       expect(requests.filter((u) => !u.startsWith(`${g.links.base}/`))).toEqual([]);
       expect((await stat(process.env.AIRE_SCREENSHOT ?? join(g.dir, "console.png"))).size).toBeGreaterThan(20_000);
       const events = (await readEvents(await onlyRunDir(join(g.dir, "out")))) as Event[];
-      expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["inject", "stop"]);
+      expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["inject", "stop", "hold", "resume"]);
       expect(events.find((e) => e.type === "note")).toMatchObject({ kind: "detected", by: "facilitator" });
       const summary = JSON.parse(await readFile(join(await onlyRunDir(join(g.dir, "out")), "summary.json"), "utf8")) as { hypotheses: { name: string; verdict: string }[] };
       expect(summary.hypotheses.map((h) => [h.name, h.verdict])).toEqual([["nothing fails", "PASS"], ["the fault is felt", "PASS"]]);

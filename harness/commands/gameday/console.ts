@@ -25,7 +25,8 @@ import { LineCounter, parseDocument } from "yaml";
 import { faultSchema, type FaultSpec } from "../../../faults/schema.js";
 import { describeError, HarnessError } from "../../base/errors.js";
 import type { LiveView } from "../../orchestrator/live-watch.js";
-import type { NoteKind, RunControl, StartHold } from "../../orchestrator/run-scenario.js";
+import type { NoteKind, PhaseRequest, PhaseState, RunControl, StartHold } from "../../orchestrator/run-scenario.js";
+import { formatDuration, parseDuration, parseRate } from "../../base/units.js";
 import { faultJsonSchemas } from "../../scenario/json-schema.js";
 import { toIssues, type LoadedScenario } from "../../scenario/load.js";
 import { faultIssues } from "../../scenario/schema.js";
@@ -78,7 +79,10 @@ export interface ConsoleState {
   runId: string | null;
   /** `holding`: the target up and warmed up, the traffic waiting for a facilitator's Go (`--hold`). */
   status: "starting" | "holding" | "running" | "ended";
-  phases: { name: string; start: number; end: number; faults: string[] }[];
+  /** Where each phase runs, ms since the traffic started, as moved by a facilitator (a held phase: as if it went on now). */
+  phases: { name: string; start: number; end: number; faults: string[]; held?: boolean }[];
+  /** What the phase controls can do now; null before the traffic. */
+  phaseControl: PhaseState | null;
   progress: ProgressState | null;
   manualFaults: { name: string; description: string; sinceMs: number }[];
   notes: ConsoleNote[];
@@ -131,6 +135,7 @@ export class GamedayConsole {
       runId: null,
       status: "starting",
       phases: scenario.phases.map((p) => ({ name: p.name, start: offset, end: (offset += p.duration), faults: p.faults.map((f) => f.kind) })),
+      phaseControl: null,
       progress: null,
       manualFaults: [],
       notes: [],
@@ -176,6 +181,7 @@ export class GamedayConsole {
     this.#origin = performance.now();
     this.#state.runId = runId;
     this.#state.status = "running";
+    this.#syncPhases(control);
     this.#push();
   }
 
@@ -183,8 +189,28 @@ export class GamedayConsole {
   update(progress: ProgressState): void {
     this.#state.progress = progress;
     this.#state.manualFaults = this.#control?.manualFaults() ?? [];
-    if (this.#control) this.#state.live = this.#control.live();
+    if (this.#control) {
+      this.#state.live = this.#control.live();
+      this.#syncPhases(this.#control);
+    }
     this.#push();
+  }
+
+  #syncPhases(control: RunControl): void {
+    const state = control.phases();
+    this.#state.phaseControl = state;
+    if (state.unavailable) return;
+    const now = performance.now() - this.#origin;
+    let cursor = 0;
+    // Where the clock has them; a held phase (and those after it) as if the phase went on now.
+    this.#state.phases = this.#loaded.scenario.phases.map((p, i) => {
+      const w = state.windows[i];
+      const start = w ? w.start : cursor;
+      const held = w !== undefined && w.end === null;
+      const end = w && w.end !== null ? w.end : Math.max(start + p.duration, held ? now : start + p.duration);
+      cursor = end;
+      return { name: p.name, start, end, faults: p.faults.map((f) => f.kind), ...(held ? { held } : {}) };
+    });
   }
 
   /** The run is over: actions are refused from here on. */
@@ -340,6 +366,19 @@ export class GamedayConsole {
       this.#push();
       return this.#json(res, 202, { stopping: true });
     }
+    if (req.method === "POST" && url.pathname === "/api/phase") {
+      const checked = phaseRequest(await this.#body(req));
+      if ("issues" in checked) return this.#json(res, 422, { issues: checked.issues });
+      try {
+        const moved = control.phase(checked, by);
+        this.#action(by, checked.action, phaseDetail(checked, moved.phase));
+        this.#syncPhases(control);
+        this.#push();
+        return this.#json(res, 200, moved);
+      } catch (err) {
+        return this.#json(res, 409, { error: describeError(err) });
+      }
+    }
     if (req.method === "POST" && url.pathname === "/api/notes") {
       const body = await this.#body(req);
       const text = typeof body.text === "string" ? body.text.trim() : "";
@@ -353,4 +392,34 @@ export class GamedayConsole {
     }
     return this.#json(res, 404, { error: "not found" });
   }
+}
+
+/** A phase control's body: `{ action: hold | resume | advance }`, `{ action: extend, by: "30s" }`, `{ action: rate, rate: "50/s" | null }`. */
+export function phaseRequest(body: Record<string, unknown>): PhaseRequest | { issues: { path: string; message: string }[] } {
+  const issue = (path: string, message: string) => ({ issues: [{ path, message }] });
+  switch (body.action) {
+    case "hold":
+    case "resume":
+    case "advance":
+      return { action: body.action };
+    case "extend": {
+      const d = parseDuration(body.by);
+      if (!d.ok) return issue("by", d.message);
+      if (d.value <= 0 || d.value > 24 * 3_600_000) return issue("by", "extend by more than 0 and at most 24h");
+      return { action: "extend", ms: d.value };
+    }
+    case "rate": {
+      if (body.rate === null) return { action: "rate", rate: null };
+      const r = parseRate(body.rate);
+      return r.ok ? { action: "rate", rate: r.value } : issue("rate", r.message);
+    }
+    default:
+      return issue("action", 'one of "hold", "resume", "extend", "advance", "rate"');
+  }
+}
+
+function phaseDetail(r: PhaseRequest, phase: string): string {
+  if (r.action === "extend") return `${phase} by ${formatDuration(r.ms)}`;
+  if (r.action === "rate") return r.rate === null ? "back to the scenario's" : `${r.rate}/s`;
+  return phase;
 }

@@ -32,6 +32,10 @@ export const PAGE_HTML = `<!doctype html>
 <section id="timeline"><h2>Timeline</h2><ol id="phases"></ol></section>
 <section id="control" hidden><h2>Facilitator</h2>
 <div id="hold" hidden><p>Holding at start: the target is up and warmed up; the traffic and the phases start at your Go.</p><button id="go" type="button">Go…</button></div>
+<form id="phase-control"><h3>Phase</h3><p id="phase-state" class="muted"></p>
+<button id="ph-hold" type="button">Hold…</button> <button id="ph-resume" type="button">Resume…</button> <label>by <input id="ph-extend-by" value="30s" size="6"></label><button id="ph-extend" type="button">Extend…</button> <button id="ph-advance" type="button">Advance…</button>
+<div class="gap"><label>arrival rate <input id="ph-rate" size="8" placeholder="50/s"></label> <button id="ph-rate-set" type="button">Set rate…</button> <button id="ph-rate-back" type="button">Scenario's rate…</button></div>
+<ul class="issues" id="phase-issues"></ul></form>
 <form id="inject"><h3>Inject a fault now</h3><label>kind <select id="kind" name="kind"></select></label><div id="fields"></div><ul class="issues" id="inject-issues"></ul><button type="submit">Inject…</button></form>
 <form id="note"><h3>Note</h3><label>what the team sees <input id="note-text" name="text" maxlength="2000" required></label>
 <label>as <select id="note-kind" name="kind"><option value="note">note</option><option value="detected">detected</option><option value="mitigated">mitigated</option></select></label><button type="submit">Add</button></form>
@@ -61,7 +65,7 @@ ol,ul{margin:0;padding-left:18px}li.now{font-weight:bold;color:#ffd166}
 .up{color:#4fd18b}.down{color:#ff5d5d}ul.sub{padding-left:14px;color:#c9d1dc;font-size:13px}
 label{display:block;margin:4px 0}input,select{background:#0f1115;color:#e6e6e6;border:1px solid #2a2f3a;border-radius:4px;padding:3px 6px}
 button{background:#2a3550;color:#e6e6e6;border:1px solid #4f8cff;border-radius:4px;padding:4px 10px;cursor:pointer;margin-top:4px}
-button.danger{border-color:#ff5d5d;background:#4a1f1f}.issues{color:#ff8a8a}#hold{border:1px solid #ffd166;border-radius:4px;padding:4px 8px;margin-bottom:8px}#hold p{margin:2px 0}.muted{color:#9aa4b2;text-transform:none;letter-spacing:0}
+button:disabled{opacity:.4;cursor:not-allowed}button.danger{border-color:#ff5d5d;background:#4a1f1f}.issues{color:#ff8a8a}#hold{border:1px solid #ffd166;border-radius:4px;padding:4px 8px;margin-bottom:8px}#hold p{margin:2px 0}.muted{color:#9aa4b2;text-transform:none;letter-spacing:0}
 `;
 
 export const PAGE_JS = `"use strict";
@@ -270,16 +274,38 @@ export const PAGE_JS = `"use strict";
     const phases = $("phases");
     phases.replaceChildren();
     for (const ph of s.phases) {
-      const li = el("li", ph.name + " " + ms(ph.start) + " → " + ms(ph.end) + (ph.faults.length ? " · " + ph.faults.join(", ") : ""));
+      const li = el("li", ph.name + " " + ms(ph.start) + " → " + (ph.held ? "held" : ms(ph.end)) + (ph.faults.length ? " · " + ph.faults.join(", ") : ""));
       if (p && p.phase === ph.name && s.status === "running") li.className = "now";
       phases.append(li);
     }
+    renderPhaseControl(s);
     renderLive(s);
     const notes = $("notes");
     notes.replaceChildren();
     const items = s.notes.map((n) => [n.t, n.kind + (n.sinceFaultMs === null ? "" : " (" + ms(n.sinceFaultMs) + " after the fault)") + ": " + n.text + " — " + n.by]).concat(s.actions.map((a) => [a.t, a.action + " " + a.detail + " — " + a.by]));
     items.sort((a, b) => a[0] - b[0]);
     for (const [t, text] of items) notes.append(el("li", ms(t) + " · " + text));
+  }
+  function renderPhaseControl(s) {
+    const pc = s.phaseControl;
+    const running = s.status === "running" && pc && !pc.unavailable;
+    const text = !pc ? "once the traffic runs" : pc.unavailable ? pc.unavailable : (pc.held ? (pc.open ? "held: the phase stands until you resume or advance it" : "extended: the phase resumes by itself") : "running on its schedule") + " · arrival rate: " + (pc.rate === null ? "the scenario's" : pc.rate + "/s") + (pc.rateBounds ? " (may be set from " + pc.rateBounds.min + "/s to " + pc.rateBounds.max + "/s)" : pc.rateUnavailable ? " (" + pc.rateUnavailable + ")" : "");
+    $("phase-state").textContent = text;
+    $("phase-control").dataset.held = pc && pc.held ? (pc.open ? "open" : "extended") : "no";
+    $("ph-hold").disabled = !running || pc.open;
+    $("ph-resume").disabled = !running || !pc.held;
+    $("ph-extend").disabled = !running || pc.open;
+    $("ph-advance").disabled = !running;
+    $("ph-rate-set").disabled = !running || !pc.rateBounds;
+    $("ph-rate-back").disabled = !running || !pc.rateBounds || pc.rate === null;
+  }
+  async function phaseAct(body, question) {
+    if (!confirm(question)) return;
+    const r = await api("POST", "/api/phase", body);
+    const issues = $("phase-issues");
+    issues.replaceChildren();
+    if (r.status === 422) for (const i of r.json.issues) issues.append(el("li", i.path + ": " + i.message));
+    else if (r.status !== 200) issues.append(el("li", r.json.error || "error " + r.status));
   }
   function buildFields() {
     const fields = $("fields");
@@ -340,6 +366,12 @@ export const PAGE_JS = `"use strict";
         const r = await api("POST", "/api/notes", { text: $("note-text").value, kind: $("note-kind").value });
         if (r.status === 201) $("note-text").value = "";
       });
+      $("ph-hold").addEventListener("click", () => phaseAct({ action: "hold" }, "Hold the current phase (the traffic goes on at its rate) until you resume it?"));
+      $("ph-resume").addEventListener("click", () => phaseAct({ action: "resume" }, "Resume the phase where it stood?"));
+      $("ph-extend").addEventListener("click", () => phaseAct({ action: "extend", by: $("ph-extend-by").value }, "Extend the current phase by " + $("ph-extend-by").value + "?"));
+      $("ph-advance").addEventListener("click", () => phaseAct({ action: "advance" }, "End the current phase now and start the next (after the last: end the traffic)?"));
+      $("ph-rate-set").addEventListener("click", () => phaseAct({ action: "rate", rate: $("ph-rate").value }, "Set the arrival rate to " + $("ph-rate").value + "?"));
+      $("ph-rate-back").addEventListener("click", () => phaseAct({ action: "rate", rate: null }, "Give the arrival rate back to the scenario?"));
       $("go").addEventListener("click", async () => { if (confirm("Start the traffic and the phases now?")) await api("POST", "/api/go", {}); });
       $("stop-all").addEventListener("click", async () => { if (confirm("Roll back every fault and stop the run (exit 4)?")) await api("POST", "/api/stop", {}); });
     }
