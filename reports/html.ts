@@ -2,7 +2,8 @@
  * `report.html`: one self-contained file (no CDN, no fonts, no script needed: it works offline and
  * from a CI artifact). Timeline charts drawn as inline SVG from the 1-second series — requests/s,
  * TTFT p50/p95, error rate by class, output tokens/s — with the fault windows shaded and the phases
- * marked; hypothesis cards with their numbers; per-phase table; the event log.
+ * marked, and where the browser runs scripts the same data as uPlot charts with hover values and
+ * zoom (interactive.ts, inlined); hypothesis cards with their numbers; per-phase table; the event log.
  * @module
  */
 import type { SecondSummary } from "../harness/metrics/time-series.js";
@@ -11,6 +12,7 @@ import { assertionLine } from "./junit.js";
 import type { RunReport } from "../harness/results/run-report.js";
 import { formatInterval, formatValue } from "./terminal.js";
 import { exportLines, perSecond, probeLines, starvationNote, telemetryCharts, telemetryFacts } from "./telemetry.js";
+import { chartHelp, interactiveCharts, type ChartSpec } from "./interactive.js";
 
 export const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const pct = (v: number | null) => (v === null ? "–" : `${(v * 100).toFixed(v === 1 || v === 0 ? 0 : 2)}%`);
@@ -88,37 +90,41 @@ function chart(id: string, title: string, unit: (v: number) => string, series: S
   return `<figure class="chart" id="${id}"><figcaption>${esc(title)} ${legend}${report.timeline.faults.length > 0 ? `<span class="key"><i class="fault-key"></i>fault active</span>` : ""}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${parts.join("")}</svg></figure>`;
 }
 
+const unitFormat: Record<ChartSpec["unit"], (v: number) => string> = { count: (v) => `${v}`, ms: (v) => formatDuration(v), ratio: (v) => `${Math.round(v * 1000) / 10}%` };
+
+/** The charts as SVG (no script needed), and the same data as uPlot charts where scripts run. */
 function charts(report: RunReport): string {
   const ts: SecondSummary[] = report.timeSeries;
   const classes = [...new Set(ts.flatMap((s) => Object.keys(s.errors)))].sort();
-  return [
-    chart("chart-rps", "Requests per second (by intended send time)", (v) => `${v}`, [
+  const specs: ChartSpec[] = [
+    { id: "chart-rps", title: "Requests per second (by intended send time)", unit: "count", series: [
       { name: "sent", color: "#0072b2", values: ts.map((s) => s.requests) },
       { name: "succeeded", color: "#009e73", values: ts.map((s) => s.ok) },
-    ], report),
-    chart("chart-ttft", "Time to first token", (v) => formatDuration(v), [
+    ] },
+    { id: "chart-ttft", title: "Time to first token", unit: "ms", series: [
       { name: "p50", color: "#56b4e9", values: ts.map((s) => s.ttftP50) },
       { name: "p95", color: "#d55e00", values: ts.map((s) => s.ttftP95) },
-    ], report),
-    chart("chart-errors", "Error rate by class", (v) => `${Math.round(v * 1000) / 10}%`, classes.length === 0
+    ] },
+    { id: "chart-errors", title: "Error rate by class", unit: "ratio", series: classes.length === 0
       ? [{ name: "errors", color: "#d55e00", values: ts.map((s) => (s.requests === 0 ? null : 0)) }]
-      : classes.map((c) => ({ name: c, color: errorColors[c] ?? "#333", values: ts.map((s) => (s.requests === 0 ? null : (s.errors[c] ?? 0) / s.requests)) })), report),
-    chart("chart-tokens", "Output tokens per second", (v) => `${v}`, [{ name: "tokens/s", color: "#cc79a7", values: ts.map((s) => s.outputTokens) }], report),
+      : classes.map((c) => ({ name: c, color: errorColors[c] ?? "#333", values: ts.map((s) => (s.requests === 0 ? null : (s.errors[c] ?? 0) / s.requests)) })) },
+    { id: "chart-tokens", title: "Output tokens per second", unit: "count", series: [{ name: "tokens/s", color: "#cc79a7", values: ts.map((s) => s.outputTokens) }] },
     ...stackCharts(report),
-  ].join("\n");
+  ];
+  return [chartHelp, ...specs.map((c) => chart(c.id, c.title, unitFormat[c.unit], c.series, report, c.stepped)), interactiveCharts(specs, report)].join("\n");
 }
 
 const palette = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#999999"];
 
 /** What the stack said about itself, on the same time axis (summary.json's telemetry). */
-function stackCharts(report: RunReport): string[] {
+function stackCharts(report: RunReport): ChartSpec[] {
   if (!report.telemetry) return [];
   const seconds = Math.max(1, Math.ceil(report.timeline.end / 1000));
   const { breakers, queues } = telemetryCharts(report);
   const series = (list: { name: string; points: [number, number][] }[]) => list.map((s, i) => ({ name: s.name, color: palette[i % palette.length]!, values: perSecond(s.points, seconds) }));
   return [
-    ...(breakers.length > 0 ? [chart("chart-breakers", "Gateway circuit breakers (0 closed, 1 half-open, 2 open), as the gateway reported them", (v) => `${v}`, series(breakers), report, true)] : []),
-    ...(queues.length > 0 ? [chart("chart-queues", "In flight and waiting, as the gateway and the providers reported them", (v) => `${v}`, series(queues), report)] : []),
+    ...(breakers.length > 0 ? [{ id: "chart-breakers", title: "Gateway circuit breakers (0 closed, 1 half-open, 2 open), as the gateway reported them", unit: "count" as const, series: series(breakers), stepped: true }] : []),
+    ...(queues.length > 0 ? [{ id: "chart-queues", title: "In flight and waiting, as the gateway and the providers reported them", unit: "count" as const, series: series(queues) }] : []),
   ];
 }
 

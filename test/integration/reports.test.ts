@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { validateXML } from "xmllint-wasm";
 import type { Sample } from "../../harness/metrics/sample.js";
@@ -229,6 +229,18 @@ type InPage = {
   getComputedStyle(e: unknown): { fill: string; stroke: string; lineHeight: string };
   document: { createRange(): { selectNodeContents(n: unknown): void; getClientRects(): ArrayLike<{ top: number }> }; documentElement: { scrollWidth: number } };
 };
+/** Console errors and warnings, page errors, and any request leaving the file (a CDN, a font: a failure of "self-contained"). */
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("request", (r) => {
+    if (!r.url().startsWith("file:")) problems.push(`request to ${r.url()}`);
+  });
+  return problems;
+}
 if (!chromiumPath) console.warn("report.html browser test skipped: no Chromium at /usr/bin/chromium (.ci/run installs Debian's chromium)");
 
 describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
@@ -240,18 +252,11 @@ describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
     await browser?.close();
   });
 
-  test("opens offline without console errors; charts drawn from data; the fault window shaded where it was", async () => {
+  test("without script: opens offline without console errors; the SVG charts drawn from data; the fault window shaded where it was", async () => {
     const { dir } = await built();
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
-    });
-    page.on("pageerror", (e) => problems.push(e.message));
-    // Any request leaving the file (a CDN, a font) is a failure of "self-contained".
-    page.on("request", (r) => {
-      if (!r.url().startsWith("file:")) problems.push(`request to ${r.url()}`);
-    });
+    // The SVG charts are the report where no script runs (a CI artifact viewer, a locked-down browser).
+    const page = await browser.newPage({ javaScriptEnabled: false });
+    const problems = watchProblems(page);
     await page.goto(`file://${join(dir, "report.html")}`);
     expect(await page.title()).toBe("synthetic: FAIL · aire");
     const charts = await page.$$eval("figure.chart", (figures) =>
@@ -287,7 +292,7 @@ describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
 
   test("layout: every phase is labelled, errors and faults have colours of their own, the events start at 0, tables fit wide and narrow screens", async () => {
     const { dir } = await built();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
     await page.goto(`file://${join(dir, "report.html")}`);
     // Every phase, the first one too, is named on each chart.
     const labels = await page.$$eval("#chart-rps text.phase-label", (t) => t.map((e) => e.textContent));
@@ -316,6 +321,53 @@ describe.skipIf(!chromiumPath)("report.html in headless Chromium", () => {
     expect(verdictLines.length).toBeGreaterThan(0);
     for (const lines of verdictLines) expect(lines).toBe(1);
     expect(await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    await page.close();
+  }, 30_000);
+
+  test("with script: the same series as uPlot charts, each second's values on hover, drag to zoom and double-click back; no request, no error", async () => {
+    const { dir, report } = await built();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`file://${join(dir, "report.html")}`);
+    // Every chart is drawn by uPlot in place of its SVG, and the help says how to use them.
+    expect(await page.$$eval("figure.chart", (fs) => fs.map((f) => [f.id, f.getAttribute("data-interactive"), f.querySelectorAll("canvas").length > 0]))).toEqual(
+      ["chart-rps", "chart-ttft", "chart-errors", "chart-tokens"].map((id) => [id, "uplot", true]),
+    );
+    expect(await page.locator("#chart-help").isVisible()).toBe(true);
+    expect(await page.locator("#chart-ttft svg").isVisible()).toBe(false);
+    type Charts = { aireCharts: Record<string, { data: (number | null)[][]; scales: { x: { min: number; max: number } }; bbox: { left: number; width: number }; valToPos(v: number, scale: string): number; over: { getBoundingClientRect(): { left: number; top: number; width: number; height: number } } }> };
+    // The data are the summary's series: TTFT p95 about 900 ms while the fault was on (5–9 s).
+    const p95 = await page.evaluate(() => (globalThis as unknown as Charts).aireCharts["chart-ttft"]!.data[2]!);
+    // (after an empty point at 0 s: the axis spans the run from its start)
+    expect(p95).toEqual([null, ...report.timeSeries.map((s) => s.ttftP95), null]);
+    for (const v of p95.slice(6, 10)) expect(Math.abs(v! - 900)).toBeLessThan(10);
+    const shown = `${Math.round(p95[7]!)} ms`;
+    // Hover at 6.5 s: the legend reads that second's values.
+    await page.locator("#chart-ttft").scrollIntoViewIfNeeded();
+    const over = await page.evaluate(() => {
+      const u = (globalThis as unknown as Charts).aireCharts["chart-ttft"]!;
+      const r = u.over.getBoundingClientRect();
+      return { left: r.left, top: r.top, height: r.height, x: u.valToPos(6.5, "x") };
+    });
+    await page.mouse.move(over.left + over.x, over.top + over.height / 2);
+    await expect.poll(() => page.locator("#chart-ttft .u-legend .u-series:nth-child(3) .u-value").textContent()).toBe(shown);
+    expect(await page.locator("#chart-ttft .u-legend .u-series:first-child .u-value").textContent()).toBe("6.5 s");
+    // The cursor is synchronised: the requests chart reads the same second.
+    expect(await page.locator("#chart-rps .u-legend .u-series:first-child .u-value").textContent()).toBe("6.5 s");
+    // Drag from 4 s to 10 s: the x scale is that window; a double-click gives the whole run back.
+    const at = (t: number) => page.evaluate((tt) => (globalThis as unknown as Charts).aireCharts["chart-ttft"]!.valToPos(tt, "x"), t);
+    const [x4, x10] = [await at(4), await at(10)];
+    await page.mouse.move(over.left + x4, over.top + over.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(over.left + x10, over.top + over.height / 2, { steps: 8 });
+    await page.mouse.up();
+    const zoomed = await page.evaluate(() => (globalThis as unknown as Charts).aireCharts["chart-ttft"]!.scales.x);
+    expect(zoomed.min).toBeGreaterThan(3.8);
+    expect(zoomed.max).toBeLessThan(10.2);
+    await page.mouse.dblclick(over.left + x4, over.top + over.height / 2);
+    const whole = await page.evaluate(() => (globalThis as unknown as Charts).aireCharts["chart-ttft"]!.scales.x);
+    expect([whole.min, whole.max]).toEqual([0, 16]);
+    expect(problems).toEqual([]);
     await page.close();
   }, 30_000);
 });

@@ -17,8 +17,6 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { LineCounter, parseDocument } from "yaml";
@@ -31,20 +29,10 @@ import { faultJsonSchemas } from "../../scenario/json-schema.js";
 import { toIssues, type LoadedScenario } from "../../scenario/load.js";
 import { faultIssues } from "../../scenario/schema.js";
 import type { ProgressState } from "../../../reports/progress.js";
+import { uplotAsset } from "../../../reports/uplot.js";
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from "./page.js";
 
 export type Role = "viewer" | "facilitator";
-
-const uplotFiles = new Map<string, string>();
-/** uPlot's script or style sheet (the package's own minified files), read once. */
-function uplot(kind: "js" | "css"): string {
-  let text = uplotFiles.get(kind);
-  if (text === undefined) {
-    text = readFileSync(createRequire(import.meta.url).resolve(kind === "js" ? "uplot/dist/uPlot.iife.min.js" : "uplot/dist/uPlot.min.css"), "utf8");
-    uplotFiles.set(kind, text);
-  }
-  return text;
-}
 
 export interface ConsoleIssue {
   path: string;
@@ -295,7 +283,7 @@ export class GamedayConsole {
     if (req.method === "GET" && (url.pathname === "/uplot.js" || url.pathname === "/uplot.css")) {
       const js = url.pathname === "/uplot.js";
       res.writeHead(200, { "content-type": `text/${js ? "javascript" : "css"}; charset=utf-8`, ...SECURITY_HEADERS });
-      return void res.end(uplot(js ? "js" : "css"));
+      return void res.end(uplotAsset(js ? "js" : "css"));
     }
     // Browsers ask for an icon; there is none (and nothing else is fetched).
     if (req.method === "GET" && url.pathname === "/favicon.ico") {
