@@ -392,7 +392,7 @@ const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p)
 if (!chromiumPath) console.warn("game-day console browser test skipped: no Chromium at /usr/bin/chromium (.ci/run installs Debian's chromium)");
 
 describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium", () => {
-  test("the facilitator's page: live charts move, a latency fault injected from the generated form raises TTFT and turns a hypothesis on track, stopped, a detected note; the viewer's page has no controls; no external request", async () => {
+  test("the facilitator's page: live charts move, a latency fault injected from the generated form raises TTFT and turns a hypothesis on track, stopped, a detected note; the phase held, resumed and advanced (the run ends); the viewer's page has no controls; no external request", async () => {
     // A fault window filled only by hand: the scenario schedules none.
     const g = await startGameday("24s", 1, "  - { name: the fault is felt, during: fault, expect: [ \"ttft.p95 > 300ms\" ] }\n");
     const browser = await chromium.launch({ executablePath: chromiumPath!, args: ["--no-sandbox"] });
@@ -450,14 +450,18 @@ describe.skipIf(!chromiumPath)("aire gameday: the console in headless Chromium",
       await viewer.goto(`${g.links.base}/#token=${g.links.viewer}`);
       await expect.poll(() => viewer.locator("#status").textContent(), { timeout: 5000 }).toBe("running");
       expect(await viewer.locator("#control").isHidden()).toBe(true);
+      // Everything seen: the facilitator advances the last phase, which ends the traffic now.
+      const advancedAt = performance.now();
+      await page.click("#ph-advance");
       const result = await g.done;
+      expect(performance.now() - advancedAt).toBeLessThan(15_000);
       expect(result.code, result.stdout).toBe(0);
       await expect.poll(() => page.locator("#status").textContent(), { timeout: 5000 }).toMatch(/ended · PASS/);
       expect(errors).toEqual([]);
       expect(requests.filter((u) => !u.startsWith(`${g.links.base}/`))).toEqual([]);
       expect((await stat(process.env.AIRE_SCREENSHOT ?? join(g.dir, "console.png"))).size).toBeGreaterThan(20_000);
       const events = (await readEvents(await onlyRunDir(join(g.dir, "out")))) as Event[];
-      expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["inject", "stop", "hold", "resume"]);
+      expect(events.filter((e) => e.type === "manual_action").map((e) => e.action)).toEqual(["inject", "stop", "hold", "resume", "advance"]);
       expect(events.find((e) => e.type === "note")).toMatchObject({ kind: "detected", by: "facilitator" });
       const summary = JSON.parse(await readFile(join(await onlyRunDir(join(g.dir, "out")), "summary.json"), "utf8")) as { hypotheses: { name: string; verdict: string }[] };
       expect(summary.hypotheses.map((h) => [h.name, h.verdict])).toEqual([["nothing fails", "PASS"], ["the fault is felt", "PASS"]]);
