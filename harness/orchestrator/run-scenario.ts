@@ -464,6 +464,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     if (status === "completed") status = "error";
     error ??= err;
   }
+  // A component that had to be SIGKILLed on the way down (stopped while starting, on a loaded
+  // machine) could not remove its temp files (a provider's pods config, which holds its admin
+  // token): removed now, not left for the next run to sweep.
+  const leftTemp = sweepTemp();
+  if (leftTemp.length > 0) events.append("sweep", { temp: leftTemp, after: "teardown" }, true);
   await recorder.close();
 
   // The report is read back from the files, exactly as `aire report <dir>` would rebuild it.

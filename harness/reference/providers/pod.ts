@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { at } from "../../base/lifecycle/sleep.js";
 import { seededRandom, type Random } from "../../base/random/prng.js";
 import { AnswerBook } from "./answer.js";
 import type { Behaviour, BehaviourSet } from "./behaviours.js";
@@ -131,19 +132,22 @@ export class Pod {
   }
 }
 
-/** Waits `ms`; false when the client went away first. */
+/**
+ * Waits `ms`, never less (Node's timers can fire up to a millisecond early: a TTFT of 200 ms came
+ * at 199.95 ms, a provider faster than it was told to be); false when the client went away first.
+ */
 function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {
     const onAbort = () => {
-      clearTimeout(timer);
+      timer.clear();
       resolve(false);
     };
-    const timer = setTimeout(() => {
+    const timer = at(performance.now() + ms, () => {
       signal.removeEventListener("abort", onAbort);
       resolve(true);
-    }, ms);
+    });
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
