@@ -201,7 +201,17 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
    * arrival and each tenant's own are merged into one sequence in due order (an earlier stream first
    * on a tie): a request's index in it is its id, and decides its segment.
    */
+  /** An open loop's due request: its schedule lag recorded, then sent. */
+  const dispatchDue = (plan: RequestPlan) => {
+    const late = plan.dispatched! - plan.scheduled;
+    result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, late);
+    lag.record(late);
+    void send(plan); // never rejects: a failure is recorded and ends the run after the drain
+    result.scheduled++;
+  };
+
   const sendOpen = (streams: { spec: ArrivalSpec; seed: number; stream: Stream; byHand?: boolean }[]) => {
+    if (clock) return sendClocked(streams, clock);
     // Arrivals draw from their own streams, so changing the workload mix does not move the schedule.
     const sources = streams.map((s) => ({ stream: s.stream, offsets: arrivalOffsets(s.spec, total, seededRandom(s.seed)), next: undefined as IteratorResult<number, void> | undefined }));
     for (const source of sources) source.next = source.offsets.next();
@@ -217,7 +227,6 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
         else yield { offset, stream: first.stream };
       }
     };
-    if (clock) return sendClocked(streams, clock);
     return openLoop({
       start: options.start,
       ...peekable(merged()),
@@ -225,13 +234,7 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
       signal: options.signal,
       mayPlan: () => planner.issued < planner.limit,
       plan: (entry) => planner.plan(entry.offset, entry.stream),
-      dispatch: (plan) => {
-        const late = plan.dispatched! - plan.scheduled;
-        result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, late);
-        lag.record(late);
-        void send(plan); // never rejects: a failure is recorded and ends the run after the drain
-        result.scheduled++;
-      },
+      dispatch: dispatchDue,
       stopped,
     });
   };
@@ -283,13 +286,7 @@ export async function runTrafficMeasured(options: TrafficOptions): Promise<{ res
       signal: options.signal,
       mayPlan: () => planner.issued < planner.limit,
       plan: (entry) => planner.plan(offsetOf(entry), entry.source.stream),
-      dispatch: (plan) => {
-        const late = plan.dispatched! - plan.scheduled;
-        result.maxScheduleLagMs = Math.max(result.maxScheduleLagMs, late);
-        lag.record(late);
-        void send(plan);
-        result.scheduled++;
-      },
+      dispatch: dispatchDue,
       stopped,
       clock: {
         onChange: (listener) =>
