@@ -61,11 +61,6 @@ export class PhaseClock {
     return clock;
   }
 
-  /** True once any action moved plan time or the rate. */
-  get moved(): boolean {
-    return this.actions.length > 0;
-  }
-
   /** Plan time at wall time `w`, at most the total. */
   planAt(w: number): number {
     const p = this.#pieceAt(w);
@@ -255,7 +250,7 @@ export class PhaseClock {
 }
 
 /** The rate (per second) of a profile at `t`; past its end, its last rate. */
-export function rateIn(segments: readonly RateSegment[], t: number): number {
+function rateIn(segments: readonly RateSegment[], t: number): number {
   const s = segments.find((x) => t < x.end) ?? segments.at(-1);
   if (!s) return 0;
   if (s.end <= s.start || s.r0 === s.r1) return s.r0;
